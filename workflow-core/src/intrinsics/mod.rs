@@ -1,0 +1,1 @@
+//! The `States.*` intrinsic functions (being written).

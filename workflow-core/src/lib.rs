@@ -1,0 +1,46 @@
+//! The Amazon States Language, as a library: the document model, the one validator, ASL
+//! JSONPath and intrinsic functions, and the one renderer.
+//!
+//! Both front ends use this crate: the `workflow!` macro at compile time, and the runtime
+//! for ASL loaded at run time. A diagnostic found in either points at a JSON pointer, which
+//! each front end maps to its own location (a span, a line and column).
+
+#![warn(missing_docs)]
+
+pub mod diagnostic;
+pub mod intrinsics;
+pub mod model;
+mod parse;
+pub mod path;
+mod render;
+pub mod suggest;
+pub mod timestamp;
+pub mod validate;
+
+pub use diagnostic::{Code, Diagnostic, Diagnostics, InvalidDefinition, Pointer, Spelling};
+pub use model::StateMachine;
+pub use parse::parse;
+pub use render::{render, render_with_resources, resource_placeholder};
+
+/// Parses and validates an ASL document: every problem is reported, none is fatal to the
+/// search for the others.
+pub fn check(document: &serde_json::Value) -> Result<StateMachine, InvalidDefinition> {
+    let cx = Diagnostics::new();
+    let machine = parse(document, &cx);
+    if let Some(machine) = &machine {
+        validate::validate(machine, &cx);
+    }
+    let diagnostics = cx.into_vec();
+    match machine {
+        Some(machine) if diagnostics.is_empty() => Ok(machine),
+        _ => Err(InvalidDefinition(diagnostics)),
+    }
+}
+
+impl StateMachine {
+    /// Parses and validates ASL JSON text, as `CreateStateMachine` would.
+    pub fn from_json_str(text: &str) -> Result<StateMachine, InvalidDefinition> {
+        let document = parse::parse_json_text(text)?;
+        check(&document)
+    }
+}

@@ -1,0 +1,190 @@
+//! The ASL document as Rust types.
+//!
+//! Field order in each struct is the order the AWS documentation writes the fields, and the
+//! order [`crate::render`] emits them. Every field is documented with its ASL name.
+
+mod choice;
+mod common;
+mod fail;
+mod map;
+mod parallel;
+mod pass;
+mod retry;
+mod task;
+mod wait;
+
+pub use choice::{Choice, ChoiceRule, Comparison, ComparisonOperator, Condition, Operand, Test};
+pub use common::{Common, IntOrExpr, Nullable, QueryLanguage, Transition};
+pub use fail::Fail;
+pub use map::{ItemProcessor, Map};
+pub use parallel::Parallel;
+pub use pass::Pass;
+pub use retry::{Catcher, JitterStrategy, Retrier};
+pub use task::Task;
+pub use wait::{Wait, WaitFor};
+
+use serde::Serialize;
+
+/// A state machine: the whole document, a Parallel branch, or a Map item processor.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StateMachine {
+    /// `Comment`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// `QueryLanguage`: the default for every state in this machine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_language: Option<QueryLanguage>,
+    /// `ProcessorConfig` (Map item processors only), kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processor_config: Option<serde_json::Value>,
+    /// `StartAt`: the name of the first state.
+    pub start_at: String,
+    /// `TimeoutSeconds` (top level only): the execution times out after this long.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
+    /// `Version` (top level only), `"1.0"` by default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `States`, in source order.
+    #[serde(serialize_with = "serialize_states")]
+    pub states: Vec<State>,
+}
+
+impl StateMachine {
+    /// The state named `name` in this machine (not in nested ones).
+    pub fn state(&self, name: &str) -> Option<&State> {
+        self.states.iter().find(|s| s.name == name)
+    }
+
+    /// The index of the state named `name` in [`StateMachine::states`].
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.states.iter().position(|s| s.name == name)
+    }
+}
+
+fn serialize_states<S: serde::Serializer>(states: &[State], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(states.len()))?;
+    for state in states {
+        map.serialize_entry(&state.name, &state.kind)?;
+    }
+    map.end()
+}
+
+/// One named state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// The state's name, its key in `States`.
+    pub name: String,
+    /// What the state does.
+    pub kind: StateKind,
+}
+
+/// The eight state types. Serialized with `Type` first, as AWS writes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "Type")]
+pub enum StateKind {
+    /// `"Type": "Pass"`.
+    Pass(Pass),
+    /// `"Type": "Task"`.
+    Task(Task),
+    /// `"Type": "Choice"`.
+    Choice(Choice),
+    /// `"Type": "Wait"`.
+    Wait(Wait),
+    /// `"Type": "Succeed"`.
+    Succeed(Succeed),
+    /// `"Type": "Fail"`.
+    Fail(Fail),
+    /// `"Type": "Parallel"`.
+    Parallel(Parallel),
+    /// `"Type": "Map"`.
+    Map(Map),
+}
+
+impl StateKind {
+    /// The ASL `Type` name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            StateKind::Pass(_) => "Pass",
+            StateKind::Task(_) => "Task",
+            StateKind::Choice(_) => "Choice",
+            StateKind::Wait(_) => "Wait",
+            StateKind::Succeed(_) => "Succeed",
+            StateKind::Fail(_) => "Fail",
+            StateKind::Parallel(_) => "Parallel",
+            StateKind::Map(_) => "Map",
+        }
+    }
+
+    /// The fields every state has.
+    pub fn common(&self) -> &Common {
+        match self {
+            StateKind::Pass(s) => &s.common,
+            StateKind::Task(s) => &s.common,
+            StateKind::Choice(s) => &s.common,
+            StateKind::Wait(s) => &s.common,
+            StateKind::Succeed(s) => &s.common,
+            StateKind::Fail(s) => &s.common,
+            StateKind::Parallel(s) => &s.common,
+            StateKind::Map(s) => &s.common,
+        }
+    }
+
+    /// `Next` or `End`, for the states that have one.
+    pub fn transition(&self) -> Option<&Transition> {
+        match self {
+            StateKind::Pass(s) => Some(&s.transition),
+            StateKind::Task(s) => Some(&s.transition),
+            StateKind::Wait(s) => Some(&s.transition),
+            StateKind::Parallel(s) => Some(&s.transition),
+            StateKind::Map(s) => Some(&s.transition),
+            StateKind::Choice(_) | StateKind::Succeed(_) | StateKind::Fail(_) => None,
+        }
+    }
+
+    /// `Catch`, for the states that have one.
+    pub fn catchers(&self) -> &[Catcher] {
+        match self {
+            StateKind::Task(s) => &s.catch,
+            StateKind::Parallel(s) => &s.catch,
+            StateKind::Map(s) => &s.catch,
+            _ => &[],
+        }
+    }
+
+    /// `Retry`, for the states that have one.
+    pub fn retriers(&self) -> &[Retrier] {
+        match self {
+            StateKind::Task(s) => &s.retry,
+            StateKind::Parallel(s) => &s.retry,
+            StateKind::Map(s) => &s.retry,
+            _ => &[],
+        }
+    }
+
+    /// Whether the execution (or branch) can end in this state: Succeed, Fail, or `End`.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, StateKind::Succeed(_) | StateKind::Fail(_))
+            || matches!(self.transition(), Some(Transition::End))
+    }
+
+    /// The nested state machines: Parallel branches, a Map's item processor.
+    pub fn children(&self) -> Vec<&StateMachine> {
+        match self {
+            StateKind::Parallel(p) => p.branches.iter().collect(),
+            StateKind::Map(m) => vec![&m.item_processor.machine],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// `"Type": "Succeed"`: ends the execution (or branch) successfully.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Succeed {
+    /// `Comment`, `QueryLanguage`, `InputPath`, `OutputPath`, `Output`.
+    #[serde(flatten)]
+    pub common: Common,
+}

@@ -1,0 +1,1 @@
+//! ASL JSONPath and reference paths (being written).

@@ -1,0 +1,200 @@
+//! The one validator. Every rule is a `check_*` function that pushes diagnostics into one
+//! collector; none stops at the first problem. The rules run in this order:
+//!
+//! 1. [`names::check_state_names`]: length and characters of state names.
+//! 2. [`targets::check_targets`]: `StartAt`, `Next`, `Default` and catcher `Next` name a
+//!    state in the same scope.
+//! 3. [`reachability::check_reachable`]: every state is reachable from `StartAt`.
+//! 4. [`liveness::check_liveness`]: a terminal state exists and every state can reach one.
+//! 5. [`fields::check_query_language`]: fields fit the state's query language.
+//! 6. [`fields::check_timestamps`]: timestamps are RFC 3339 as AWS reads them.
+//! 7. [`numbers::check_numbers`]: numbers are in AWS's ranges.
+//! 8. [`errors::check_error_names`]: `ErrorEquals` lists are well formed.
+//! 9. [`paths::check_paths`]: paths, reference paths and intrinsic calls parse.
+//! 10. [`resources::check_resources`]: Task resources are ARNs or handler placeholders, and
+//!     fit the state machine type.
+//!
+//! Rules walk the model and rebuild each node's JSON pointer as they go, so a diagnostic
+//! points at the same place whichever front end produced the model.
+
+mod errors;
+mod fields;
+mod liveness;
+mod names;
+mod numbers;
+mod paths;
+mod reachability;
+mod resources;
+mod targets;
+
+use crate::diagnostic::{Diagnostics, Pointer};
+use crate::model::{QueryLanguage, State, StateKind, StateMachine};
+
+/// The kind of state machine being validated: some integrations are Standard-only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MachineType {
+    /// `STANDARD`, the default.
+    #[default]
+    Standard,
+    /// `EXPRESS`.
+    Express,
+}
+
+/// Runs every rule on a parsed Standard state machine.
+pub fn validate(machine: &StateMachine, cx: &Diagnostics) {
+    validate_as(machine, MachineType::Standard, cx);
+}
+
+/// Runs every rule on a parsed state machine of the given type.
+pub fn validate_as(machine: &StateMachine, machine_type: MachineType, cx: &Diagnostics) {
+    let top = machine.query_language.unwrap_or(QueryLanguage::JsonPath);
+    for_each_machine(machine, &Pointer::root(), &mut |m, at| {
+        names::check_state_names(m, at, cx);
+        targets::check_targets(m, at, cx);
+        reachability::check_reachable(m, at, cx);
+        liveness::check_liveness(m, at, cx);
+    });
+    for_each_state(machine, &Pointer::root(), top, &mut |s| {
+        fields::check_query_language(s, top, cx);
+        fields::check_timestamps(s, cx);
+        numbers::check_numbers(s, cx);
+        errors::check_error_names(s, cx);
+        paths::check_paths(s, cx);
+        resources::check_resources(s, machine_type, cx);
+    });
+    if let Some(timeout) = machine.timeout_seconds {
+        numbers::check_machine_timeout(timeout, cx);
+    }
+}
+
+/// A state seen by a per-state rule: the state, its pointer, and its query language.
+pub(crate) struct StateAt<'a> {
+    pub state: &'a State,
+    pub at: Pointer,
+    pub query_language: QueryLanguage,
+}
+
+impl StateAt<'_> {
+    pub fn field(&self, name: &str) -> Pointer {
+        self.at.key(name)
+    }
+    pub fn is_jsonata(&self) -> bool {
+        self.query_language == QueryLanguage::Jsonata
+    }
+}
+
+/// Calls `f` on `machine` and on every nested machine (Parallel branches, Map item
+/// processors), with each one's pointer.
+fn for_each_machine(
+    machine: &StateMachine,
+    at: &Pointer,
+    f: &mut dyn FnMut(&StateMachine, &Pointer),
+) {
+    f(machine, at);
+    for state in &machine.states {
+        let state_at = at.key("States").key(&state.name);
+        match &state.kind {
+            StateKind::Parallel(p) => {
+                for (i, branch) in p.branches.iter().enumerate() {
+                    for_each_machine(branch, &state_at.key("Branches").index(i), f);
+                }
+            }
+            StateKind::Map(m) => {
+                let key = if m.item_processor.legacy_iterator {
+                    "Iterator"
+                } else {
+                    "ItemProcessor"
+                };
+                for_each_machine(&m.item_processor.machine, &state_at.key(key), f);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Calls `f` on every state, nested ones included. A state's query language is its own
+/// `QueryLanguage`, else its machine's, else the top level's.
+fn for_each_state(
+    machine: &StateMachine,
+    at: &Pointer,
+    inherited: QueryLanguage,
+    f: &mut dyn FnMut(&StateAt),
+) {
+    let default = machine.query_language.unwrap_or(inherited);
+    for_each_machine_states(machine, at, default, f);
+}
+
+fn for_each_machine_states(
+    machine: &StateMachine,
+    at: &Pointer,
+    default: QueryLanguage,
+    f: &mut dyn FnMut(&StateAt),
+) {
+    for state in &machine.states {
+        let state_at = at.key("States").key(&state.name);
+        let query_language = state.kind.common().query_language.unwrap_or(default);
+        f(&StateAt {
+            state,
+            at: state_at.clone(),
+            query_language,
+        });
+        match &state.kind {
+            StateKind::Parallel(p) => {
+                for (i, branch) in p.branches.iter().enumerate() {
+                    for_each_state(branch, &state_at.key("Branches").index(i), default, f);
+                }
+            }
+            StateKind::Map(m) => {
+                let key = if m.item_processor.legacy_iterator {
+                    "Iterator"
+                } else {
+                    "ItemProcessor"
+                };
+                for_each_state(&m.item_processor.machine, &state_at.key(key), default, f);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The states `state` can move to, with the pointer of each reference: `Next`, choice rule
+/// `Next`s, `Default`, catcher `Next`s.
+pub(crate) fn successors<'a>(state: &'a State, at: &Pointer) -> Vec<(&'a str, Pointer)> {
+    use crate::model::Transition;
+    let mut out = Vec::new();
+    if let Some(Transition::Next(next)) = state.kind.transition() {
+        out.push((next.as_str(), at.key("Next")));
+    }
+    if let StateKind::Choice(choice) = &state.kind {
+        for (i, rule) in choice.choices.iter().enumerate() {
+            out.push((rule.next.as_str(), at.key("Choices").index(i).key("Next")));
+        }
+        if let Some(default) = &choice.default {
+            out.push((default.as_str(), at.key("Default")));
+        }
+    }
+    for (i, catcher) in state.kind.catchers().iter().enumerate() {
+        out.push((catcher.next.as_str(), at.key("Catch").index(i).key("Next")));
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::diagnostic::{Code, Diagnostic};
+
+    /// Parses and validates a JSON literal; returns each diagnostic's code and pointer.
+    pub fn diagnose(document: serde_json::Value) -> Vec<(Code, String)> {
+        diagnostics(document)
+            .into_iter()
+            .map(|d| (d.code, d.pointer.as_str().to_owned()))
+            .collect()
+    }
+
+    pub fn diagnostics(document: serde_json::Value) -> Vec<Diagnostic> {
+        match crate::check(&document) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.0,
+        }
+    }
+}
