@@ -19,7 +19,7 @@ pub mod validate;
 
 pub use diagnostic::{Code, Diagnostic, Diagnostics, InvalidDefinition, Pointer, Spelling};
 pub use model::StateMachine;
-pub use parse::parse;
+pub use parse::{duplicate_key, parse};
 pub use render::{render, render_with_resources, resource_placeholder};
 
 /// Parses and validates an ASL document: every problem is reported, none is fatal to the

@@ -1,0 +1,200 @@
+//! The generated items: the workflow type, its state enum, its handler trait, and the ASL.
+//!
+//! On any error, the same items are still emitted (every state and handler that parsed, an
+//! empty ASL), followed by the errors, so that code using the workflow does not pile up
+//! follow-on errors.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+
+use crate::lower::StateName;
+use crate::parse::{Handler, Workflow};
+
+pub fn workflow(input: TokenStream) -> TokenStream {
+    let mut errors = Vec::new();
+    let Some(workflow) = crate::parse::parse(input, &mut errors) else {
+        return to_compile_errors(errors);
+    };
+    let parse_failed = !errors.is_empty();
+    let (lowered, used) = crate::lower::lower(&workflow, &mut errors);
+    crate::lower::check_unused_handlers(&workflow.handlers, &used, &mut errors);
+    // After a syntax error some entries are missing, and the validator would report their
+    // absence: only check a workflow that parsed completely.
+    let machine = if parse_failed {
+        None
+    } else {
+        crate::check::check(&lowered, workflow.name.span(), &mut errors)
+    };
+    let variants = variant_names(&lowered.states, &mut errors);
+    let asl = match machine {
+        Some(machine) if errors.is_empty() => workflow_core::render(&machine),
+        _ => String::new(),
+    };
+    let mut out = items(&workflow, &lowered.states, &variants, &asl);
+    out.extend(to_compile_errors(errors));
+    out
+}
+
+fn to_compile_errors(errors: Vec<syn::Error>) -> TokenStream {
+    errors.into_iter().map(|e| e.to_compile_error()).collect()
+}
+
+/// The enum variant for each state: its identifier, or for a string name the name in
+/// UpperCamelCase (`"send message"` -> `SendMessage`).
+fn variant_names(states: &[StateName], errors: &mut Vec<syn::Error>) -> Vec<Ident> {
+    let mut variants: Vec<Ident> = Vec::with_capacity(states.len());
+    for (i, state) in states.iter().enumerate() {
+        let variant = match &state.ident {
+            Some(ident) => ident.clone(),
+            None => {
+                let mut camel: String = state
+                    .name
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(|w| {
+                        let mut chars = w.chars();
+                        chars
+                            .next()
+                            .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                if camel.is_empty() || camel.starts_with(|c: char| c.is_ascii_digit()) {
+                    camel.insert_str(0, "State");
+                }
+                // Non-ASCII letters are valid in identifiers; anything else was split away.
+                syn::parse_str::<Ident>(&camel).unwrap_or_else(|_| format_ident!("State{}", i))
+            }
+        };
+        if let Some(j) = variants.iter().position(|v| *v == variant)
+            && states[j].name != state.name
+        {
+            errors.push(state.range.error(format!(
+                "state name `{}` becomes the enum variant `{variant}`, which `{}` already uses\n  = help: rename one of the two states",
+                state.name, states[j].name
+            )));
+        }
+        variants.push(variant);
+    }
+    variants
+}
+
+fn items(workflow: &Workflow, states: &[StateName], variants: &[Ident], asl: &str) -> TokenStream {
+    let Workflow {
+        vis,
+        name,
+        docs,
+        handlers,
+        ..
+    } = workflow;
+    let state_enum = format_ident!("{}State", name);
+    let handler_trait = format_ident!("{}Handlers", name);
+    let name_str = name.to_string();
+    let state_names: Vec<&str> = states.iter().map(|s| s.name.as_str()).collect();
+    // A variant may repeat after a clash, which is already an error: keep the first.
+    let mut unique: Vec<(&Ident, &str)> = Vec::new();
+    for (variant, state) in variants.iter().zip(&state_names) {
+        if !unique.iter().any(|(v, _)| *v == variant) {
+            unique.push((variant, state));
+        }
+    }
+    let (variant_idents, variant_names): (Vec<&Ident>, Vec<&str>) = unique.into_iter().unzip();
+    let variant_docs = variant_names.iter().map(|n| format!("The state `{n}`."));
+    let enum_doc = format!("The top-level states of [`{name}`], in the order they are written.");
+    let trait_doc = format!(
+        "The Task handlers of [`{name}`]: one async method per handler declared in `handlers`."
+    );
+    let methods = handlers.iter().map(handler_method);
+    let assertions = handlers.iter().map(serde_assertions);
+    let resources = handlers.iter().map(|h| {
+        let resource = match &h.arn {
+            Some(arn) => arn.value(),
+            None => workflow_core::resource_placeholder(&h.name.to_string()),
+        };
+        let handler = h.name.to_string();
+        quote!((#resource, #handler))
+    });
+    let rt = quote!(::workflow_runtime);
+    quote! {
+        #(#[doc = #docs])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+        #vis struct #name;
+
+        impl #name {
+            /// The Amazon States Language document, as AWS Step Functions accepts it.
+            pub const ASL: &'static str = #asl;
+        }
+
+        impl #rt::Workflow for #name {
+            const NAME: &'static str = #name_str;
+            const ASL: &'static str = #asl;
+            const RESOURCES: &'static [(&'static str, &'static str)] = &[#(#resources),*];
+            type State = #state_enum;
+        }
+
+        #[doc = #enum_doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #vis enum #state_enum {
+            #(#[doc = #variant_docs] #variant_idents,)*
+        }
+
+        impl #rt::WorkflowState for #state_enum {
+            const ALL: &'static [Self] = &[#(Self::#variant_idents),*];
+
+            fn name(&self) -> &'static str {
+                match *self {
+                    #(Self::#variant_idents => #variant_names,)*
+                }
+            }
+        }
+
+        #[doc = #trait_doc]
+        #vis trait #handler_trait: ::core::marker::Send + ::core::marker::Sync + 'static {
+            #(#methods)*
+        }
+
+        const _: () = {
+            fn input<T: #rt::__private::serde::de::DeserializeOwned>() {}
+            fn output<T: #rt::__private::serde::Serialize>() {}
+            fn assert_serde_types() {
+                #(#assertions)*
+            }
+        };
+    }
+}
+
+fn handler_types(h: &Handler) -> (TokenStream, TokenStream) {
+    let value = quote!(::workflow_runtime::__private::serde_json::Value);
+    let input = h.input.as_ref().map_or(value.clone(), |t| quote!(#t));
+    let output = h.output.as_ref().map_or(value, |t| quote!(#t));
+    (input, output)
+}
+
+fn handler_method(h: &Handler) -> TokenStream {
+    let name = &h.name;
+    let docs = &h.docs;
+    let (input, output) = handler_types(h);
+    quote! {
+        #(#[doc = #docs])*
+        fn #name(&self, input: #input) -> impl ::core::future::Future<
+            Output = ::core::result::Result<#output, ::workflow_runtime::TaskError>,
+        > + ::core::marker::Send;
+    }
+}
+
+/// Handler input must deserialize and output must serialize; the error lands on the type.
+fn serde_assertions(h: &Handler) -> TokenStream {
+    let mut out = TokenStream::new();
+    if let Some(t) = &h.input {
+        out.extend(quote_spanned!(span_of(t)=> input::<#t>();));
+    }
+    if let Some(t) = &h.output {
+        out.extend(quote_spanned!(span_of(t)=> output::<#t>();));
+    }
+    out
+}
+
+fn span_of(t: &syn::Type) -> Span {
+    syn::spanned::Spanned::span(t)
+}

@@ -1,0 +1,333 @@
+//! Syntax -> an ASL JSON document, plus the span of every node by JSON pointer.
+//!
+//! One mechanical rule maps field names: `numeric_equals_path` -> `NumericEqualsPath`. Keys
+//! written as string literals are kept as written. Inside JSON payloads (`parameters`,
+//! `result`, `assign`, ...) keys are always strings, as in `serde_json::json!`.
+
+use serde_json::{Map, Number, Value};
+use syn::Ident;
+use workflow_core::diagnostic::{pascal_case, snake_case};
+use workflow_core::{Pointer, resource_placeholder};
+
+use crate::parse::{Entry, Handler, Key, Node, Workflow, comment_from_docs};
+use crate::spans::{Range, SpanTable};
+
+/// Fields whose value is JSON data, not ASL structure.
+const PAYLOAD_FIELDS: &[&str] = &[
+    "Parameters",
+    "Result",
+    "ResultSelector",
+    "ItemSelector",
+    "Arguments",
+    "Output",
+    "Assign",
+    "Credentials",
+    "Items",
+    "Condition",
+];
+
+/// A top-level state, as the generated enum will name it.
+pub struct StateName {
+    pub name: String,
+    pub range: Range,
+    /// The identifier it was written as, if it was one.
+    pub ident: Option<Ident>,
+}
+
+/// The lowered workflow.
+pub struct Lowered {
+    pub document: Value,
+    pub spans: SpanTable,
+    pub states: Vec<StateName>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// ASL structure: identifier keys are snake_case field names.
+    Fields,
+    /// The keys of `states`: state names, kept as written.
+    StateNames,
+    /// JSON data: string keys only.
+    Payload,
+}
+
+struct Lowerer<'a> {
+    handlers: &'a [Handler],
+    used: Vec<bool>,
+    spans: SpanTable,
+    errors: &'a mut Vec<syn::Error>,
+}
+
+pub fn lower(workflow: &Workflow, errors: &mut Vec<syn::Error>) -> (Lowered, Vec<bool>) {
+    let mut lowerer = Lowerer {
+        handlers: &workflow.handlers,
+        used: vec![false; workflow.handlers.len()],
+        spans: SpanTable::default(),
+        errors,
+    };
+    let root = Pointer::root();
+    lowerer
+        .spans
+        .value(&root, Range::single(workflow.name.span()));
+    let mut document = lowerer.object(&workflow.entries, &root, Mode::Fields);
+    if let Some(map) = document.as_object_mut()
+        && !map.contains_key("Comment")
+        && let Some(comment) = comment_from_docs(&workflow.docs)
+    {
+        map.insert("Comment".to_owned(), Value::String(comment));
+    }
+    let states = workflow
+        .entries
+        .iter()
+        .find(|e| matches!(&e.key, Key::Ident(i) if i == "states"))
+        .map(|e| match &e.value {
+            Node::Object { entries, .. } => entries
+                .iter()
+                .map(|s| StateName {
+                    name: s.key.text(),
+                    range: s.key.range(),
+                    ident: match &s.key {
+                        Key::Ident(i) => Some(i.clone()),
+                        Key::Str(_) => None,
+                    },
+                })
+                .collect(),
+            _ => Vec::new(),
+        })
+        .unwrap_or_default();
+    let used = lowerer.used;
+    let lowered = Lowered {
+        document,
+        spans: lowerer.spans,
+        states,
+    };
+    (lowered, used)
+}
+
+impl Lowerer<'_> {
+    fn object(&mut self, entries: &[Entry], at: &Pointer, mode: Mode) -> Value {
+        let mut map = Map::new();
+        for entry in entries {
+            let Some(key) = self.key(&entry.key, mode) else {
+                continue;
+            };
+            let member_at = at.key(&key);
+            if map.contains_key(&key) {
+                let d = workflow_core::duplicate_key(member_at.clone());
+                let message = d.message(workflow_core::Spelling::Rust);
+                self.errors.push(entry.key.range().error(message));
+                continue;
+            }
+            self.spans.key(&member_at, entry.key.range());
+            let child_mode = match mode {
+                Mode::Payload => Mode::Payload,
+                Mode::StateNames => Mode::Fields,
+                Mode::Fields if key == "States" => Mode::StateNames,
+                Mode::Fields if PAYLOAD_FIELDS.contains(&key.as_str()) => Mode::Payload,
+                Mode::Fields => Mode::Fields,
+            };
+            let mut value = if mode == Mode::Fields && key == "Resource" {
+                self.resource(&entry.value, &member_at)
+            } else if let (Mode::StateNames, Node::Name(parts)) = (mode, &entry.value)
+                && parts.len() == 1
+            {
+                // `Done: Succeed` is a state with nothing but its type.
+                self.spans.value(&member_at, entry.value.range());
+                self.spans
+                    .value(&member_at.key("Type"), entry.value.range());
+                serde_json::json!({ "Type": parts[0].to_string() })
+            } else {
+                self.node(&entry.value, &member_at, child_mode)
+            };
+            if mode != Mode::Payload
+                && let Some(object) = value.as_object_mut()
+                && !object.contains_key("Comment")
+                && let Some(comment) = comment_from_docs(&entry.docs)
+            {
+                object.insert("Comment".to_owned(), Value::String(comment));
+            }
+            map.insert(key, value);
+        }
+        Value::Object(map)
+    }
+
+    /// The JSON key for a written key.
+    fn key(&mut self, key: &Key, mode: Mode) -> Option<String> {
+        match (key, mode) {
+            (Key::Str(s), _) => Some(s.value()),
+            (Key::Ident(i), Mode::StateNames) => Some(i.to_string()),
+            (Key::Ident(i), Mode::Fields) => {
+                let name = i.to_string();
+                if name.chars().any(|c| c.is_ascii_uppercase()) {
+                    self.errors.push(syn::Error::new(
+                        i.span(),
+                        format!(
+                            "field names are written in snake_case: `{}`\n  = help: the field `{name}` of ASL is written `{}` here",
+                            snake_case(&name),
+                            snake_case(&name)
+                        ),
+                    ));
+                    return Some(name);
+                }
+                Some(pascal_case(&name))
+            }
+            (Key::Ident(i), Mode::Payload) => {
+                self.errors.push(syn::Error::new(
+                    i.span(),
+                    format!("keys of JSON values are string literals, as in `serde_json::json!`: write `\"{i}\"`"),
+                ));
+                None
+            }
+        }
+    }
+
+    fn node(&mut self, node: &Node, at: &Pointer, mode: Mode) -> Value {
+        self.spans.value(at, node.range());
+        match node {
+            Node::Str(s) => Value::String(s.value()),
+            Node::Bool(b) => Value::Bool(b.value),
+            Node::Null(_) => Value::Null,
+            Node::Number { minus, lit } => self.number(minus.is_some(), lit),
+            Node::Name(parts) => {
+                if mode == Mode::Payload {
+                    self.errors.push(node.range().error(
+                        "JSON values are literals: write a string, a number, `true`, `false` or `null`",
+                    ));
+                }
+                let text: Vec<String> = parts.iter().map(ToString::to_string).collect();
+                Value::String(text.join("."))
+            }
+            Node::Array { items, .. } => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| self.node(item, &at.index(i), mode))
+                    .collect(),
+            ),
+            Node::Object { entries, .. } => self.object(entries, at, mode),
+            Node::Typed { ty, entries, .. } => {
+                if mode == Mode::Payload {
+                    self.errors.push(syn::Error::new(
+                        ty.span(),
+                        "a JSON value cannot have a type name: write `{ ... }`",
+                    ));
+                }
+                let mut map = Map::new();
+                map.insert("Type".to_owned(), Value::String(ty.to_string()));
+                self.spans.value(&at.key("Type"), Range::single(ty.span()));
+                if let Value::Object(fields) = self.object(entries, at, mode) {
+                    for (k, v) in fields {
+                        if k == "Type" {
+                            self.errors.push(syn::Error::new(
+                                ty.span(),
+                                format!("the state type is written once, before the braces: `{ty} {{ ... }}`"),
+                            ));
+                            continue;
+                        }
+                        map.insert(k, v);
+                    }
+                }
+                Value::Object(map)
+            }
+        }
+    }
+
+    fn number(&mut self, negative: bool, lit: &syn::Lit) -> Value {
+        let (digits, suffix, span) = match lit {
+            syn::Lit::Int(i) => (
+                i.base10_digits().to_owned(),
+                i.suffix().to_owned(),
+                i.span(),
+            ),
+            syn::Lit::Float(f) => (
+                f.base10_digits().to_owned(),
+                f.suffix().to_owned(),
+                f.span(),
+            ),
+            _ => return Value::Null,
+        };
+        if !suffix.is_empty() {
+            self.errors.push(syn::Error::new(
+                span,
+                format!("numbers take no type suffix: remove `{suffix}`"),
+            ));
+        }
+        let text = if negative {
+            format!("-{digits}")
+        } else {
+            digits
+        };
+        let number = if matches!(lit, syn::Lit::Int(_)) {
+            text.parse::<i64>()
+                .map(Number::from)
+                .or_else(|_| text.parse::<u64>().map(Number::from))
+                .ok()
+        } else {
+            text.parse::<f64>().ok().and_then(Number::from_f64)
+        };
+        match number {
+            Some(n) => Value::Number(n),
+            None => {
+                self.errors
+                    .push(syn::Error::new(span, "number out of range"));
+                Value::Null
+            }
+        }
+    }
+
+    /// `resource: send_message` names a declared handler; `resource: "arn:..."` is kept.
+    fn resource(&mut self, node: &Node, at: &Pointer) -> Value {
+        self.spans.value(at, node.range());
+        let name = match node {
+            Node::Name(parts) if parts.len() == 1 => &parts[0],
+            Node::Str(s) => return Value::String(s.value()),
+            _ => {
+                self.errors.push(node.range().error(
+                    "`resource` names a handler declared in `handlers`, or is an ARN string",
+                ));
+                return Value::String(String::new());
+            }
+        };
+        if let Some(i) = self.handlers.iter().position(|h| h.name == *name) {
+            self.used[i] = true;
+            let handler = &self.handlers[i];
+            return Value::String(match &handler.arn {
+                Some(arn) => arn.value(),
+                None => resource_placeholder(&handler.name.to_string()),
+            });
+        }
+        let declared = self
+            .handlers
+            .iter()
+            .map(|h| h.name.to_string())
+            .collect::<Vec<_>>();
+        let mut message = format!("no handler `{name}` is declared in `handlers`");
+        if let Some(near) = workflow_core::suggest::did_you_mean(
+            &name.to_string(),
+            declared.iter().map(String::as_str),
+        ) {
+            message.push_str(&format!("\n  = help: did you mean `{near}`?"));
+        } else {
+            message.push_str(&format!(
+                "\n  = help: declare it: `handlers: {{ {name}(InputType) -> OutputType }}`"
+            ));
+        }
+        self.errors.push(syn::Error::new(name.span(), message));
+        Value::String(resource_placeholder(&name.to_string()))
+    }
+}
+
+/// Reports every declared handler that no Task uses: its trait method could never be called.
+pub fn check_unused_handlers(handlers: &[Handler], used: &[bool], errors: &mut Vec<syn::Error>) {
+    for (handler, used) in handlers.iter().zip(used) {
+        if !used {
+            errors.push(syn::Error::new(
+                handler.name.span(),
+                format!(
+                    "handler `{}` is not used by any Task state\n  = help: remove it, or name it in a Task's `resource`",
+                    handler.name
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! Tokens -> syntax. Tolerant: the entries of every `{ }` and the items of every `[ ]` are
+//! split at their top-level commas and parsed one by one, so a malformed entry costs one
+//! error and the rest of the workflow is still parsed and checked.
+
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::{Attribute, Ident, Lit, LitStr, Token, Type, Visibility};
+
+use crate::spans::Range;
+
+/// The whole `workflow!` input: `/// docs  pub Name { field: value, ... }`.
+pub struct Workflow {
+    pub docs: Vec<String>,
+    pub vis: Visibility,
+    pub name: Ident,
+    /// The top-level fields except `handlers`.
+    pub entries: Vec<Entry>,
+    /// The `handlers: { ... }` declarations.
+    pub handlers: Vec<Handler>,
+}
+
+/// `key: value`, with the doc comments written above it.
+pub struct Entry {
+    pub docs: Vec<String>,
+    pub key: Key,
+    pub value: Node,
+}
+
+/// A field name (`start_at`) or a state name (`Wait1`, `"Odd name"`).
+pub enum Key {
+    Ident(Ident),
+    Str(LitStr),
+}
+
+impl Key {
+    pub fn text(&self) -> String {
+        match self {
+            Key::Ident(i) => i.unraw().to_string(),
+            Key::Str(s) => s.value(),
+        }
+    }
+
+    pub fn range(&self) -> Range {
+        match self {
+            Key::Ident(i) => Range::single(i.span()),
+            Key::Str(s) => Range::single(s.span()),
+        }
+    }
+}
+
+/// A value, written like `serde_json::json!`, plus bare names (`Wait1`,
+/// `States.TaskFailed`) and typed objects (`Task { ... }`).
+pub enum Node {
+    Str(LitStr),
+    Number {
+        minus: Option<Span>,
+        lit: Lit,
+    },
+    Bool(syn::LitBool),
+    Null(Ident),
+    /// `Wait1`, `send_message`, `States.TaskFailed`: one or more dotted identifiers.
+    Name(Vec<Ident>),
+    Array {
+        span: Span,
+        items: Vec<Node>,
+    },
+    Object {
+        span: Span,
+        entries: Vec<Entry>,
+    },
+    /// `Task { ... }`: an object whose `Type` is the identifier.
+    Typed {
+        ty: Ident,
+        span: Span,
+        entries: Vec<Entry>,
+    },
+}
+
+impl Node {
+    pub fn range(&self) -> Range {
+        match self {
+            Node::Str(s) => Range::single(s.span()),
+            Node::Number { minus, lit } => Range::of(minus.unwrap_or(lit.span()), lit.span()),
+            Node::Bool(b) => Range::single(b.span),
+            Node::Null(i) => Range::single(i.span()),
+            Node::Name(parts) => Range::of(parts[0].span(), parts[parts.len() - 1].span()),
+            Node::Array { span, .. } | Node::Object { span, .. } => Range::single(*span),
+            Node::Typed { ty, span, .. } => Range::of(ty.span(), *span),
+        }
+    }
+}
+
+/// `/// docs  name(Input) -> Output = "arn:..."` in `handlers: { ... }`. Without types,
+/// input and output are `serde_json::Value`.
+pub struct Handler {
+    pub docs: Vec<String>,
+    pub name: Ident,
+    pub input: Option<Type>,
+    pub output: Option<Type>,
+    pub arn: Option<LitStr>,
+}
+
+/// Parses the macro input. Returns `None` only when not even the name and braces parse.
+pub fn parse(input: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Workflow> {
+    let header =
+        |stream: ParseStream| -> syn::Result<(Vec<Attribute>, Visibility, Ident, TokenStream)> {
+            let attrs = stream.call(Attribute::parse_outer)?;
+            let vis: Visibility = stream.parse()?;
+            let name: Ident = stream.parse()?;
+            let content;
+            syn::braced!(content in stream);
+            let body: TokenStream = content.parse()?;
+            if !stream.is_empty() {
+                return Err(stream.error("unexpected tokens after the workflow's `{ ... }`"));
+            }
+            Ok((attrs, vis, name, body))
+        };
+    let (attrs, vis, name, body) = match header.parse2(input) {
+        Ok(parts) => parts,
+        Err(e) => {
+            errors.push(syn::Error::new(
+                e.span(),
+                format!("{e}\n  = help: expected `/// docs  pub Name {{ start_at: First, states: {{ ... }} }}`"),
+            ));
+            return None;
+        }
+    };
+    let docs = doc_lines(&attrs, errors);
+    let mut entries = Vec::new();
+    let mut handlers = Vec::new();
+    for chunk in split_commas(body) {
+        if starts_with_handlers(&chunk) {
+            handlers.extend(parse_handlers(chunk, errors));
+        } else if let Some(entry) = parse_entry(chunk, errors) {
+            entries.push(entry);
+        }
+    }
+    Some(Workflow {
+        docs,
+        vis,
+        name,
+        entries,
+        handlers,
+    })
+}
+
+/// Splits a stream at its top-level commas. Groups are single token trees, so commas inside
+/// them stay put. Empty chunks (a trailing comma) are dropped.
+fn split_commas(stream: TokenStream) -> Vec<TokenStream> {
+    let mut chunks = vec![TokenStream::new()];
+    for tree in stream {
+        match &tree {
+            TokenTree::Punct(p) if p.as_char() == ',' => chunks.push(TokenStream::new()),
+            _ => {
+                if let Some(chunk) = chunks.last_mut() {
+                    chunk.extend([tree]);
+                }
+            }
+        }
+    }
+    chunks.into_iter().filter(|c| !c.is_empty()).collect()
+}
+
+fn starts_with_handlers(chunk: &TokenStream) -> bool {
+    let mut trees = chunk
+        .clone()
+        .into_iter()
+        .skip_while(|t| !matches!(t, TokenTree::Ident(_)));
+    matches!(trees.next(), Some(TokenTree::Ident(i)) if i == "handlers")
+}
+
+fn doc_lines(attrs: &[Attribute], errors: &mut Vec<syn::Error>) -> Vec<String> {
+    let mut lines = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("doc") {
+            errors.push(syn::Error::new_spanned(
+                attr,
+                "only doc comments are allowed here",
+            ));
+            continue;
+        }
+        if let syn::Meta::NameValue(nv) = &attr.meta
+            && let syn::Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) = &nv.value
+        {
+            lines.push(s.value());
+        }
+    }
+    lines
+}
+
+/// The ASL `Comment` made of doc comment lines: common indentation trimmed, lines joined.
+pub fn comment_from_docs(docs: &[String]) -> Option<String> {
+    let text: Vec<&str> = docs
+        .iter()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect();
+    let joined = text.join("\n").trim().to_owned();
+    (!joined.is_empty()).then_some(joined)
+}
+
+fn parse_entry(chunk: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Entry> {
+    let parser = |stream: ParseStream| -> syn::Result<(Vec<Attribute>, Key, TokenStream)> {
+        let attrs = stream.call(Attribute::parse_outer)?;
+        let key = if stream.peek(LitStr) {
+            Key::Str(stream.parse()?)
+        } else if stream.peek(Ident::peek_any) {
+            Key::Ident(stream.call(Ident::parse_any)?)
+        } else {
+            return Err(stream.error("expected a field name or a state name"));
+        };
+        if !stream.peek(Token![:]) {
+            return Err(stream.error(format!(
+                "expected `:` after `{}`",
+                match &key {
+                    Key::Ident(i) => i.to_string(),
+                    Key::Str(s) => format!("{:?}", s.value()),
+                }
+            )));
+        }
+        stream.parse::<Token![:]>()?;
+        let rest: TokenStream = stream.parse()?;
+        Ok((attrs, key, rest))
+    };
+    let (attrs, key, rest) = parser.parse2(chunk).map_err(|e| errors.push(e)).ok()?;
+    let docs = doc_lines(&attrs, errors);
+    if rest.is_empty() {
+        errors.push(
+            key.range()
+                .error(format!("`{}` needs a value after the `:`", key.text())),
+        );
+        return None;
+    }
+    let value = parse_node(rest, errors)?;
+    Some(Entry { docs, key, value })
+}
+
+fn parse_node(tokens: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Node> {
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    match trees.as_slice() {
+        [TokenTree::Group(g)] if g.delimiter() == Delimiter::Bracket => {
+            let items = split_commas(g.stream())
+                .into_iter()
+                .filter_map(|item| parse_node(item, errors))
+                .collect();
+            Some(Node::Array {
+                span: g.span(),
+                items,
+            })
+        }
+        [TokenTree::Group(g)] if g.delimiter() == Delimiter::Brace => Some(Node::Object {
+            span: g.span(),
+            entries: parse_entries(g.stream(), errors),
+        }),
+        [TokenTree::Ident(ty), TokenTree::Group(g)] if g.delimiter() == Delimiter::Brace => {
+            Some(Node::Typed {
+                ty: ty.clone(),
+                span: g.span(),
+                entries: parse_entries(g.stream(), errors),
+            })
+        }
+        [TokenTree::Group(g)] if g.delimiter() == Delimiter::None => parse_node(g.stream(), errors),
+        _ => {
+            let parser = |stream: ParseStream| -> syn::Result<Node> {
+                let node = if stream.peek(Token![-]) {
+                    let minus: Token![-] = stream.parse()?;
+                    match stream.parse::<Lit>()? {
+                        lit @ (Lit::Int(_) | Lit::Float(_)) => Node::Number {
+                            minus: Some(minus.span),
+                            lit,
+                        },
+                        other => {
+                            return Err(syn::Error::new(
+                                other.span(),
+                                "expected a number after `-`",
+                            ));
+                        }
+                    }
+                } else if stream.peek(Lit) {
+                    match stream.parse::<Lit>()? {
+                        Lit::Str(s) => Node::Str(s),
+                        Lit::Bool(b) => Node::Bool(b),
+                        lit @ (Lit::Int(_) | Lit::Float(_)) => Node::Number { minus: None, lit },
+                        other => {
+                            return Err(syn::Error::new(
+                                other.span(),
+                                "expected a string, a number, `true`, `false`, `null`, `[...]` or `{...}`",
+                            ));
+                        }
+                    }
+                } else if stream.peek(Ident::peek_any) {
+                    let first = stream.call(Ident::parse_any)?;
+                    if first == "null" && stream.is_empty() {
+                        Node::Null(first)
+                    } else {
+                        let mut parts = vec![first];
+                        while stream.peek(Token![.]) {
+                            stream.parse::<Token![.]>()?;
+                            parts.push(stream.call(Ident::parse_any)?);
+                        }
+                        Node::Name(parts)
+                    }
+                } else {
+                    return Err(stream.error(
+                        "expected a value: a string, a number, `true`, `false`, `null`, a name, `[...]` or `{...}`",
+                    ));
+                };
+                if !stream.is_empty() {
+                    return Err(stream.error("expected `,` after the value"));
+                }
+                Ok(node)
+            };
+            parser.parse2(tokens).map_err(|e| errors.push(e)).ok()
+        }
+    }
+}
+
+fn parse_entries(stream: TokenStream, errors: &mut Vec<syn::Error>) -> Vec<Entry> {
+    split_commas(stream)
+        .into_iter()
+        .filter_map(|chunk| parse_entry(chunk, errors))
+        .collect()
+}
+
+fn parse_handlers(chunk: TokenStream, errors: &mut Vec<syn::Error>) -> Vec<Handler> {
+    let parser = |stream: ParseStream| -> syn::Result<TokenStream> {
+        stream.call(Attribute::parse_outer)?;
+        stream.parse::<Ident>()?;
+        stream.parse::<Token![:]>()?;
+        let content;
+        syn::braced!(content in stream);
+        let body = content.parse()?;
+        if !stream.is_empty() {
+            return Err(stream.error("expected `,` after `handlers: { ... }`"));
+        }
+        Ok(body)
+    };
+    let Ok(body) = parser.parse2(chunk).map_err(|e| errors.push(e)) else {
+        return Vec::new();
+    };
+    split_commas(body)
+        .into_iter()
+        .filter_map(|decl| parse_handler(decl).map_err(|e| errors.push(e)).ok())
+        .collect()
+}
+
+fn parse_handler(decl: TokenStream) -> syn::Result<Handler> {
+    let parser = |stream: ParseStream| -> syn::Result<Handler> {
+        let attrs = stream.call(Attribute::parse_outer)?;
+        let name: Ident = stream.parse()?;
+        let (mut input, mut output) = (None, None);
+        if stream.peek(syn::token::Paren) {
+            let content;
+            syn::parenthesized!(content in stream);
+            input = Some(content.parse::<Type>()?);
+            if !content.is_empty() {
+                return Err(content.error("a handler takes exactly one input type"));
+            }
+            stream.parse::<Token![->]>()?;
+            output = Some(stream.parse::<Type>()?);
+        }
+        let arn = if stream.peek(Token![=]) {
+            stream.parse::<Token![=]>()?;
+            Some(stream.parse::<LitStr>()?)
+        } else {
+            None
+        };
+        if !stream.is_empty() {
+            return Err(stream.error(
+                "expected a handler: `name(InputType) -> OutputType`, optionally followed by `= \"arn:...\"`",
+            ));
+        }
+        let mut errors = Vec::new();
+        let docs = doc_lines(&attrs, &mut errors);
+        if let Some(e) = errors.into_iter().next() {
+            return Err(e);
+        }
+        Ok(Handler {
+            docs,
+            name,
+            input,
+            output,
+            arn,
+        })
+    };
+    parser.parse2(decl)
+}
