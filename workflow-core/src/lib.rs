@@ -19,16 +19,26 @@ pub mod validate;
 
 pub use diagnostic::{Code, Diagnostic, Diagnostics, InvalidDefinition, Pointer, Spelling};
 pub use model::StateMachine;
+pub use validate::MachineType;
 pub use parse::{duplicate_key, parse};
 pub use render::{render, render_with_resources, resource_placeholder};
 
 /// Parses and validates an ASL document: every problem is reported, none is fatal to the
 /// search for the others.
 pub fn check(document: &serde_json::Value) -> Result<StateMachine, InvalidDefinition> {
+    check_as(document, MachineType::Standard)
+}
+
+/// [`check`] for a state machine of the given type (Express machines allow fewer
+/// integrations).
+pub fn check_as(
+    document: &serde_json::Value,
+    machine_type: MachineType,
+) -> Result<StateMachine, InvalidDefinition> {
     let cx = Diagnostics::new();
     let machine = parse(document, &cx);
     if let Some(machine) = &machine {
-        validate::validate(machine, &cx);
+        validate::validate_as(machine, machine_type, &cx);
     }
     let diagnostics = cx.into_vec();
     match machine {
@@ -40,7 +50,15 @@ pub fn check(document: &serde_json::Value) -> Result<StateMachine, InvalidDefini
 impl StateMachine {
     /// Parses and validates ASL JSON text, as `CreateStateMachine` would.
     pub fn from_json_str(text: &str) -> Result<StateMachine, InvalidDefinition> {
+        Self::from_json_str_as(text, MachineType::Standard)
+    }
+
+    /// [`StateMachine::from_json_str`] for a state machine of the given type.
+    pub fn from_json_str_as(
+        text: &str,
+        machine_type: MachineType,
+    ) -> Result<StateMachine, InvalidDefinition> {
         let document = parse::parse_json_text(text)?;
-        check(&document)
+        check_as(&document, machine_type)
     }
 }

@@ -19,11 +19,7 @@ use crate::suggest::did_you_mean;
 /// every problem is pushed into `cx`.
 pub fn parse(document: &Value, cx: &Diagnostics) -> Option<StateMachine> {
     if !document.is_object() {
-        cx.push(Diagnostic::new(
-            Code::InvalidJson,
-            Pointer::root(),
-            "definition must be a JSON object",
-        ));
+        cx.schema(&Pointer::root(), "definition must be a valid JSON object");
         return None;
     }
     Some(machine(cx, document, Pointer::root(), Scope::Root))
@@ -32,6 +28,14 @@ pub fn parse(document: &Value, cx: &Diagnostics) -> Option<StateMachine> {
 /// Parses JSON text, reporting duplicate keys (which `serde_json::Value` would silently
 /// merge) as `DUPLICATE_STATE_NAME` under `States`, and as schema errors elsewhere.
 pub(crate) fn parse_json_text(text: &str) -> Result<Value, InvalidDefinition> {
+    // AWS tells an empty definition (a schema problem) from one that is not JSON at all.
+    if text.trim().is_empty() {
+        return Err(InvalidDefinition(vec![Diagnostic::new(
+            Code::SchemaValidationFailed,
+            Pointer::root(),
+            "definition must be a valid JSON object",
+        )]));
+    }
     let duplicates = RefCell::new(Vec::new());
     let seed = Tracked {
         at: Pointer::root(),
