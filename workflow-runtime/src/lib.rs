@@ -10,13 +10,34 @@
 //!   [`WorkflowState`];
 //! - `<Name>Handlers`, a trait with one async method per handler declared in `handlers`,
 //!   taking and returning the declared serde types.
+//!
+//! The [`Executor`] runs both `workflow!` workflows and ASL loaded at run time: one
+//! interpreter, with AWS's input/output processing, retries, catchers, error names and
+//! history. See `src/README.md` for a map of the modules.
 
 pub use workflow_core as asl;
 pub use workflow_macros::workflow;
 
+pub mod clock;
+mod context;
+mod error;
+mod executor;
+mod handlers;
+pub mod history;
+mod io;
+pub mod limits;
+mod retry;
+mod states;
 mod task_error;
 mod workflow;
 
+pub use clock::{Clock, SystemClock, VirtualClock};
+pub use context::ExecutionConfig;
+pub use error::{Failure, names};
+pub use executor::{Execution, Executor, Outcome, StartError, Status, Step};
+pub use handlers::{Handler, HandlerFuture, Mock, Resources};
+pub use history::{EventType, History, HistoryEvent};
+pub use states::test_condition;
 pub use task_error::TaskError;
 pub use workflow::{Workflow, WorkflowState};
 

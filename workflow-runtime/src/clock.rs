@@ -1,0 +1,83 @@
+//! Time. Every timestamp in the history and in `$$` comes from a [`Clock`], and every wait
+//! (Wait states, retry delays, timeouts) sleeps on it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use workflow_core::timestamp::Timestamp;
+
+/// The source of time for executions.
+pub trait Clock: Send + Sync + 'static {
+    /// The current instant.
+    fn now(&self) -> Timestamp;
+    /// Sleeps for `duration`.
+    fn sleep(&self, duration: Duration) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+/// Wall-clock time: waits take as long as they say.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Timestamp::from_unix_millis(since_epoch.as_millis() as i64)
+    }
+
+    fn sleep(&self, duration: Duration) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// Virtual time: starts at a fixed instant and advances only as executions wait, so a run
+/// with a 3-second Wait and 16 retries takes no wall time while every timestamp and `$$`
+/// value moves exactly as it would in real time.
+///
+/// It rides on tokio's paused clock: use it in a current-thread runtime whose time is paused
+/// (`#[tokio::test(start_paused = true)]`, or `tokio::time::pause()` before the first
+/// execution). Tokio then jumps to the next timer whenever every task is waiting, which is
+/// what makes a task timeout race a slow handler correctly.
+#[derive(Debug, Clone)]
+pub struct VirtualClock {
+    start: Timestamp,
+    origin: tokio::time::Instant,
+}
+
+impl VirtualClock {
+    /// A clock reading `start` now.
+    pub fn new(start: Timestamp) -> Arc<Self> {
+        Arc::new(VirtualClock {
+            start,
+            origin: tokio::time::Instant::now(),
+        })
+    }
+}
+
+impl Clock for VirtualClock {
+    fn now(&self) -> Timestamp {
+        let elapsed = tokio::time::Instant::now().duration_since(self.origin);
+        Timestamp::from_unix_millis(self.start.unix_millis() + elapsed.as_millis() as i64)
+    }
+
+    fn sleep(&self, duration: Duration) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn virtual_time_advances_only_by_sleeping() {
+        let start = Timestamp::parse("2024-01-01T00:00:00Z").unwrap();
+        let clock = VirtualClock::new(start);
+        assert_eq!(clock.now(), start);
+        let wall = std::time::Instant::now();
+        clock.sleep(Duration::from_secs(3600)).await;
+        assert_eq!(clock.now().unix_millis() - start.unix_millis(), 3_600_000);
+        assert!(wall.elapsed() < Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,274 @@
+//! Task handlers: what a Task's `Resource` runs.
+//!
+//! [`Resources`] maps a resource to a [`Handler`]. Three kinds of `Resource` are routed:
+//!
+//! - `arn:aws:states:::lambda:invoke`: the function named by the `FunctionName` parameter
+//!   (a name or an ARN) runs on the `Payload` parameter, and the result is AWS's envelope
+//!   (`{ExecutedVersion, Payload, SdkHttpMetadata, SdkResponseMetadata, StatusCode}`);
+//! - `arn:aws:lambda:<region>:<account>:function:<name>`: the function runs on the state's
+//!   effective input and its result is the task result;
+//! - anything else (a `workflow!` handler placeholder such as `${SendMessageFunctionArn}`, an
+//!   ARN of another service): the handler registered under exactly that string.
+//!
+//! A Lambda function is registered under its name or its full ARN.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+use crate::TaskError;
+
+/// What a handler returns.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Value, TaskError>> + Send>>;
+
+/// Runs one task invocation.
+pub trait Handler: Send + Sync + 'static {
+    /// Runs the task on `input`.
+    fn call(&self, input: Value) -> HandlerFuture;
+}
+
+impl<F, Fut> Handler for F
+where
+    F: Fn(Value) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Value, TaskError>> + Send + 'static,
+{
+    fn call(&self, input: Value) -> HandlerFuture {
+        Box::pin(self(input))
+    }
+}
+
+/// The handlers an execution can call, by resource.
+#[derive(Clone, Default)]
+pub struct Resources {
+    handlers: HashMap<String, Arc<dyn Handler>>,
+    aliases: HashMap<String, String>,
+}
+
+/// How a Task's `Resource` was resolved.
+pub(crate) enum Route {
+    /// `arn:aws:states:::lambda:invoke`.
+    LambdaInvoke,
+    /// A Lambda function ARN.
+    LambdaFunction,
+    /// Any other resource.
+    Other,
+}
+
+impl Resources {
+    /// No handlers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers `handler` for `resource`: a Lambda function name or ARN, a `workflow!`
+    /// handler name, or any `Resource` string.
+    pub fn register(mut self, resource: impl Into<String>, handler: impl Handler) -> Self {
+        self.handlers.insert(resource.into(), Arc::new(handler));
+        self
+    }
+
+    /// Registers a shared handler.
+    pub fn register_arc(mut self, resource: impl Into<String>, handler: Arc<dyn Handler>) -> Self {
+        self.handlers.insert(resource.into(), handler);
+        self
+    }
+
+    /// Makes `resource` call the handler registered as `handler`: how a `workflow!`
+    /// placeholder such as `${SendMessageFunctionArn}` finds `send_message`.
+    pub fn alias(mut self, resource: impl Into<String>, handler: impl Into<String>) -> Self {
+        self.aliases.insert(resource.into(), handler.into());
+        self
+    }
+
+    /// Adds every handler and alias of `other`.
+    pub fn merge(mut self, other: Resources) -> Self {
+        self.handlers.extend(other.handlers);
+        self.aliases.extend(other.aliases);
+        self
+    }
+
+    pub(crate) fn route(resource: &str) -> Route {
+        if resource.starts_with("arn:aws:states:::lambda:invoke") {
+            Route::LambdaInvoke
+        } else if lambda_function_name(resource).is_some() {
+            Route::LambdaFunction
+        } else {
+            Route::Other
+        }
+    }
+
+    /// The handler for a resource, or for a Lambda function given by name or ARN.
+    pub(crate) fn find(&self, resource: &str) -> Option<Arc<dyn Handler>> {
+        let key = self
+            .aliases
+            .get(resource)
+            .map(String::as_str)
+            .unwrap_or(resource);
+        if let Some(h) = self.handlers.get(key) {
+            return Some(h.clone());
+        }
+        let name = lambda_function_name(key)?;
+        self.handlers.get(name).cloned().or_else(|| {
+            self.handlers
+                .iter()
+                .find(|(k, _)| lambda_function_name(k) == Some(name))
+                .map(|(_, h)| h.clone())
+        })
+    }
+}
+
+/// `arn:aws:lambda:us-east-1:111111111111:function:name[:qualifier]` -> `name`.
+pub(crate) fn lambda_function_name(resource: &str) -> Option<&str> {
+    let mut parts = resource.split(':');
+    let (arn, _partition, service) = (parts.next()?, parts.next()?, parts.next()?);
+    if arn != "arn" || service != "lambda" {
+        return None;
+    }
+    let _region = parts.next()?;
+    let _account = parts.next()?;
+    (parts.next()? == "function").then_some(())?;
+    parts.next().filter(|n| !n.is_empty())
+}
+
+/// The result envelope of `arn:aws:states:::lambda:invoke`, as AWS returns it.
+pub(crate) fn lambda_invoke_envelope(payload: Value, date: &str, request_id: &str) -> Value {
+    let length = serde_json::to_string(&payload)
+        .map(|s| s.len())
+        .unwrap_or(0)
+        .to_string();
+    json!({
+        "ExecutedVersion": "$LATEST",
+        "Payload": payload,
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {
+                "X-Amz-Executed-Version": ["$LATEST"],
+                "x-amzn-Remapped-Content-Length": ["0"],
+                "Connection": ["keep-alive"],
+                "x-amzn-RequestId": [request_id],
+                "Content-Length": [length],
+                "Date": [date],
+                "X-Amzn-Trace-Id": [format!("Root=1-{request_id}")],
+                "Content-Type": ["application/json"]
+            },
+            "HttpHeaders": {
+                "Connection": "keep-alive",
+                "Content-Length": length,
+                "Content-Type": "application/json",
+                "Date": date,
+                "X-Amz-Executed-Version": "$LATEST",
+                "x-amzn-Remapped-Content-Length": "0",
+                "x-amzn-RequestId": request_id,
+                "X-Amzn-Trace-Id": format!("Root=1-{request_id}")
+            },
+            "HttpStatusCode": 200
+        },
+        "SdkResponseMetadata": { "RequestId": request_id },
+        "StatusCode": 200
+    })
+}
+
+/// A scripted handler for tests: one outcome per call, the last repeated, as Step Functions
+/// Local's `MockConfigFile` scripts responses per invocation.
+///
+/// ```
+/// # use workflow_runtime::{Mock, TaskError};
+/// # use serde_json::json;
+/// let flaky = Mock::new()
+///     .fail(TaskError::new("States.TaskFailed", "mail server busy"))
+///     .returns(json!({ "activities": 0 }));
+/// ```
+#[derive(Clone, Default)]
+pub struct Mock {
+    outcomes: Arc<Vec<Result<Value, TaskError>>>,
+    calls: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Mock {
+    /// A mock with no outcomes yet (it fails every call until given some).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The next call returns `value`.
+    pub fn returns(mut self, value: Value) -> Self {
+        Arc::make_mut(&mut self.outcomes).push(Ok(value));
+        self
+    }
+
+    /// The next call fails with `error`.
+    pub fn fail(mut self, error: TaskError) -> Self {
+        Arc::make_mut(&mut self.outcomes).push(Err(error));
+        self
+    }
+
+    /// The inputs of every call so far.
+    pub fn calls(&self) -> Vec<Value> {
+        self.calls.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+}
+
+impl Handler for Mock {
+    fn call(&self, input: Value) -> HandlerFuture {
+        let n = match self.calls.lock() {
+            Ok(mut calls) => {
+                calls.push(input);
+                calls.len()
+            }
+            Err(_) => 1,
+        };
+        let outcome = self
+            .outcomes
+            .get(n - 1)
+            .or_else(|| self.outcomes.last())
+            .cloned()
+            .unwrap_or_else(|| {
+                Err(TaskError::new(
+                    "States.TaskFailed",
+                    "the mock has no outcome scripted",
+                ))
+            });
+        Box::pin(async move { outcome })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_arns_name_their_function() {
+        assert_eq!(
+            lambda_function_name("arn:aws:lambda:us-east-1:111111111111:function:id_function"),
+            Some("id_function")
+        );
+        assert_eq!(
+            lambda_function_name("arn:aws:lambda:us-east-1:1:function:f:$LATEST"),
+            Some("f")
+        );
+        assert_eq!(lambda_function_name("arn:aws:states:::lambda:invoke"), None);
+        assert_eq!(lambda_function_name("${SendMessageFunctionArn}"), None);
+    }
+
+    #[tokio::test]
+    async fn mocks_script_one_outcome_per_call() {
+        let mock = Mock::new()
+            .fail(TaskError::new("States.TaskFailed", "busy"))
+            .returns(json!({ "activities": 0 }));
+        let resources = Resources::new().register("f", mock.clone());
+        let handler = resources
+            .find("arn:aws:lambda:us-east-1:1:function:f")
+            .unwrap();
+        assert!(handler.call(json!(1)).await.is_err());
+        assert_eq!(
+            handler.call(json!(2)).await.unwrap(),
+            json!({ "activities": 0 })
+        );
+        assert_eq!(
+            handler.call(json!(3)).await.unwrap(),
+            json!({ "activities": 0 })
+        );
+        assert_eq!(mock.calls(), vec![json!(1), json!(2), json!(3)]);
+    }
+}

@@ -1,0 +1,18 @@
+//! AWS Step Functions' service quotas that the runtime enforces, with AWS's values.
+
+/// The largest state input, output or task result: 256 KiB of UTF-8 JSON ("Quotas related
+/// to state machine executions").
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
+/// The most events one execution's history may hold (a hard quota of Standard workflows).
+pub const MAX_HISTORY_EVENTS: usize = 25_000;
+
+/// A Task's `TimeoutSeconds` when it sets none.
+pub const DEFAULT_TASK_TIMEOUT_SECONDS: u64 = workflow_core::model::Task::DEFAULT_TIMEOUT_SECONDS;
+
+/// The size of a payload as AWS counts it: its JSON text in UTF-8.
+pub fn payload_size(value: &serde_json::Value) -> usize {
+    serde_json::to_string(value)
+        .map(|s| s.len())
+        .unwrap_or(usize::MAX)
+}

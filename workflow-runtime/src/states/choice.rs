@@ -1,0 +1,344 @@
+use serde_json::Value;
+use workflow_core::model::{Choice, Comparison, Condition, Test};
+use workflow_core::path::{Path, Root};
+use workflow_core::timestamp::Timestamp;
+
+use crate::error::{Failure, names};
+use crate::executor::{Execution, StateRun};
+use crate::io::Scope;
+
+impl Execution {
+    /// Choice: `InputPath`, then the first rule that matches names the next state, else
+    /// `Default`, else the execution fails with `States.NoChoiceMatched`; then `OutputPath`.
+    pub(crate) fn run_choice(
+        &mut self,
+        run: &StateRun<'_>,
+        choice: &Choice,
+        input: Value,
+    ) -> Result<(Value, Option<String>), Failure> {
+        let context = self.context(run, 0);
+        let scope = Scope {
+            state: run.name,
+            entered: run.entered,
+            context: &context,
+        };
+        let effective = scope.select(&choice.common.input_path, input)?;
+        let mut next = None;
+        for rule in &choice.choices {
+            if test_condition(&rule.condition, &effective, &context)
+                .map_err(|e| Failure::runtime(run.name, run.entered, e))?
+            {
+                next = Some(rule.next.clone());
+                break;
+            }
+        }
+        let next = match next.or_else(|| choice.default.clone()) {
+            Some(next) => next,
+            None => {
+                return Err(Failure::new(
+                    names::NO_CHOICE_MATCHED,
+                    format!(
+                        "No Matches! The choice state '{}' has no rule that matches its input and no Default",
+                        run.name
+                    ),
+                ));
+            }
+        };
+        let output = scope.select(&choice.common.output_path, effective)?;
+        Ok((output, Some(next)))
+    }
+}
+
+/// Whether a condition holds for `input`. A value of the wrong type makes a comparison
+/// false, not an error (the ASL spec: "a comparison of a string to a number is false").
+/// `Err` carries the detail of a `States.Runtime` failure.
+pub fn test_condition(
+    condition: &Condition,
+    input: &Value,
+    context: &Value,
+) -> Result<bool, String> {
+    match condition {
+        Condition::And(all) => {
+            for c in all {
+                if !test_condition(c, input, context)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        Condition::Or(any) => {
+            for c in any {
+                if test_condition(c, input, context)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        Condition::Not(inner) => Ok(!test_condition(inner, input, context)?),
+        Condition::Comparison(c) => compare(c, input, context),
+        Condition::Jsonata(_) => {
+            Err("JSONata conditions are not supported by this runtime yet".to_owned())
+        }
+    }
+}
+
+fn read(text: &str, input: &Value, context: &Value) -> Result<Option<Value>, String> {
+    let path = Path::parse(text).map_err(|e| format!("Invalid path '{text}': {e}"))?;
+    let document = match path.root() {
+        Root::Context => context,
+        _ => input,
+    };
+    Ok(path.read(document))
+}
+
+fn compare(c: &Comparison, input: &Value, context: &Value) -> Result<bool, String> {
+    let variable = read(&c.variable, input, context)?;
+    let test = c.operator.test;
+    // The type tests look at the variable alone; a missing variable is not present, and
+    // not of any type.
+    let expected = c.operand.as_bool().unwrap_or(true);
+    let type_test = |holds: bool| Ok(holds == expected);
+    match test {
+        Test::IsPresent => return type_test(variable.is_some()),
+        Test::IsNull => return type_test(variable.as_ref().is_some_and(Value::is_null)),
+        Test::IsNumeric => return type_test(variable.as_ref().is_some_and(Value::is_number)),
+        Test::IsString => return type_test(variable.as_ref().is_some_and(Value::is_string)),
+        Test::IsBoolean => return type_test(variable.as_ref().is_some_and(Value::is_boolean)),
+        Test::IsTimestamp => {
+            let is_timestamp = variable
+                .as_ref()
+                .and_then(Value::as_str)
+                .and_then(Timestamp::parse)
+                .is_some();
+            return type_test(is_timestamp);
+        }
+        _ => {}
+    }
+    let Some(variable) = variable else {
+        return Err(format!(
+            "Invalid path '{}': The choice state's condition path references an invalid value.",
+            c.variable
+        ));
+    };
+    let operand = if c.operator.path {
+        let path = c.operand.as_str().unwrap_or_default();
+        match read(path, input, context)? {
+            Some(value) => value,
+            None => {
+                return Err(format!(
+                    "Invalid path '{path}': The choice state's condition path references an invalid value."
+                ));
+            }
+        }
+    } else {
+        c.operand.clone()
+    };
+    use std::cmp::Ordering::*;
+    let ordering = |wanted: &[std::cmp::Ordering], got: Option<std::cmp::Ordering>| {
+        got.is_some_and(|o| wanted.contains(&o))
+    };
+    Ok(match test {
+        Test::StringEquals => strings(&variable, &operand).is_some_and(|(a, b)| a == b),
+        Test::StringLessThan => {
+            ordering(&[Less], strings(&variable, &operand).map(|(a, b)| a.cmp(b)))
+        }
+        Test::StringGreaterThan => ordering(
+            &[Greater],
+            strings(&variable, &operand).map(|(a, b)| a.cmp(b)),
+        ),
+        Test::StringLessThanEquals => ordering(
+            &[Less, Equal],
+            strings(&variable, &operand).map(|(a, b)| a.cmp(b)),
+        ),
+        Test::StringGreaterThanEquals => ordering(
+            &[Greater, Equal],
+            strings(&variable, &operand).map(|(a, b)| a.cmp(b)),
+        ),
+        Test::StringMatches => strings(&variable, &operand)
+            .is_some_and(|(text, pattern)| matches_pattern(text, pattern)),
+        Test::NumericEquals => ordering(&[Equal], numbers(&variable, &operand)),
+        Test::NumericLessThan => ordering(&[Less], numbers(&variable, &operand)),
+        Test::NumericGreaterThan => ordering(&[Greater], numbers(&variable, &operand)),
+        Test::NumericLessThanEquals => ordering(&[Less, Equal], numbers(&variable, &operand)),
+        Test::NumericGreaterThanEquals => ordering(&[Greater, Equal], numbers(&variable, &operand)),
+        Test::BooleanEquals => {
+            matches!((variable.as_bool(), operand.as_bool()), (Some(a), Some(b)) if a == b)
+        }
+        Test::TimestampEquals => ordering(&[Equal], timestamps(&variable, &operand)),
+        Test::TimestampLessThan => ordering(&[Less], timestamps(&variable, &operand)),
+        Test::TimestampGreaterThan => ordering(&[Greater], timestamps(&variable, &operand)),
+        Test::TimestampLessThanEquals => ordering(&[Less, Equal], timestamps(&variable, &operand)),
+        Test::TimestampGreaterThanEquals => {
+            ordering(&[Greater, Equal], timestamps(&variable, &operand))
+        }
+        Test::IsPresent
+        | Test::IsNull
+        | Test::IsNumeric
+        | Test::IsString
+        | Test::IsBoolean
+        | Test::IsTimestamp => false,
+    })
+}
+
+fn strings<'a>(a: &'a Value, b: &'a Value) -> Option<(&'a str, &'a str)> {
+    Some((a.as_str()?, b.as_str()?))
+}
+
+fn numbers(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    let (a, b) = (a.as_number()?, b.as_number()?);
+    // Compare integers exactly; fall back to floating point for mixed or fractional values.
+    match (a.as_i64(), b.as_i64()) {
+        (Some(x), Some(y)) => Some(x.cmp(&y)),
+        _ => a.as_f64()?.partial_cmp(&b.as_f64()?),
+    }
+}
+
+fn timestamps(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    let (a, b) = (
+        Timestamp::parse(a.as_str()?)?,
+        Timestamp::parse(b.as_str()?)?,
+    );
+    Some(a.cmp(&b))
+}
+
+/// `StringMatches`: `*` matches any run of characters; `\*` and `\\` are literal.
+fn matches_pattern(text: &str, pattern: &str) -> bool {
+    enum Token {
+        Star,
+        Char(char),
+    }
+    let mut tokens = Vec::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => tokens.push(Token::Char(chars.next().unwrap_or('\\'))),
+            '*' => tokens.push(Token::Star),
+            c => tokens.push(Token::Char(c)),
+        }
+    }
+    let text: Vec<char> = text.chars().collect();
+    // Classic wildcard matching with backtracking to the last star.
+    let (mut t, mut p) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match tokens.get(p) {
+            Some(Token::Char(c)) if *c == text[t] => {
+                t += 1;
+                p += 1;
+            }
+            Some(Token::Star) => {
+                star = Some((p, t));
+                p += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    tokens[p..].iter().all(|t| matches!(t, Token::Star))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use workflow_core::model::ComparisonOperator;
+
+    fn rule(variable: &str, operator: &str, operand: Value) -> Condition {
+        Condition::Comparison(Comparison {
+            variable: variable.to_owned(),
+            operator: ComparisonOperator::from_name(operator).unwrap(),
+            operand,
+        })
+    }
+
+    fn test(c: &Condition, input: Value) -> bool {
+        test_condition(c, &input, &json!({})).unwrap()
+    }
+
+    #[test]
+    fn type_mismatches_are_false() {
+        assert!(!test(
+            &rule("$.x", "NumericEquals", json!(0)),
+            json!({ "x": "0" })
+        ));
+        assert!(!test(
+            &rule("$.x", "StringEquals", json!("1")),
+            json!({ "x": 1 })
+        ));
+        assert!(!test(
+            &rule("$.x", "BooleanEquals", json!(true)),
+            json!({ "x": "true" })
+        ));
+        assert!(!test(
+            &rule("$.x", "TimestampEquals", json!("2016-03-14T01:59:00Z")),
+            json!({ "x": "yesterday" })
+        ));
+        assert!(test(
+            &rule("$.x", "NumericEquals", json!(1)),
+            json!({ "x": 1.0 })
+        ));
+    }
+
+    #[test]
+    fn type_tests_and_presence() {
+        let input = json!({ "n": null, "s": "2016-03-14T01:59:00Z", "b": false });
+        assert!(test(&rule("$.n", "IsNull", json!(true)), input.clone()));
+        assert!(test(
+            &rule("$.missing", "IsPresent", json!(false)),
+            input.clone()
+        ));
+        assert!(test(
+            &rule("$.s", "IsTimestamp", json!(true)),
+            input.clone()
+        ));
+        assert!(test(&rule("$.b", "IsBoolean", json!(true)), input.clone()));
+        assert!(!test(&rule("$.b", "IsString", json!(true)), input));
+    }
+
+    #[test]
+    fn path_operators_read_their_operand() {
+        let c = rule("$.a", "NumericLessThanPath", json!("$.b"));
+        assert!(test(&c, json!({ "a": 1, "b": 2 })));
+        assert!(!test(&c, json!({ "a": 3, "b": 2 })));
+    }
+
+    #[test]
+    fn and_or_not_compose() {
+        let c = Condition::And(vec![
+            rule("$.a", "NumericGreaterThanEquals", json!(1)),
+            Condition::Not(Box::new(rule("$.b", "StringEquals", json!("x")))),
+            Condition::Or(vec![
+                rule("$.c", "BooleanEquals", json!(true)),
+                rule("$.d", "IsPresent", json!(true)),
+            ]),
+        ]);
+        assert!(test(&c, json!({ "a": 1, "b": "y", "c": false, "d": 0 })));
+        assert!(!test(&c, json!({ "a": 1, "b": "x", "c": true, "d": 0 })));
+    }
+
+    #[test]
+    fn string_matches_wildcards_and_escapes() {
+        assert!(matches_pattern("log-2024.txt", "log-*.txt"));
+        assert!(matches_pattern("anything", "*"));
+        assert!(!matches_pattern("log.txt", "log-*"));
+        assert!(matches_pattern("a*b", "a\\*b"));
+        assert!(!matches_pattern("axb", "a\\*b"));
+        assert!(matches_pattern("abcbd", "a*b*d"));
+    }
+
+    #[test]
+    fn timestamps_compare_as_instants() {
+        let c = rule(
+            "$.t",
+            "TimestampLessThan",
+            json!("2016-03-14T02:00:00+00:00"),
+        );
+        assert!(test(&c, json!({ "t": "2016-03-14T03:59:00+02:00" })));
+    }
+}

@@ -1,0 +1,40 @@
+use serde_json::Value;
+use workflow_core::model::Fail;
+
+use crate::error::Failure;
+use crate::executor::{Execution, StateRun};
+use crate::io::Scope;
+
+impl Execution {
+    /// Fail: the error and cause are literal, or read by `ErrorPath`/`CausePath` (a path or
+    /// an intrinsic function) from the raw input.
+    pub(crate) fn run_fail(&mut self, run: &StateRun<'_>, fail: &Fail, input: Value) -> Failure {
+        let context = self.context(run, 0);
+        let scope = Scope {
+            state: run.name,
+            entered: run.entered,
+            context: &context,
+        };
+        let read = |literal: &Option<String>,
+                    path: &Option<String>,
+                    field: &str|
+         -> Result<Option<String>, Failure> {
+            match (literal, path) {
+                (Some(text), _) => Ok(Some(text.clone())),
+                (None, Some(path)) => match scope.dynamic(field, path, &input)? {
+                    Value::String(s) => Ok(Some(s)),
+                    other => Ok(Some(other.to_string())),
+                },
+                (None, None) => Ok(None),
+            }
+        };
+        let error = match read(&fail.error, &fail.error_path, "ErrorPath") {
+            Ok(error) => error,
+            Err(failure) => return failure,
+        };
+        match read(&fail.cause, &fail.cause_path, "CausePath") {
+            Ok(cause) => Failure { error, cause },
+            Err(failure) => failure,
+        }
+    }
+}

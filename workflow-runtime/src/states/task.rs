@@ -1,0 +1,336 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use workflow_core::model::{IntOrExpr, Task};
+use workflow_core::path::Path;
+
+use crate::error::{Failure, names};
+use crate::executor::{Execution, StateRun, next_of};
+use crate::handlers::{Handler, Resources, Route, lambda_invoke_envelope};
+use crate::history::EventType;
+use crate::io::{Scope, compact};
+use crate::limits;
+use crate::retry::{delay, matching_retrier, max_attempts};
+
+/// How one attempt ended.
+enum Attempt {
+    Succeeded(Value),
+    Failed(Failure),
+    TimedOut,
+}
+
+impl Execution {
+    /// Task: `InputPath` -> `Parameters` -> the handler (retried as `Retry` says, each
+    /// attempt bounded by `TimeoutSeconds`) -> `ResultSelector` -> `ResultPath` ->
+    /// `OutputPath`. An error that outlives its retriers goes to the first matching
+    /// catcher, whose `ResultPath` places `{Error, Cause}` in the raw input.
+    pub(crate) async fn run_task(
+        &mut self,
+        run: &StateRun<'_>,
+        task: &Task,
+        input: Value,
+    ) -> Result<(Value, Option<String>), Failure> {
+        let mut retries = vec![0u64; task.retry.len()];
+        let mut retry_count = 0u32;
+        let failure = loop {
+            let context = self.context(run, retry_count);
+            let scope = Scope {
+                state: run.name,
+                entered: run.entered,
+                context: &context,
+            };
+            let effective = scope.select(&task.common.input_path, input.clone())?;
+            let timeout = self.task_timeout(run, task, &effective)?;
+            let payload = match &task.parameters {
+                Some(template) => scope.template(template, &effective)?,
+                None => effective,
+            };
+            let failure = match self.attempt(task, payload, timeout).await {
+                Ok(result) => {
+                    let selected = match &task.result_selector {
+                        Some(template) => scope.template(template, &result)?,
+                        None => result,
+                    };
+                    let output = scope.merge(&task.result_path, input, selected)?;
+                    let output = scope.select(&task.common.output_path, output)?;
+                    return Ok((output, next_of(&task.transition)));
+                }
+                Err(failure) => failure,
+            };
+            match matching_retrier(&task.retry, &failure) {
+                Some(i) if retries[i] < max_attempts(&task.retry[i]) => {
+                    let wait = delay(&task.retry[i], retries[i] as u32, self.rng.f64());
+                    retries[i] += 1;
+                    retry_count += 1;
+                    self.executor.clock.sleep(wait).await;
+                }
+                _ => break failure,
+            }
+        };
+        let context = self.context(run, retry_count);
+        let scope = Scope {
+            state: run.name,
+            entered: run.entered,
+            context: &context,
+        };
+        let catcher = failure
+            .is_caught_by_all()
+            .then(|| task.catch.iter().find(|c| failure.matches(&c.error_equals)))
+            .flatten()
+            .ok_or_else(|| failure.clone())?;
+        let output = scope.merge(&catcher.result_path, input, failure.to_error_output())?;
+        Ok((output, Some(catcher.next.clone())))
+    }
+
+    /// `TimeoutSeconds`, or `TimeoutSecondsPath` read from the effective input.
+    fn task_timeout(
+        &self,
+        run: &StateRun<'_>,
+        task: &Task,
+        effective: &Value,
+    ) -> Result<Duration, Failure> {
+        let seconds = match (&task.timeout_seconds, &task.timeout_seconds_path) {
+            (Some(IntOrExpr::Int(n)), _) => *n,
+            (_, Some(path)) => {
+                let value = Path::parse(path).ok().and_then(|p| p.read(effective));
+                match value.as_ref().and_then(Value::as_u64).filter(|n| *n > 0) {
+                    Some(n) => n,
+                    None => {
+                        return Err(Failure::runtime(
+                            run.name,
+                            run.entered,
+                            format!(
+                                "The TimeoutSecondsPath parameter does not reference a positive integer: {path}"
+                            ),
+                        ));
+                    }
+                }
+            }
+            _ => limits::DEFAULT_TASK_TIMEOUT_SECONDS,
+        };
+        Ok(Duration::from_secs(seconds))
+    }
+
+    /// One attempt: the scheduled/started/ended events of the resource's kind, around the
+    /// handler call.
+    async fn attempt(
+        &mut self,
+        task: &Task,
+        payload: Value,
+        timeout: Duration,
+    ) -> Result<Value, Failure> {
+        let resource = task.resource.as_str();
+        let region = self.executor.config.region.clone();
+        let resources = self.executor.resources.clone();
+        match Resources::route(resource) {
+            Route::LambdaFunction => {
+                self.event(EventType::LambdaFunctionScheduled, json!({ "resource": resource, "input": compact(&payload), "timeoutInSeconds": timeout.as_secs() }));
+                self.event(EventType::LambdaFunctionStarted, Value::Null);
+                let handler = resources.find(resource);
+                let outcome = match handler {
+                    Some(handler) => self.call(handler, payload, timeout).await,
+                    None => Attempt::Failed(self.function_not_found(resource)),
+                };
+                self.finish_attempt(
+                    outcome,
+                    resource,
+                    [
+                        EventType::LambdaFunctionSucceeded,
+                        EventType::LambdaFunctionFailed,
+                        EventType::LambdaFunctionTimedOut,
+                    ],
+                )
+            }
+            Route::LambdaInvoke => {
+                let (service, action) = ("lambda", "invoke");
+                self.event(EventType::TaskScheduled, json!({ "resourceType": service, "resource": action, "region": region, "parameters": compact(&payload), "timeoutInSeconds": timeout.as_secs() }));
+                self.event(
+                    EventType::TaskStarted,
+                    json!({ "resourceType": service, "resource": action }),
+                );
+                let function = payload
+                    .get("FunctionName")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                // AWS hands a function with no (or a null) Payload an empty object.
+                let body = match payload.get("Payload") {
+                    None | Some(Value::Null) => json!({}),
+                    Some(body) => body.clone(),
+                };
+                let outcome = match resources.find(&function) {
+                    Some(handler) => match self.call(handler, body, timeout).await {
+                        Attempt::Succeeded(result) => {
+                            let date = http_date(self.now());
+                            let request_id = self.request_id();
+                            if limits::payload_size(&result) > limits::MAX_PAYLOAD_BYTES {
+                                Attempt::Failed(Failure::data_limit(service))
+                            } else {
+                                Attempt::Succeeded(lambda_invoke_envelope(
+                                    result,
+                                    &date,
+                                    &request_id,
+                                ))
+                            }
+                        }
+                        other => other,
+                    },
+                    None => Attempt::Failed(self.function_not_found(&function)),
+                };
+                self.finish_attempt(
+                    outcome,
+                    service,
+                    [
+                        EventType::TaskSucceeded,
+                        EventType::TaskFailed,
+                        EventType::TaskTimedOut,
+                    ],
+                )
+            }
+            Route::Other => {
+                self.event(EventType::TaskScheduled, json!({ "resourceType": "workflow", "resource": resource, "region": region, "parameters": compact(&payload), "timeoutInSeconds": timeout.as_secs() }));
+                self.event(
+                    EventType::TaskStarted,
+                    json!({ "resourceType": "workflow", "resource": resource }),
+                );
+                let outcome = match resources.find(resource) {
+                    Some(handler) => self.call(handler, payload, timeout).await,
+                    None => Attempt::Failed(Failure::new(
+                        names::TASK_FAILED,
+                        format!("no handler is registered for the resource '{resource}'"),
+                    )),
+                };
+                self.finish_attempt(
+                    outcome,
+                    resource,
+                    [
+                        EventType::TaskSucceeded,
+                        EventType::TaskFailed,
+                        EventType::TaskTimedOut,
+                    ],
+                )
+            }
+        }
+    }
+
+    /// Records how an attempt ended; a result over the payload limit fails with
+    /// `States.DataLimitExceeded` naming `what`.
+    fn finish_attempt(
+        &mut self,
+        outcome: Attempt,
+        what: &str,
+        [succeeded, failed, timed_out]: [EventType; 3],
+    ) -> Result<Value, Failure> {
+        let outcome = match outcome {
+            Attempt::Succeeded(result)
+                if limits::payload_size(&result) > limits::MAX_PAYLOAD_BYTES =>
+            {
+                Attempt::Failed(Failure::data_limit(what))
+            }
+            other => other,
+        };
+        match outcome {
+            Attempt::Succeeded(result) => {
+                self.event(succeeded, json!({ "output": compact(&result) }));
+                Ok(result)
+            }
+            Attempt::Failed(failure) => {
+                self.event(
+                    failed,
+                    json!({ "error": failure.error, "cause": failure.cause }),
+                );
+                Err(failure)
+            }
+            Attempt::TimedOut => {
+                let failure = Failure {
+                    error: Some(names::TIMEOUT.to_owned()),
+                    cause: None,
+                };
+                self.event(timed_out, json!({ "error": names::TIMEOUT }));
+                Err(failure)
+            }
+        }
+    }
+
+    /// Calls a handler on its own task, so that a panic becomes a task failure and a
+    /// timeout can abandon it.
+    async fn call(&self, handler: Arc<dyn Handler>, input: Value, timeout: Duration) -> Attempt {
+        let job = tokio::spawn(handler.call(input));
+        let abort = job.abort_handle();
+        let timer = self.executor.clock.sleep(timeout);
+        tokio::select! {
+            joined = job => match joined {
+                Ok(Ok(result)) => Attempt::Succeeded(result),
+                Ok(Err(error)) => Attempt::Failed(error.into()),
+                Err(e) => Attempt::Failed(Failure::new(names::TASK_FAILED, panic_cause(e))),
+            },
+            () = timer => {
+                abort.abort();
+                Attempt::TimedOut
+            }
+        }
+    }
+
+    fn function_not_found(&mut self, function: &str) -> Failure {
+        let config = &self.executor.config;
+        let name = crate::handlers::lambda_function_name(function)
+            .unwrap_or(function)
+            .to_owned();
+        let arn = format!(
+            "arn:aws:lambda:{}:{}:function:{name}:$LATEST",
+            config.region, config.account
+        );
+        let request_id = self.request_id();
+        Failure::new(
+            "Lambda.ResourceNotFoundException",
+            format!(
+                "Function not found: {arn} (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: {request_id}; Proxy: null)"
+            ),
+        )
+    }
+
+    /// A request id in the form AWS uses (a UUID), from the execution's random source.
+    fn request_id(&mut self) -> String {
+        let (a, b) = (self.rng.u64(..), self.rng.u64(..));
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            0x8000 | (b >> 48) & 0x3fff,
+            b & 0xffff_ffff_ffff
+        )
+    }
+}
+
+fn panic_cause(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return "the handler was cancelled".to_owned();
+    }
+    let payload = e.into_panic();
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned());
+    format!("the handler panicked: {message}")
+}
+
+/// An HTTP `Date` header value for an instant: `Mon, 01 Jan 2024 00:00:00 GMT`.
+fn http_date(t: workflow_core::timestamp::Timestamp) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let iso = t.to_string();
+    let weekday = DAYS[(t.seconds.div_euclid(86_400).rem_euclid(7)) as usize];
+    let month = iso[5..7].parse::<usize>().unwrap_or(1).clamp(1, 12);
+    format!(
+        "{weekday}, {} {} {} {} GMT",
+        &iso[8..10],
+        MONTHS[month - 1],
+        &iso[0..4],
+        &iso[11..19]
+    )
+}
