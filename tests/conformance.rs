@@ -111,7 +111,9 @@ fn wildcard_eq(expected: &str, actual: &str, tokens: &[String]) -> bool {
 
 fn json_eq(expected: &Value, actual: &Value, tokens: &[String]) -> bool {
     match (expected, actual) {
-        (Value::String(e), Value::String(a)) => wildcard_eq(e, a, tokens),
+        // LocalStack replaced some whole values (a header's list) by a token.
+        (Value::String(e), _) if tokens.contains(e) => true,
+        (Value::String(e), Value::String(a)) => cause_eq(e, a, tokens),
         (Value::Number(e), Value::Number(a)) => e.as_f64() == a.as_f64(),
         (Value::Array(e), Value::Array(a)) => {
             e.len() == a.len() && e.iter().zip(a).all(|(e, a)| json_eq(e, a, tokens))

@@ -48,16 +48,17 @@ impl ExecutionConfig {
         )
     }
 
-    /// The context object for a state entered at `entered`, retried `retry_count` times.
+    /// The context object for a state entered at `entered`. `State.RetryCount` is there for
+    /// the states that retry (Task, Parallel, Map), as in AWS's.
     pub(crate) fn context(
         &self,
         input: &Value,
         started: Timestamp,
         state: &str,
         entered: Timestamp,
-        retry_count: u32,
+        retry_count: Option<u32>,
     ) -> Value {
-        json!({
+        let mut context = json!({
             "Execution": {
                 "Id": self.execution_arn(),
                 "Input": input,
@@ -72,9 +73,12 @@ impl ExecutionConfig {
             },
             "State": {
                 "EnteredTime": entered.to_string(),
-                "Name": state,
-                "RetryCount": retry_count
+                "Name": state
             }
-        })
+        });
+        if let Some(count) = retry_count {
+            context["State"]["RetryCount"] = json!(count);
+        }
+        context
     }
 }

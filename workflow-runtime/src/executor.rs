@@ -226,7 +226,10 @@ impl Execution {
     /// The outcome; `Running` if the execution has not ended.
     pub fn into_outcome(self) -> Outcome {
         let (status, output, failure) = self.outcome.unwrap_or((Status::Running, None, None));
-        let (error, cause) = failure.map_or((None, None), |f| (f.error, f.cause));
+        // AWS reports an empty cause (a timeout's) as none.
+        let (error, cause) = failure.map_or((None, None), |f| {
+            (f.error, f.cause.filter(|c| !c.is_empty()))
+        });
         Outcome {
             status,
             output,
@@ -317,8 +320,8 @@ impl Execution {
         })
     }
 
-    /// The context object for the running state.
-    pub(crate) fn context(&self, run: &StateRun, retry_count: u32) -> Value {
+    /// The context object for the running state; `retry_count` for the states that retry.
+    pub(crate) fn context(&self, run: &StateRun, retry_count: Option<u32>) -> Value {
         self.executor.config.context(
             &self.input,
             self.started,

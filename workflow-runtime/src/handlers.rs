@@ -109,13 +109,12 @@ impl Resources {
         if let Some(h) = self.handlers.get(key) {
             return Some(h.clone());
         }
-        let name = lambda_function_name(key)?;
-        self.handlers.get(name).cloned().or_else(|| {
-            self.handlers
-                .iter()
-                .find(|(k, _)| lambda_function_name(k) == Some(name))
-                .map(|(_, h)| h.clone())
-        })
+        // A function named by ARN may be registered by name, and the other way round.
+        let name = lambda_function_name(key).unwrap_or(key);
+        self.handlers
+            .iter()
+            .find(|(k, _)| lambda_function_name(k).unwrap_or(k) == name)
+            .map(|(_, h)| h.clone())
     }
 }
 

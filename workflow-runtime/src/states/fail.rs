@@ -9,7 +9,7 @@ impl Execution {
     /// Fail: the error and cause are literal, or read by `ErrorPath`/`CausePath` (a path or
     /// an intrinsic function) from the raw input.
     pub(crate) fn run_fail(&mut self, run: &StateRun<'_>, fail: &Fail, input: Value) -> Failure {
-        let context = self.context(run, 0);
+        let context = self.context(run, None);
         let scope = Scope {
             state: run.name,
             entered: run.entered,

@@ -14,7 +14,7 @@ impl Execution {
         pass: &Pass,
         input: Value,
     ) -> Result<(Value, Option<String>), Failure> {
-        let context = self.context(run, 0);
+        let context = self.context(run, None);
         let scope = Scope {
             state: run.name,
             entered: run.entered,

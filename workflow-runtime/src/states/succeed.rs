@@ -13,7 +13,7 @@ impl Execution {
         succeed: &Succeed,
         input: Value,
     ) -> Result<Value, Failure> {
-        let context = self.context(run, 0);
+        let context = self.context(run, None);
         let scope = Scope {
             state: run.name,
             entered: run.entered,

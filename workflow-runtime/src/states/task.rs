@@ -34,7 +34,7 @@ impl Execution {
         let mut retries = vec![0u64; task.retry.len()];
         let mut retry_count = 0u32;
         let failure = loop {
-            let context = self.context(run, retry_count);
+            let context = self.context(run, Some(retry_count));
             let scope = Scope {
                 state: run.name,
                 entered: run.entered,
@@ -68,7 +68,7 @@ impl Execution {
                 _ => break failure,
             }
         };
-        let context = self.context(run, retry_count);
+        let context = self.context(run, Some(retry_count));
         let scope = Scope {
             state: run.name,
             entered: run.entered,
@@ -154,9 +154,14 @@ impl Execution {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_owned();
-                // AWS hands a function with no (or a null) Payload an empty object.
+                // AWS hands a function with no (or a null) Payload an empty object, and sends a
+                // string Payload as the raw request body, so the function sees the JSON the
+                // string holds.
                 let body = match payload.get("Payload") {
                     None | Some(Value::Null) => json!({}),
+                    Some(Value::String(raw)) => {
+                        serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.clone()))
+                    }
                     Some(body) => body.clone(),
                 };
                 let outcome = match resources.find(&function) {
@@ -243,10 +248,7 @@ impl Execution {
                 Err(failure)
             }
             Attempt::TimedOut => {
-                let failure = Failure {
-                    error: Some(names::TIMEOUT.to_owned()),
-                    cause: None,
-                };
+                let failure = Failure::new(names::TIMEOUT, "");
                 self.event(timed_out, json!({ "error": names::TIMEOUT }));
                 Err(failure)
             }

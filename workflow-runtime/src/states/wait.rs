@@ -19,7 +19,7 @@ impl Execution {
         wait: &Wait,
         input: Value,
     ) -> Result<(Value, Option<String>), Failure> {
-        let context = self.context(run, 0);
+        let context = self.context(run, None);
         let scope = Scope {
             state: run.name,
             entered: run.entered,

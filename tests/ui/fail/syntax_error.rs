@@ -1,0 +1,14 @@
+use workflow_runtime::workflow;
+
+workflow! {
+    pub Flow {
+        start_at: Start,
+        states: {
+            Start: Pass { next Middle },
+            Middle: Pass { next: Done },
+            Done: Succeed,
+        }
+    }
+}
+
+fn main() {}

@@ -1,0 +1,21 @@
+use serde::{Deserialize, Serialize};
+use workflow_runtime::workflow;
+
+#[derive(Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+}
+
+workflow! {
+    pub Flow {
+        start_at: Greet,
+        handlers: {
+            send_message(User) -> User,
+        },
+        states: {
+            Greet: Task { resource: send_mesage, end: true },
+        }
+    }
+}
+
+fn main() {}
