@@ -82,8 +82,6 @@ pub enum Code {
     InvalidStateName,
     /// A Task `Resource` is not a usable resource.
     InvalidResource,
-    /// A JSONPath, reference path or intrinsic function does not parse.
-    InvalidPath,
 }
 
 impl Code {
@@ -99,7 +97,6 @@ impl Code {
             Code::DuplicateStateName => "DUPLICATE_STATE_NAME",
             Code::InvalidStateName => "INVALID_STATE_NAME",
             Code::InvalidResource => "INVALID_RESOURCE",
-            Code::InvalidPath => "INVALID_PATH",
         }
     }
 }

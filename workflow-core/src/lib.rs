@@ -19,9 +19,9 @@ pub mod validate;
 
 pub use diagnostic::{Code, Diagnostic, Diagnostics, InvalidDefinition, Pointer, Spelling};
 pub use model::StateMachine;
-pub use validate::MachineType;
 pub use parse::{duplicate_key, parse};
 pub use render::{render, render_with_resources, resource_placeholder};
+pub use validate::MachineType;
 
 /// Parses and validates an ASL document: every problem is reported, none is fatal to the
 /// search for the others.

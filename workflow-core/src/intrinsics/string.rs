@@ -1,0 +1,192 @@
+//! `States.Format` and `States.StringSplit`.
+
+use serde_json::Value;
+
+use super::IntrinsicError;
+use super::args::Args;
+
+/// A `States.Format` template: text and `{}` placeholders.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Template(pub Vec<Piece>);
+
+/// A run of literal text, or one placeholder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Piece {
+    Text(String),
+    Hole,
+}
+
+impl Template {
+    /// A template read at run time from a path: every `{}` is a placeholder, and there are
+    /// no escapes to honour (they belong to the literal syntax only).
+    fn from_text(text: &str) -> Template {
+        let mut pieces = Vec::new();
+        for (i, part) in text.split("{}").enumerate() {
+            if i > 0 {
+                pieces.push(Piece::Hole);
+            }
+            if !part.is_empty() {
+                pieces.push(Piece::Text(part.to_owned()));
+            }
+        }
+        Template(pieces)
+    }
+
+    /// Appends a literal character, merging it into the last run of text.
+    pub fn push_char(&mut self, c: char) {
+        match self.0.last_mut() {
+            Some(Piece::Text(text)) => text.push(c),
+            _ => self.0.push(Piece::Text(c.to_string())),
+        }
+    }
+
+    fn holes(&self) -> usize {
+        self.0.iter().filter(|p| matches!(p, Piece::Hole)).count()
+    }
+}
+
+/// `States.Format(template, values...)`: each `{}` replaced by the next value.
+///
+/// `literal` is the parsed template when the first argument is a string literal; otherwise
+/// the first argument must evaluate to a string.
+pub(crate) fn format(literal: Option<&Template>, args: &Args) -> Result<Value, IntrinsicError> {
+    let from_path;
+    let template = match literal {
+        Some(template) => template,
+        None => {
+            from_path = Template::from_text(args.string(0, "the template")?);
+            &from_path
+        }
+    };
+    let values = args.len() - 1;
+    if template.holes() != values {
+        return Err(args.fail(format!(
+            "the template has {} placeholders `{{}}` but {values} values were given",
+            template.holes()
+        )));
+    }
+    let mut out = String::new();
+    let mut next = 1;
+    for piece in &template.0 {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            Piece::Hole => {
+                write_value(args.value(next)?, &mut out);
+                next += 1;
+            }
+        }
+    }
+    Ok(Value::String(out))
+}
+
+/// A value as AWS writes it into a formatted string: Java's `toString` of the parsed JSON.
+/// Strings appear without quotes, objects as `{a=1, b=[x, y]}`, scalars as JSON.
+fn write_value(value: &Value, out: &mut String) {
+    match value {
+        Value::String(s) => out.push_str(s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(key);
+                out.push('=');
+                write_value(item, out);
+            }
+            out.push('}');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// `States.StringSplit(text, delimiters)`: splits at every character of `delimiters` and
+/// drops empty pieces, as AWS does (`",,,,"` splits into `[]`).
+pub(crate) fn split(args: &Args) -> Result<Value, IntrinsicError> {
+    let text = args.string(0, "the string to split")?;
+    let delimiters = args.string(1, "the delimiter")?;
+    let pieces = text
+        .split(|c| delimiters.contains(c))
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| Value::String(piece.to_owned()))
+        .collect();
+    Ok(Value::Array(pieces))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::intrinsics::{Call, IntrinsicError};
+
+    fn eval(text: &str, input: serde_json::Value) -> Result<serde_json::Value, IntrinsicError> {
+        Call::parse(text)?.evaluate(&|path| Ok(path.read(&input).unwrap_or_default()))
+    }
+
+    #[test]
+    fn formats_values_the_java_way() {
+        let input = json!({"s": "x", "n": 1.5, "o": {"a": [1, "b"], "c": null}, "t": true});
+        assert_eq!(
+            eval("States.Format('{} {} {} {}', $.s, $.n, $.o, $.t)", input).unwrap(),
+            json!("x 1.5 {a=[1, b], c=null} true")
+        );
+    }
+
+    #[test]
+    fn honours_escaped_braces_in_literal_templates_only() {
+        assert_eq!(
+            eval(r"States.Format('\{\} {}', 'v')", json!(null)).unwrap(),
+            json!("{} v")
+        );
+        assert_eq!(
+            eval(r"States.Format('it\'s \\ {}', 1)", json!(null)).unwrap(),
+            json!(r"it's \ 1")
+        );
+        let input = json!({"template": "{} and {}", "x": 1});
+        assert_eq!(
+            eval("States.Format($.template, $.x, 'y')", input).unwrap(),
+            json!("1 and y")
+        );
+    }
+
+    #[test]
+    fn counts_placeholders() {
+        let error = eval("States.Format('{} {}', 1)", json!(null)).unwrap_err();
+        assert_eq!(
+            error.message,
+            "States.Format: the template has 2 placeholders `{}` but 1 values were given"
+        );
+        let error = eval("States.Format($.t)", json!({"t": 5})).unwrap_err();
+        assert_eq!(
+            error.message,
+            "States.Format: the template must be a string, but was 5"
+        );
+    }
+
+    #[test]
+    fn splits_on_any_delimiter_and_drops_empty_pieces() {
+        assert_eq!(
+            eval("States.StringSplit('a.b+c,,d', '.+,')", json!(null)).unwrap(),
+            json!(["a", "b", "c", "d"])
+        );
+        assert_eq!(
+            eval("States.StringSplit(',,,', ',')", json!(null)).unwrap(),
+            json!([])
+        );
+        assert_eq!(
+            eval("States.StringSplit('abc', '')", json!(null)).unwrap(),
+            json!(["abc"])
+        );
+        assert!(eval("States.StringSplit(1, ',')", json!(null)).is_err());
+    }
+}
