@@ -65,6 +65,9 @@ pub enum StartError {
     /// The input is larger than AWS accepts.
     #[error("the execution input is {0} bytes; AWS accepts at most {max}", max = limits::MAX_PAYLOAD_BYTES)]
     InputTooLarge(usize),
+    /// The definition does not validate.
+    #[error("{0}")]
+    InvalidDefinition(String),
 }
 
 /// Starts executions: the handlers, the clock and the names they run with.

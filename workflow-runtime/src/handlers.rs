@@ -99,18 +99,20 @@ impl Resources {
         }
     }
 
-    /// The handler for a resource, or for a Lambda function given by name or ARN.
+    /// The handler for a resource: registered under the resource itself, under the handler
+    /// an alias names, or (for a Lambda function given by name or ARN) under the other form.
     pub(crate) fn find(&self, resource: &str) -> Option<Arc<dyn Handler>> {
-        let key = self
-            .aliases
-            .get(resource)
-            .map(String::as_str)
-            .unwrap_or(resource);
-        if let Some(h) = self.handlers.get(key) {
+        if let Some(h) = self.handlers.get(resource) {
             return Some(h.clone());
         }
-        // A function named by ARN may be registered by name, and the other way round.
-        let name = lambda_function_name(key).unwrap_or(key);
+        if let Some(h) = self
+            .aliases
+            .get(resource)
+            .and_then(|name| self.handlers.get(name))
+        {
+            return Some(h.clone());
+        }
+        let name = lambda_function_name(resource).unwrap_or(resource);
         self.handlers
             .iter()
             .find(|(k, _)| lambda_function_name(k).unwrap_or(k) == name)

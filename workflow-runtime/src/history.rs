@@ -164,23 +164,27 @@ impl History {
     }
 }
 
+/// One line of a readable log, like the console's execution event log:
+/// `2024-01-01T00:00:03.000Z     7  WaitStateExited           Wait1`.
+pub fn log_line(e: &HistoryEvent) -> String {
+    let mut what = e.state_name().unwrap_or_default().to_owned();
+    if let Some(error) = e.detail("error").and_then(Value::as_str) {
+        what = format!("{what} {error}").trim().to_owned();
+    }
+    format!(
+        "{}  {:>4}  {:<26}{}",
+        e.timestamp,
+        e.id,
+        e.event_type.as_str(),
+        what
+    )
+}
+
 impl std::fmt::Display for History {
-    /// A readable log, one line per event, like the console's execution event log:
-    /// `2024-01-01T00:00:03.000Z     7  WaitStateExited           Wait1`.
+    /// The readable log, one [`log_line`] per event.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for e in &self.events {
-            let mut what = e.state_name().unwrap_or_default().to_owned();
-            if let Some(error) = e.detail("error").and_then(Value::as_str) {
-                what = format!("{what} {error}").trim().to_owned();
-            }
-            writeln!(
-                f,
-                "{}  {:>4}  {:<26}{}",
-                e.timestamp,
-                e.id,
-                e.event_type.as_str(),
-                what
-            )?;
+            writeln!(f, "{}", log_line(e))?;
         }
         Ok(())
     }

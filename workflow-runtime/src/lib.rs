@@ -39,7 +39,7 @@ pub use handlers::{Handler, HandlerFuture, Mock, Resources};
 pub use history::{EventType, History, HistoryEvent};
 pub use states::test_condition;
 pub use task_error::TaskError;
-pub use workflow::{Workflow, WorkflowState};
+pub use workflow::{TypedExecution, Workflow, WorkflowState};
 
 #[doc(hidden)]
 pub mod __private {

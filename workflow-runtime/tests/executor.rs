@@ -1,0 +1,232 @@
+//! The executor through its public API, on ASL loaded at run time.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use workflow_runtime::asl::StateMachine;
+use workflow_runtime::asl::timestamp::Timestamp;
+use workflow_runtime::{Executor, Mock, Resources, Status, TaskError, VirtualClock};
+
+fn machine(definition: Value) -> Arc<StateMachine> {
+    Arc::new(StateMachine::from_json_str(&definition.to_string()).expect("valid definition"))
+}
+
+fn start() -> Timestamp {
+    Timestamp::parse("2024-01-01T00:00:00Z").unwrap()
+}
+
+fn one_task(retry: Value) -> Arc<StateMachine> {
+    machine(json!({
+        "StartAt": "Work",
+        "States": {
+            "Work": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:work",
+                      "Retry": retry, "End": true }
+        }
+    }))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_handler_is_a_task_failure_not_a_crash() {
+    let resources = Resources::new().register("work", |_input: Value| async move {
+        if true {
+            panic!("boom");
+        }
+        Ok(json!(null))
+    });
+    let outcome = Executor::new(resources)
+        .with_clock(VirtualClock::new(start()))
+        .start(one_task(json!([])), json!({}))
+        .unwrap()
+        .run()
+        .await;
+    assert_eq!(outcome.status, Status::Failed);
+    assert_eq!(outcome.error.as_deref(), Some("States.TaskFailed"));
+    assert_eq!(outcome.cause.as_deref(), Some("the handler panicked: boom"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_wait_as_the_retrier_says_on_the_virtual_clock() {
+    let mock = Mock::new()
+        .fail(TaskError::new("States.TaskFailed", "busy"))
+        .fail(TaskError::new("States.TaskFailed", "busy"))
+        .fail(TaskError::new("States.TaskFailed", "busy"))
+        .returns(json!({ "ok": true }));
+    let retry = json!([{ "ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 2, "MaxAttempts": 16, "BackoffRate": 2.0 }]);
+    let wall = std::time::Instant::now();
+    let outcome = Executor::new(Resources::new().register("work", mock.clone()))
+        .with_clock(VirtualClock::new(start()))
+        .start(one_task(retry), json!({}))
+        .unwrap()
+        .run()
+        .await;
+    assert_eq!(outcome.status, Status::Succeeded);
+    assert_eq!(outcome.output, Some(json!({ "ok": true })));
+    assert_eq!(mock.calls().len(), 4);
+    // 2 + 4 + 8 seconds of backoff, in virtual time only.
+    let last = outcome.history.events().last().unwrap();
+    assert_eq!(last.timestamp, "2024-01-01T00:00:14.000Z");
+    assert!(wall.elapsed() < Duration::from_secs(5));
+    let scheduled = outcome
+        .history
+        .types()
+        .iter()
+        .filter(|t| *t == "LambdaFunctionScheduled")
+        .count();
+    assert_eq!(scheduled, 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_attempts_exhausted_goes_to_the_catcher() {
+    let definition = machine(json!({
+        "StartAt": "Work",
+        "States": {
+            "Work": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:work",
+                      "Retry": [{ "ErrorEquals": ["Flaky"], "MaxAttempts": 2, "IntervalSeconds": 1 }],
+                      "Catch": [{ "ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Recover" }],
+                      "End": true },
+            "Recover": { "Type": "Pass", "End": true }
+        }
+    }));
+    let mock = Mock::new().fail(TaskError::new("Flaky", "try again"));
+    let outcome = Executor::new(Resources::new().register("work", mock.clone()))
+        .with_clock(VirtualClock::new(start()))
+        .start(definition, json!({ "id": 1 }))
+        .unwrap()
+        .run()
+        .await;
+    assert_eq!(mock.calls().len(), 3);
+    assert_eq!(
+        outcome.output,
+        Some(json!({ "id": 1, "error": { "Error": "Flaky", "Cause": "try again" } }))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_timeout_races_a_slow_handler() {
+    let definition = machine(json!({
+        "StartAt": "Slow",
+        "States": {
+            "Slow": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:slow",
+                      "TimeoutSeconds": 5, "End": true }
+        }
+    }));
+    let resources = Resources::new().register("slow", |input: Value| async move {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        Ok(input)
+    });
+    let outcome = Executor::new(resources)
+        .with_clock(VirtualClock::new(start()))
+        .start(definition, json!({}))
+        .unwrap()
+        .run()
+        .await;
+    assert_eq!(outcome.status, Status::Failed);
+    assert_eq!(outcome.error.as_deref(), Some("States.Timeout"));
+    assert_eq!(
+        outcome.history.events().last().unwrap().timestamp,
+        "2024-01-01T00:00:05.000Z"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_state_machine_timeout_ends_the_execution() {
+    let definition = machine(json!({
+        "TimeoutSeconds": 5,
+        "StartAt": "Long",
+        "States": { "Long": { "Type": "Wait", "Seconds": 60, "End": true } }
+    }));
+    let outcome = Executor::new(Resources::new())
+        .with_clock(VirtualClock::new(start()))
+        .start(definition, json!({}))
+        .unwrap()
+        .run()
+        .await;
+    assert_eq!(outcome.status, Status::TimedOut);
+    assert_eq!(
+        outcome.history.types(),
+        ["ExecutionStarted", "WaitStateEntered", "ExecutionTimedOut"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn step_returns_each_state_with_its_input() {
+    let definition = machine(json!({
+        "StartAt": "A",
+        "States": {
+            "A": { "Type": "Pass", "Result": { "n": 1 }, "Next": "B" },
+            "B": { "Type": "Wait", "Seconds": 3, "Next": "C" },
+            "C": { "Type": "Succeed" }
+        }
+    }));
+    let mut execution = Executor::new(Resources::new())
+        .with_clock(VirtualClock::new(start()))
+        .start(definition, json!({ "n": 0 }))
+        .unwrap();
+    let mut seen = Vec::new();
+    while let Some(step) = execution.step().await {
+        seen.push((step.state, step.input));
+    }
+    assert_eq!(
+        seen,
+        [
+            ("A".to_owned(), json!({ "n": 0 })),
+            ("B".to_owned(), json!({ "n": 1 })),
+            ("C".to_owned(), json!({ "n": 1 }))
+        ]
+    );
+    assert_eq!(execution.status(), Status::Succeeded);
+}
+
+#[tokio::test(start_paused = true)]
+async fn many_executions_run_at_once_on_one_runtime() {
+    let definition = machine(json!({
+        "StartAt": "Wait",
+        "States": {
+            "Wait": { "Type": "Wait", "SecondsPath": "$.delay", "Next": "Echo" },
+            "Echo": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:echo", "End": true }
+        }
+    }));
+    let executor =
+        Executor::new(Resources::new().register("echo", |input: Value| async move { Ok(input) }))
+            .with_clock(VirtualClock::new(start()));
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..200u64 {
+        let execution = executor
+            .start(definition.clone(), json!({ "delay": n % 7, "n": n }))
+            .unwrap();
+        tasks.spawn(execution.run());
+    }
+    let mut outputs = Vec::new();
+    while let Some(outcome) = tasks.join_next().await {
+        let outcome = outcome.expect("no execution panics");
+        assert_eq!(outcome.status, Status::Succeeded);
+        outputs.push(outcome.output.unwrap()["n"].as_u64().unwrap());
+    }
+    outputs.sort_unstable();
+    assert_eq!(outputs, (0..200).collect::<Vec<_>>());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_oversized_result_is_data_limit_exceeded() {
+    let resources = Resources::new().register("work", |_: Value| async move {
+        Ok(Value::String("a".repeat(300 * 1024)))
+    });
+    let outcome = Executor::new(resources)
+        .with_clock(VirtualClock::new(start()))
+        .start(one_task(json!([])), json!({}))
+        .unwrap()
+        .run()
+        .await;
+    assert_eq!(outcome.error.as_deref(), Some("States.DataLimitExceeded"));
+}
+
+#[test]
+fn an_oversized_input_is_refused_at_start() {
+    let input = json!({ "big": "a".repeat(300 * 1024) });
+    let refused = Executor::new(Resources::new()).start(one_task(json!([])), input);
+    assert!(matches!(
+        refused,
+        Err(workflow_runtime::StartError::InputTooLarge(_))
+    ));
+}
