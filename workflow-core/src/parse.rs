@@ -167,17 +167,34 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
+/// What a found value is called in a message: a scalar as written (`found -1`,
+/// `found "three"`), an array or object by its type (`found an array`).
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Number(_) | Value::String(_) | Value::Bool(_) => value.to_string(),
+        other => type_name(other).to_owned(),
+    }
+}
+
 /// Reads the fields of one JSON object, reporting type errors at each field.
 struct Fields<'v, 'c> {
     cx: &'c Diagnostics,
     at: Pointer,
     map: &'v JsonMap<String, Value>,
+    /// The fields [`Fields::deny_unknown`] suggested for a misspelt key (`Nxet` -> `Next`):
+    /// their absence is that typo, already reported, so it is not reported again.
+    suggested: RefCell<Vec<String>>,
 }
 
 impl<'v, 'c> Fields<'v, 'c> {
     fn new(cx: &'c Diagnostics, value: &'v Value, at: Pointer, what: &str) -> Option<Self> {
         match value {
-            Value::Object(map) => Some(Fields { cx, at, map }),
+            Value::Object(map) => Some(Fields {
+                cx,
+                at,
+                map,
+                suggested: RefCell::default(),
+            }),
             other => {
                 cx.schema(
                     &at,
@@ -206,9 +223,14 @@ impl<'v, 'c> Fields<'v, 'c> {
             format!(
                 "{} must be {expected}, found {}",
                 field(key),
-                type_name(found)
+                describe(found)
             ),
         );
+    }
+
+    /// Whether `key` is absent because a misspelling of it was reported as unknown.
+    fn misspelt(&self, key: &str) -> bool {
+        self.suggested.borrow().iter().any(|s| s == key)
     }
 
     fn string(&self, key: &str) -> Option<String> {
@@ -322,9 +344,10 @@ impl<'v, 'c> Fields<'v, 'c> {
     fn require(&self, required: &[&str]) -> bool {
         let missing: Vec<String> = required
             .iter()
-            .filter(|k| !self.has(k))
+            .filter(|k| !self.has(k) && !self.misspelt(k))
             .map(|k| field(k))
             .collect();
+        let misspelt = required.iter().any(|k| self.misspelt(k));
         if !missing.is_empty() {
             let noun = if missing.len() == 1 {
                 "field"
@@ -336,7 +359,7 @@ impl<'v, 'c> Fields<'v, 'c> {
                 format!("missing required {noun} {}", missing.join(", ")),
             );
         }
-        missing.is_empty()
+        missing.is_empty() && !misspelt
     }
 
     /// Reports every field not in `allowed`, suggesting the nearest allowed one.
@@ -352,6 +375,7 @@ impl<'v, 'c> Fields<'v, 'c> {
             )
             .at_key();
             if let Some(near) = did_you_mean(key, allowed.iter().copied()) {
+                self.suggested.borrow_mut().push(near.to_owned());
                 d = d.with_help(format!("did you mean {}?", field(near)));
             } else if let Some(help) = help {
                 d = d.with_help(help);
@@ -423,19 +447,32 @@ const STATE_TYPES: &[&str] = &[
     "Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map",
 ];
 
+/// Stands in for a state whose type is unknown: it goes to an unknown state, so the rules
+/// that follow transitions (reachability, liveness) stay quiet about its neighbours rather
+/// than report what its real type and `Next` would have settled.
+fn unknown_state() -> StateKind {
+    StateKind::Pass(Pass {
+        common: Common::default(),
+        parameters: None,
+        result: None,
+        result_path: None,
+        transition: Transition::Next(String::new()),
+    })
+}
+
 fn state(cx: &Diagnostics, name: &str, value: &Value, at: Pointer) -> State {
     let fallback = |kind| State {
         name: name.to_owned(),
         kind,
     };
     let Some(f) = Fields::new(cx, value, at.clone(), "a state") else {
-        return fallback(StateKind::Succeed(Succeed::default()));
+        return fallback(unknown_state());
     };
     let Some(type_name) = f.string("Type") else {
         if !f.has("Type") {
             f.require(&["Type"]);
         }
-        return fallback(StateKind::Succeed(Succeed::default()));
+        return fallback(unknown_state());
     };
     let kind = match type_name.as_str() {
         "Pass" => StateKind::Pass(pass(&f)),
@@ -450,15 +487,15 @@ fn state(cx: &Diagnostics, name: &str, value: &Value, at: Pointer) -> State {
             let mut d = Diagnostic::new(
                 Code::SchemaValidationFailed,
                 f.ptr("Type"),
-                format!("unknown state type \"{other}\""),
+                format!("unknown state type `{other}`"),
             );
             if let Some(near) = did_you_mean(other, STATE_TYPES.iter().copied()) {
-                d = d.with_help(format!("did you mean \"{near}\"?"));
+                d = d.with_help(format!("did you mean `{near}`?"));
             } else {
                 d = d.with_help(format!("expected one of {}", STATE_TYPES.join(", ")));
             }
             cx.push(d);
-            StateKind::Succeed(Succeed::default())
+            unknown_state()
         }
     };
     fallback(kind)
@@ -628,7 +665,9 @@ fn common(f: &Fields) -> Common {
     }
 }
 
-/// `Next` or `End`: exactly one, on the states that move on.
+/// `Next` or `End`: exactly one, on the states that move on. When neither is usable the
+/// state goes to an unknown state (an empty `Next`, which no rule reports): whether it was
+/// meant to end or to move on, the rules that follow transitions cannot tell.
 fn transition(f: &Fields) -> Transition {
     let next = f.string("Next");
     let end = f.boolean("End").unwrap_or(false);
@@ -651,7 +690,12 @@ fn transition(f: &Fields) -> Transition {
             Transition::Next(next)
         }
         (None, false) => {
-            if !f.has("Next") {
+            // A `Next` or `End` of the wrong type, or a misspelt one, was reported already.
+            let reported = f.has("Next")
+                || f.get("End").is_some_and(|end| !end.is_boolean())
+                || f.misspelt("Next")
+                || f.misspelt("End");
+            if !reported {
                 f.cx.push(
                     Diagnostic::new(
                         Code::SchemaValidationFailed,
@@ -666,7 +710,7 @@ fn transition(f: &Fields) -> Transition {
                     )),
                 );
             }
-            Transition::End
+            Transition::Next(String::new())
         }
     }
 }
@@ -839,8 +883,10 @@ const RULE_FIELDS: &[&str] = &["Comment", "Variable", "And", "Or", "Not", "Condi
 
 fn choice_rule(cx: &Diagnostics, value: &Value, at: Pointer) -> Option<ChoiceRule> {
     let f = Fields::new(cx, value, at, "a choice rule")?;
-    f.require(&["Next"]);
+    // The condition first: it reports unknown fields, and a misspelt `Next` among them is
+    // not also reported as missing.
     let condition = condition(&f, &["Next", "Assign", "Output"]);
+    f.require(&["Next"]);
     Some(ChoiceRule {
         comment: f.string("Comment"),
         condition: condition.unwrap_or(Condition::And(Vec::new())),
@@ -1194,5 +1240,103 @@ fn map(f: &Fields) -> Map {
         retry: retriers(f),
         catch: catchers(f),
         transition: transition(f),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Code;
+    use crate::validate::test_support::{diagnose, diagnostics};
+    use serde_json::json;
+
+    #[test]
+    fn a_misspelt_next_is_reported_once() {
+        let found = diagnose(json!({
+            "StartAt": "W",
+            "States": {
+                "W": { "Type": "Wait", "Seconds": 1, "Nxet": "Done" },
+                "Done": { "Type": "Succeed" }
+            }
+        }));
+        assert_eq!(
+            found,
+            vec![(Code::SchemaValidationFailed, "/States/W/Nxet".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_misspelt_next_in_a_choice_rule_is_not_also_missing() {
+        let found = diagnose(json!({
+            "StartAt": "C",
+            "States": {
+                "C": { "Type": "Choice", "Default": "Done",
+                       "Choices": [{ "Variable": "$.x", "IsNull": true, "Nxet": "Done" }] },
+                "Done": { "Type": "Succeed" }
+            }
+        }));
+        assert_eq!(
+            found,
+            vec![(
+                Code::SchemaValidationFailed,
+                "/States/C/Choices/0/Nxet".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_state_without_transition_does_not_strand_its_successors() {
+        let found = diagnose(json!({
+            "StartAt": "A",
+            "States": {
+                "A": { "Type": "Pass" },
+                "B": { "Type": "Pass", "Next": "A" }
+            }
+        }));
+        assert_eq!(
+            found,
+            vec![(Code::SchemaValidationFailed, "/States/A".to_owned())]
+        );
+    }
+
+    #[test]
+    fn an_unknown_state_type_does_not_strand_its_successors() {
+        let found = diagnose(json!({
+            "StartAt": "A",
+            "States": {
+                "A": { "Type": "Pas", "Next": "B" },
+                "B": { "Type": "Succeed" }
+            }
+        }));
+        assert_eq!(
+            found,
+            vec![(Code::SchemaValidationFailed, "/States/A/Type".to_owned())]
+        );
+    }
+
+    #[test]
+    fn an_end_of_the_wrong_type_is_reported_once() {
+        let found = diagnose(json!({
+            "StartAt": "A",
+            "States": { "A": { "Type": "Pass", "End": "yes" } }
+        }));
+        assert_eq!(
+            found,
+            vec![(Code::SchemaValidationFailed, "/States/A/End".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_wrong_number_is_quoted() {
+        let found = diagnostics(json!({
+            "StartAt": "T",
+            "States": { "T": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+                               "Retry": [{ "ErrorEquals": ["States.ALL"], "MaxAttempts": -1 }],
+                               "End": true } }
+        }));
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].message(crate::Spelling::Asl),
+            "`MaxAttempts` must be a non-negative integer, found -1"
+        );
     }
 }

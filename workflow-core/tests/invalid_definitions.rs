@@ -9,7 +9,9 @@ use workflow_core::{MachineType, StateMachine};
 fn corpus() -> PathBuf {
     std::env::var_os("CONFORMANCE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")
+        })
         .join("invalid_definitions")
 }
 
@@ -46,7 +48,9 @@ fn records_are_judged_as_aws_judged_them() {
                 // AWS names the enclosing field (`/States/X/Parameters`) where we name the
                 // exact key inside it, so its location must be a prefix of ours. A JSON syntax
                 // error's location is a parser position, not a pointer.
-                let location = aws["location"].as_str().filter(|_| code != "INVALID_JSON_DESCRIPTION");
+                let location = aws["location"]
+                    .as_str()
+                    .filter(|_| code != "INVALID_JSON_DESCRIPTION");
                 let matched = e.0.iter().any(|d| {
                     d.code.as_str() == code
                         && location.is_none_or(|l| {
@@ -55,10 +59,18 @@ fn records_are_judged_as_aws_judged_them() {
                         })
                 });
                 if !matched {
-                    failures.push(format!("{name}: expected {code} at {location:?}, we said {e}"));
+                    failures.push(format!(
+                        "{name}: expected {code} at {location:?}, we said {e}"
+                    ));
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} records differ:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} records differ:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }

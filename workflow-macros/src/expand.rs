@@ -12,13 +12,23 @@ use crate::lower::StateName;
 use crate::parse::{Handler, Workflow};
 
 pub fn workflow(input: TokenStream) -> TokenStream {
+    let (mut out, errors) = expand(input);
+    out.extend(to_compile_errors(errors));
+    out
+}
+
+/// The generated items (none when not even the header parses) and every error found.
+fn expand(input: TokenStream) -> (TokenStream, Vec<syn::Error>) {
     let mut errors = Vec::new();
     let Some(workflow) = crate::parse::parse(input, &mut errors) else {
-        return to_compile_errors(errors);
+        return (TokenStream::new(), errors);
     };
     let parse_failed = !errors.is_empty();
     let (lowered, used) = crate::lower::lower(&workflow, &mut errors);
-    crate::lower::check_unused_handlers(&workflow.handlers, &used, &mut errors);
+    // A handler may be unused only because the state naming it did not parse.
+    if !workflow.entries_failed {
+        crate::lower::check_unused_handlers(&workflow.handlers, &used, &mut errors);
+    }
     // After a syntax error some entries are missing, and the validator would report their
     // absence: only check a workflow that parsed completely.
     let machine = if parse_failed {
@@ -31,9 +41,7 @@ pub fn workflow(input: TokenStream) -> TokenStream {
         Some(machine) if errors.is_empty() => workflow_core::render(&machine),
         _ => String::new(),
     };
-    let mut out = items(&workflow, &lowered.states, &variants, &asl);
-    out.extend(to_compile_errors(errors));
-    out
+    (items(&workflow, &lowered.states, &variants, &asl), errors)
 }
 
 fn to_compile_errors(errors: Vec<syn::Error>) -> TokenStream {
@@ -155,8 +163,8 @@ fn items(workflow: &Workflow, states: &[StateName], variants: &[Ident], asl: &st
         }
 
         const _: () = {
-            fn input<T: #rt::__private::serde::de::DeserializeOwned>() {}
-            fn output<T: #rt::__private::serde::Serialize>() {}
+            fn handler_input_must_be_deserialize<T: #rt::__private::serde::de::DeserializeOwned>() {}
+            fn handler_output_must_be_serialize<T: #rt::__private::serde::Serialize>() {}
             fn assert_serde_types() {
                 #(#assertions)*
             }
@@ -187,14 +195,92 @@ fn handler_method(h: &Handler) -> TokenStream {
 fn serde_assertions(h: &Handler) -> TokenStream {
     let mut out = TokenStream::new();
     if let Some(t) = &h.input {
-        out.extend(quote_spanned!(span_of(t)=> input::<#t>();));
+        out.extend(quote_spanned!(span_of(t)=> handler_input_must_be_deserialize::<#t>();));
     }
     if let Some(t) = &h.output {
-        out.extend(quote_spanned!(span_of(t)=> output::<#t>();));
+        out.extend(quote_spanned!(span_of(t)=> handler_output_must_be_serialize::<#t>();));
     }
     out
 }
 
 fn span_of(t: &syn::Type) -> Span {
     syn::spanned::Spanned::span(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// The message of every error the macro reports for `input`, in order.
+    fn errors(input: proc_macro2::TokenStream) -> Vec<String> {
+        super::expand(input)
+            .1
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_valid_workflow_has_no_errors() {
+        let found = errors(quote! {
+            pub Flow {
+                start_at: Greet,
+                handlers: { greet },
+                states: { Greet: Task { resource: greet, next: Done }, Done: Succeed }
+            }
+        });
+        assert_eq!(found, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_misspelt_resource_does_not_leave_its_handler_unused() {
+        let found = errors(quote! {
+            pub Flow {
+                start_at: Greet,
+                handlers: { send_message },
+                states: { Greet: Task { resource: send_mesage, end: true } }
+            }
+        });
+        assert_eq!(found.len(), 1);
+        assert!(found[0].starts_with("no handler `send_mesage`"));
+    }
+
+    #[test]
+    fn a_broken_state_does_not_leave_its_handler_unused() {
+        let found = errors(quote! {
+            pub Flow {
+                start_at: Greet,
+                handlers: { greet },
+                states: { Greet Task { resource: greet, next: Done }, Done: Succeed }
+            }
+        });
+        assert_eq!(found, ["expected `:` after `Greet`"]);
+    }
+
+    #[test]
+    fn a_broken_handler_does_not_make_its_resource_undeclared() {
+        let found = errors(quote! {
+            pub Flow {
+                start_at: Greet,
+                handlers: { greet(String) -> },
+                states: { Greet: Task { resource: greet, end: true } }
+            }
+        });
+        assert_eq!(found.len(), 1);
+        assert!(found[0].starts_with("expected the output type after `->`"));
+    }
+
+    #[test]
+    fn a_state_with_a_broken_value_keeps_its_variant() {
+        let (items, found) = super::expand(quote! {
+            pub Flow {
+                start_at: Start,
+                states: { Start: Pass { end: true } extra, Done: Succeed }
+            }
+        });
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].to_string(), "expected `,` after `Pass { ... }`");
+        let items = items.to_string();
+        assert!(items.contains("Start =>"), "{items}");
+    }
 }

@@ -53,6 +53,8 @@ enum Mode {
 
 struct Lowerer<'a> {
     handlers: &'a [Handler],
+    /// A handler declaration failed to parse: an unknown `resource` may name it.
+    handlers_failed: bool,
     used: Vec<bool>,
     spans: SpanTable,
     errors: &'a mut Vec<syn::Error>,
@@ -61,6 +63,7 @@ struct Lowerer<'a> {
 pub fn lower(workflow: &Workflow, errors: &mut Vec<syn::Error>) -> (Lowered, Vec<bool>) {
     let mut lowerer = Lowerer {
         handlers: &workflow.handlers,
+        handlers_failed: workflow.handlers_failed,
         used: vec![false; workflow.handlers.len()],
         spans: SpanTable::default(),
         errors,
@@ -162,8 +165,7 @@ impl Lowerer<'_> {
                     self.errors.push(syn::Error::new(
                         i.span(),
                         format!(
-                            "field names are written in snake_case: `{}`\n  = help: the field `{name}` of ASL is written `{}` here",
-                            snake_case(&name),
+                            "field names are snake_case: write `{}` for ASL's `{name}`",
                             snake_case(&name)
                         ),
                     ));
@@ -186,7 +188,7 @@ impl Lowerer<'_> {
         match node {
             Node::Str(s) => Value::String(s.value()),
             Node::Bool(b) => Value::Bool(b.value),
-            Node::Null(_) => Value::Null,
+            Node::Null(_) | Node::Invalid(_) => Value::Null,
             Node::Number { minus, lit } => self.number(minus.is_some(), lit),
             Node::Name(parts) => {
                 if mode == Mode::Payload {
@@ -281,6 +283,7 @@ impl Lowerer<'_> {
         let name = match node {
             Node::Name(parts) if parts.len() == 1 => &parts[0],
             Node::Str(s) => return Value::String(s.value()),
+            Node::Invalid(_) => return Value::String(String::new()),
             _ => {
                 self.errors.push(node.range().error(
                     "`resource` names a handler declared in `handlers`, or is an ARN string",
@@ -296,6 +299,9 @@ impl Lowerer<'_> {
                 None => resource_placeholder(&handler.name.to_string()),
             });
         }
+        if self.handlers_failed {
+            return Value::String(resource_placeholder(&name.to_string()));
+        }
         let declared = self
             .handlers
             .iter()
@@ -306,6 +312,10 @@ impl Lowerer<'_> {
             &name.to_string(),
             declared.iter().map(String::as_str),
         ) {
+            // The handler it most likely names is not also reported as unused.
+            if let Some(i) = self.handlers.iter().position(|h| h.name == near) {
+                self.used[i] = true;
+            }
             message.push_str(&format!("\n  = help: did you mean `{near}`?"));
         } else {
             message.push_str(&format!(

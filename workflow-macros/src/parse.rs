@@ -18,6 +18,12 @@ pub struct Workflow {
     pub entries: Vec<Entry>,
     /// The `handlers: { ... }` declarations.
     pub handlers: Vec<Handler>,
+    /// Whether a handler declaration failed to parse: a `resource` naming it is not then
+    /// reported as undeclared.
+    pub handlers_failed: bool,
+    /// Whether an entry failed to parse: a handler only it used is not then reported as
+    /// unused, and the validator does not run.
+    pub entries_failed: bool,
 }
 
 /// `key: value`, with the doc comments written above it.
@@ -75,6 +81,9 @@ pub enum Node {
         span: Span,
         entries: Vec<Entry>,
     },
+    /// A value that failed to parse (the error is already reported). Its entry is kept, so
+    /// that a state with a broken value still gets its enum variant.
+    Invalid(Span),
 }
 
 impl Node {
@@ -87,6 +96,7 @@ impl Node {
             Node::Name(parts) => Range::of(parts[0].span(), parts[parts.len() - 1].span()),
             Node::Array { span, .. } | Node::Object { span, .. } => Range::single(*span),
             Node::Typed { ty, span, .. } => Range::of(ty.span(), *span),
+            Node::Invalid(span) => Range::single(*span),
         }
     }
 }
@@ -116,7 +126,7 @@ pub fn parse(input: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Workflo
             }
             Ok((attrs, vis, name, body))
         };
-    let (attrs, vis, name, body) = match header.parse2(input) {
+    let (attrs, vis, name, body) = match parse_chunk(header, input) {
         Ok(parts) => parts,
         Err(e) => {
             errors.push(syn::Error::new(
@@ -129,11 +139,15 @@ pub fn parse(input: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Workflo
     let docs = doc_lines(&attrs, errors);
     let mut entries = Vec::new();
     let mut handlers = Vec::new();
+    let (mut handlers_failed, mut entries_failed) = (false, false);
     for chunk in split_commas(body) {
+        let before = errors.len();
         if starts_with_handlers(&chunk) {
             handlers.extend(parse_handlers(chunk, errors));
-        } else if let Some(entry) = parse_entry(chunk, errors) {
-            entries.push(entry);
+            handlers_failed |= errors.len() > before;
+        } else {
+            entries.extend(parse_entry(chunk, errors));
+            entries_failed |= errors.len() > before;
         }
     }
     Some(Workflow {
@@ -142,6 +156,23 @@ pub fn parse(input: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Workflo
         name,
         entries,
         handlers,
+        handlers_failed,
+        entries_failed,
+    })
+}
+
+/// Parses one chunk. syn reports a missing token at the end of a chunk at the whole macro
+/// call; point it at the chunk's last token instead, where the token is missing.
+fn parse_chunk<T>(parser: impl Parser<Output = T>, chunk: TokenStream) -> syn::Result<T> {
+    let last = chunk.clone().into_iter().last().map(|t| match t {
+        TokenTree::Group(g) => g.span_close(),
+        other => other.span(),
+    });
+    parser.parse2(chunk).map_err(|e| match last {
+        Some(span) if e.to_string().starts_with("unexpected end of input") => {
+            syn::Error::new(span, e.to_string())
+        }
+        _ => e,
     })
 }
 
@@ -224,16 +255,28 @@ fn parse_entry(chunk: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Entry
         let rest: TokenStream = stream.parse()?;
         Ok((attrs, key, rest))
     };
-    let (attrs, key, rest) = parser.parse2(chunk).map_err(|e| errors.push(e)).ok()?;
+    let (attrs, key, rest) = parse_chunk(parser, chunk)
+        .map_err(|e| errors.push(e))
+        .ok()?;
     let docs = doc_lines(&attrs, errors);
     if rest.is_empty() {
         errors.push(
             key.range()
                 .error(format!("`{}` needs a value after the `:`", key.text())),
         );
-        return None;
+        let span = key.range().end;
+        return Some(Entry {
+            docs,
+            key,
+            value: Node::Invalid(span),
+        });
     }
-    let value = parse_node(rest, errors)?;
+    let span = rest
+        .clone()
+        .into_iter()
+        .next()
+        .map_or(key.range().end, |t| t.span());
+    let value = parse_node(rest, errors).unwrap_or(Node::Invalid(span));
     Some(Entry { docs, key, value })
 }
 
@@ -262,6 +305,27 @@ fn parse_node(tokens: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Node>
             })
         }
         [TokenTree::Group(g)] if g.delimiter() == Delimiter::None => parse_node(g.stream(), errors),
+        [TokenTree::Group(g), extra, ..] if g.delimiter() != Delimiter::None => {
+            let written = if g.delimiter() == Delimiter::Bracket {
+                "[...]"
+            } else {
+                "{...}"
+            };
+            errors.push(syn::Error::new(
+                extra.span(),
+                format!("expected `,` after `{written}`"),
+            ));
+            None
+        }
+        [TokenTree::Ident(ty), TokenTree::Group(g), extra, ..]
+            if g.delimiter() == Delimiter::Brace =>
+        {
+            errors.push(syn::Error::new(
+                extra.span(),
+                format!("expected `,` after `{ty} {{ ... }}`"),
+            ));
+            None
+        }
         _ => {
             let parser = |stream: ParseStream| -> syn::Result<Node> {
                 let node = if stream.peek(Token![-]) {
@@ -312,7 +376,7 @@ fn parse_node(tokens: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Node>
                 }
                 Ok(node)
             };
-            parser.parse2(tokens).map_err(|e| errors.push(e)).ok()
+            parse_chunk(parser, tokens).map_err(|e| errors.push(e)).ok()
         }
     }
 }
@@ -337,7 +401,7 @@ fn parse_handlers(chunk: TokenStream, errors: &mut Vec<syn::Error>) -> Vec<Handl
         }
         Ok(body)
     };
-    let Ok(body) = parser.parse2(chunk).map_err(|e| errors.push(e)) else {
+    let Ok(body) = parse_chunk(parser, chunk).map_err(|e| errors.push(e)) else {
         return Vec::new();
     };
     split_commas(body)
@@ -353,12 +417,24 @@ fn parse_handler(decl: TokenStream) -> syn::Result<Handler> {
         let (mut input, mut output) = (None, None);
         if stream.peek(syn::token::Paren) {
             let content;
-            syn::parenthesized!(content in stream);
+            let parens = syn::parenthesized!(content in stream);
+            if content.is_empty() {
+                return Err(syn::Error::new(
+                    parens.span.join(),
+                    "expected the input type inside `( )`: `name(InputType) -> OutputType`",
+                ));
+            }
             input = Some(content.parse::<Type>()?);
             if !content.is_empty() {
                 return Err(content.error("a handler takes exactly one input type"));
             }
-            stream.parse::<Token![->]>()?;
+            let arrow = stream.parse::<Token![->]>()?;
+            if stream.is_empty() || stream.peek(Token![=]) {
+                return Err(syn::Error::new_spanned(
+                    arrow,
+                    "expected the output type after `->`: `name(InputType) -> OutputType`",
+                ));
+            }
             output = Some(stream.parse::<Type>()?);
         }
         let arn = if stream.peek(Token![=]) {
@@ -385,5 +461,5 @@ fn parse_handler(decl: TokenStream) -> syn::Result<Handler> {
             arn,
         })
     };
-    parser.parse2(decl)
+    parse_chunk(parser, decl)
 }

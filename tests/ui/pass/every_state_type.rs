@@ -1,5 +1,8 @@
 //! Every state type, each with many of its fields, and a state named by a string literal.
 
+#[path = "../export.rs"]
+mod export;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use workflow_runtime::{TaskError, Workflow, WorkflowState, workflow};
@@ -131,7 +134,10 @@ struct Handlers;
 
 impl FulfilmentHandlers for Handlers {
     async fn charge(&self, order: Order) -> Result<Receipt, TaskError> {
-        Ok(Receipt { order_id: order.id, total: 10.0 })
+        Ok(Receipt {
+            order_id: order.id,
+            total: 10.0,
+        })
     }
 
     async fn send_mail(&self, receipt: Receipt) -> Result<Receipt, TaskError> {
@@ -144,6 +150,7 @@ impl FulfilmentHandlers for Handlers {
 }
 
 fn main() {
+    export::asl("ui-every_state_type.json", Fulfilment::ASL);
     let asl: Value = serde_json::from_str(Fulfilment::ASL).expect("ASL is JSON");
     assert_eq!(asl["Comment"], "Takes an order from payment to shipping.");
     assert_eq!(asl["TimeoutSeconds"], 3600);
@@ -166,7 +173,10 @@ fn main() {
     assert_eq!(charge["TimeoutSeconds"], 300);
     assert_eq!(charge["HeartbeatSeconds"], 60);
     assert_eq!(charge["ResultSelector"], json!({ "total.$": "$.total" }));
-    assert_eq!(charge["Retry"][0]["ErrorEquals"], json!(["States.Timeout", "Payment.Busy"]));
+    assert_eq!(
+        charge["Retry"][0]["ErrorEquals"],
+        json!(["States.Timeout", "Payment.Busy"])
+    );
     assert_eq!(charge["Retry"][0]["MaxDelaySeconds"], 10);
     assert_eq!(charge["Retry"][0]["JitterStrategy"], "FULL");
     assert_eq!(charge["Retry"][1]["MaxAttempts"], 0);
@@ -174,17 +184,26 @@ fn main() {
     assert_eq!(charge["Catch"][1]["Next"], "Declined");
 
     let route = &states["Route"];
-    assert_eq!(route["Choices"][0]["And"][0]["NumericGreaterThanEquals"], 100);
+    assert_eq!(
+        route["Choices"][0]["And"][0]["NumericGreaterThanEquals"],
+        100
+    );
     assert_eq!(route["Choices"][0]["And"][1]["Not"]["BooleanEquals"], true);
     assert_eq!(route["Choices"][0]["Next"], "Send welcome mail");
-    assert_eq!(route["Choices"][1]["Or"][0]["NumericLessThanPath"], "$.limits.min");
+    assert_eq!(
+        route["Choices"][1]["Or"][0]["NumericLessThanPath"],
+        "$.limits.min"
+    );
     assert_eq!(route["Choices"][1]["Or"][1]["StringMatches"], "test-*");
     assert_eq!(route["Choices"][1]["Or"][3]["IsPresent"], true);
     assert_eq!(route["Choices"][2]["StringEqualsPath"], "$.previous.id");
     assert_eq!(route["Default"], "PauseSeconds");
 
     let mail = &states["Send welcome mail"];
-    assert_eq!(mail["Resource"], "arn:aws:lambda:us-east-1:123456789012:function:send-mail");
+    assert_eq!(
+        mail["Resource"],
+        "arn:aws:lambda:us-east-1:123456789012:function:send-mail"
+    );
     assert_eq!(mail["ResultPath"], Value::Null);
 
     assert_eq!(states["PauseSeconds"]["Seconds"], 5);
@@ -199,7 +218,10 @@ fn main() {
     let pack = &states["PackEach"];
     assert_eq!(pack["ItemsPath"], "$.order.items");
     assert_eq!(pack["MaxConcurrency"], 4);
-    assert_eq!(pack["ItemProcessor"]["ProcessorConfig"], json!({ "Mode": "INLINE" }));
+    assert_eq!(
+        pack["ItemProcessor"]["ProcessorConfig"],
+        json!({ "Mode": "INLINE" })
+    );
     assert_eq!(
         pack["ItemProcessor"]["States"]["Pack"]["Resource"],
         "${PackItemFunctionArn}"
@@ -223,7 +245,10 @@ fn main() {
         <Fulfilment as Workflow>::RESOURCES,
         &[
             ("${ChargeFunctionArn}", "charge"),
-            ("arn:aws:lambda:us-east-1:123456789012:function:send-mail", "send_mail"),
+            (
+                "arn:aws:lambda:us-east-1:123456789012:function:send-mail",
+                "send_mail"
+            ),
             ("${PackItemFunctionArn}", "pack_item"),
         ]
     );

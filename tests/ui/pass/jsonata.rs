@@ -1,5 +1,8 @@
 //! A JSONata workflow: `arguments`, `output`, `assign` and choice `condition`.
 
+#[path = "../export.rs"]
+mod export;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use workflow_runtime::{TaskError, WorkflowState, workflow};
@@ -46,11 +49,18 @@ impl ScoringHandlers for Handlers {
 }
 
 fn main() {
+    export::asl("ui-jsonata.json", Scoring::ASL);
     let asl: Value = serde_json::from_str(Scoring::ASL).unwrap();
     assert_eq!(asl["QueryLanguage"], "JSONata");
     let compute = &asl["States"]["Compute"];
-    assert_eq!(compute["Arguments"], json!({ "value": "{% $states.input.value * 2 %}" }));
-    assert_eq!(compute["Output"], json!({ "value": "{% $states.result.value %}" }));
+    assert_eq!(
+        compute["Arguments"],
+        json!({ "value": "{% $states.input.value * 2 %}" })
+    );
+    assert_eq!(
+        compute["Output"],
+        json!({ "value": "{% $states.result.value %}" })
+    );
     assert_eq!(compute["Assign"], json!({ "attempt": 1 }));
     assert_eq!(compute["TimeoutSeconds"], "{% $timeout %}");
     assert_eq!(

@@ -1,5 +1,8 @@
 //! The reference workflow of `examples/onboarding.rs`: its ASL, its states and its handlers.
 
+#[path = "../export.rs"]
+mod export;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use workflow_runtime::{TaskError, Workflow, WorkflowState, workflow};
@@ -76,6 +79,7 @@ impl OnboardingHandlers for Handlers {
 }
 
 fn main() {
+    export::asl("ui-onboarding.json", Onboarding::ASL);
     let asl: Value = serde_json::from_str(Onboarding::ASL).expect("ASL is JSON");
     assert_eq!(Onboarding::ASL, <Onboarding as Workflow>::ASL);
     assert_eq!(<Onboarding as Workflow>::NAME, "Onboarding");
@@ -84,7 +88,12 @@ fn main() {
     assert_eq!(asl["Version"], "1.0");
 
     // States keep the order they are written in.
-    let names: Vec<&str> = asl["States"].as_object().unwrap().keys().map(String::as_str).collect();
+    let names: Vec<&str> = asl["States"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     let all: Vec<&str> = OnboardingState::ALL.iter().map(|s| s.name()).collect();
     assert_eq!(names, all);
     assert_eq!(all.len(), 10);
@@ -104,11 +113,20 @@ fn main() {
     assert_eq!(check["Choices"][0]["Variable"], "$.activities");
     assert_eq!(check["Choices"][0]["NumericEquals"], 0);
     assert_eq!(check["Default"], "Done");
-    assert_eq!(asl["States"]["Done"], serde_json::json!({ "Type": "Succeed" }));
+    assert_eq!(
+        asl["States"]["Done"],
+        serde_json::json!({ "Type": "Succeed" })
+    );
 
-    assert_eq!(OnboardingState::from_name("Wait2"), Some(OnboardingState::Wait2));
+    assert_eq!(
+        OnboardingState::from_name("Wait2"),
+        Some(OnboardingState::Wait2)
+    );
     assert_eq!(OnboardingState::from_name("Wait3"), None);
-    assert_eq!(OnboardingState::CheckActivityCount2.name(), "CheckActivityCount2");
+    assert_eq!(
+        OnboardingState::CheckActivityCount2.name(),
+        "CheckActivityCount2"
+    );
 
     assert_eq!(
         Onboarding::RESOURCES,
@@ -118,10 +136,9 @@ fn main() {
         ]
     );
     let arn = "arn:aws:lambda:us-east-1:123456789012:function:send-message";
-    let exported: Value = serde_json::from_str(
-        &Onboarding::asl_with_resources(&[("send_message", arn)]).unwrap(),
-    )
-    .unwrap();
+    let exported: Value =
+        serde_json::from_str(&Onboarding::asl_with_resources(&[("send_message", arn)]).unwrap())
+            .unwrap();
     assert_eq!(exported["States"]["SendMessage2"]["Resource"], arn);
     assert_eq!(
         exported["States"]["FetchActivityCount1"]["Resource"],

@@ -1,5 +1,8 @@
 //! A handler declared without types takes and returns `serde_json::Value`.
 
+#[path = "../export.rs"]
+mod export;
+
 use serde_json::{Value, json};
 use workflow_runtime::{TaskError, Workflow, WorkflowState, workflow};
 
@@ -22,6 +25,7 @@ impl EchoHandlers for Handlers {
 }
 
 fn main() {
+    export::asl("ui-untyped_handler.json", Echo::ASL);
     let asl: Value = serde_json::from_str(Echo::ASL).unwrap();
     assert_eq!(
         asl,
@@ -30,7 +34,10 @@ fn main() {
             "States": { "Call": { "Type": "Task", "Resource": "${EchoFunctionArn}", "End": true } }
         })
     );
-    assert_eq!(<Echo as Workflow>::RESOURCES, &[("${EchoFunctionArn}", "echo")]);
+    assert_eq!(
+        <Echo as Workflow>::RESOURCES,
+        &[("${EchoFunctionArn}", "echo")]
+    );
     assert_eq!(EchoState::ALL, &[EchoState::Call]);
     assert_eq!(EchoState::from_name("Call"), Some(EchoState::Call));
     // The method's future is Send, so handlers run on a multi-threaded executor.

@@ -54,7 +54,10 @@ fn check_list<'a>(
             if name == "States.ALL" && names.len() > 1 {
                 cx.schema(
                     &at.index(j),
-                    "`States.ALL` must appear alone in its `ErrorEquals`",
+                    format!(
+                        "`States.ALL` must appear alone in its {}",
+                        field("ErrorEquals")
+                    ),
                 );
             }
             if name == "States.ALL" && i + 1 < count {

@@ -120,14 +120,23 @@ fn foreign_field(cx: &Diagnostics, at: Pointer, key: &str, this: &str, other: &s
 /// Literal timestamps (Wait `Timestamp`, the `Timestamp*` operators) must be RFC 3339 as
 /// AWS reads it; AWS rejects the definition otherwise (`wait_timestamp_invalid_*` records).
 pub fn check_timestamps(s: &StateAt, cx: &Diagnostics) {
-    let bad = |at: Pointer| cx.schema(&at, "string does not match RFC3339 timestamp");
+    // AWS says "String does not match RFC3339 timestamp"; this also shows what was written.
+    let bad = |at: Pointer, name: &str, found: &str| {
+        cx.schema(
+            &at,
+            format!(
+                "{} must be an RFC 3339 timestamp such as \"2030-01-01T00:00:00Z\", found \"{found}\"",
+                field(name)
+            ),
+        )
+    };
     match &s.state.kind {
         StateKind::Wait(wait) => {
             if let WaitFor::Timestamp(t) = &wait.wait_for
                 && !(s.is_jsonata() && is_jsonata(t))
                 && Timestamp::parse(t).is_none()
             {
-                bad(s.field("Timestamp"));
+                bad(s.field("Timestamp"), "Timestamp", t);
             }
         }
         StateKind::Choice(choice) => {
@@ -138,11 +147,11 @@ pub fn check_timestamps(s: &StateAt, cx: &Diagnostics) {
                     &mut |c, at| {
                         if !c.operator.path
                             && c.operator.operand() == Operand::Timestamp
-                            && c.operand
-                                .as_str()
-                                .is_some_and(|t| Timestamp::parse(t).is_none())
+                            && let Some(t) = c.operand.as_str()
+                            && Timestamp::parse(t).is_none()
                         {
-                            bad(at.key(&c.operator.name()));
+                            let name = c.operator.name();
+                            bad(at.key(&name), &name, t);
                         }
                     },
                 );

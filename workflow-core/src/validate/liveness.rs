@@ -9,7 +9,15 @@ pub fn check_liveness(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
     if machine.states.is_empty() {
         return;
     }
-    if !machine.states.iter().any(|s| s.kind.is_terminal()) {
+    // A transition to a missing state (reported by the targets rule) or an unreadable one
+    // (reported by the parser) may have been meant for a terminal state: the machine is not
+    // known to lack one.
+    let unknown_transition = machine.states.iter().any(|s| {
+        super::successors(s, &Pointer::root())
+            .iter()
+            .any(|(target, _)| super::target_index(machine, target).is_none())
+    });
+    if !unknown_transition && !machine.states.iter().any(|s| s.kind.is_terminal()) {
         cx.push(
             Diagnostic::new(
                 Code::MissingEndState,
@@ -30,7 +38,7 @@ pub fn check_liveness(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
         .map(|s| {
             super::successors(s, &Pointer::root())
                 .into_iter()
-                .map(|(target, _)| machine.index_of(target))
+                .map(|(target, _)| super::target_index(machine, target))
                 .collect()
         })
         .collect();
@@ -146,6 +154,18 @@ mod tests {
             "States": { "A": { "Type": "Pass", "Next": "A" } }
         }));
         assert_eq!(found, vec![(Code::MissingEndState, "/States".to_owned())]);
+    }
+
+    #[test]
+    fn a_dangling_next_is_not_also_a_missing_end() {
+        let found = diagnose(json!({
+            "StartAt": "A",
+            "States": { "A": { "Type": "Pass", "Next": "Dnoe" } }
+        }));
+        assert_eq!(
+            found,
+            vec![(Code::MissingTransitionTarget, "/States/A/Next".to_owned())]
+        );
     }
 
     #[test]

@@ -157,6 +157,16 @@ fn for_each_machine_states(
     }
 }
 
+/// The index of the state a transition names. An empty name is the parser's stand-in for a
+/// transition it could not read (already reported), and names no state, even one called "".
+pub(crate) fn target_index(machine: &StateMachine, target: &str) -> Option<usize> {
+    if target.is_empty() {
+        None
+    } else {
+        machine.index_of(target)
+    }
+}
+
 /// The states `state` can move to, with the pointer of each reference: `Next`, choice rule
 /// `Next`s, `Default`, catcher `Next`s.
 pub(crate) fn successors<'a>(state: &'a State, at: &Pointer) -> Vec<(&'a str, Pointer)> {

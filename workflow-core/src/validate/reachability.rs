@@ -1,4 +1,4 @@
-use crate::diagnostic::{Code, Diagnostic, Diagnostics, Pointer};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Pointer, field};
 use crate::model::StateMachine;
 
 /// Every state must be reachable from `StartAt` (AWS rejects unreachable states when the
@@ -6,7 +6,8 @@ use crate::model::StateMachine;
 ///
 /// While any reference in the machine dangles, this rule stays quiet: the misspelt `Next`
 /// most likely meant one of the states that now look unreachable, and the targets rule has
-/// already said so with a suggestion.
+/// already said so with a suggestion. The same holds for a transition the parser could not
+/// read (no usable `Next` or `End`, an unknown state type): it may have led anywhere.
 pub fn check_reachable(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
     let Some(start) = machine.index_of(&machine.start_at) else {
         return;
@@ -14,7 +15,7 @@ pub fn check_reachable(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
     let dangling = machine.states.iter().any(|s| {
         super::successors(s, at)
             .iter()
-            .any(|(target, _)| machine.index_of(target).is_none())
+            .any(|(target, _)| super::target_index(machine, target).is_none())
     });
     if dangling {
         return;
@@ -28,7 +29,7 @@ pub fn check_reachable(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
         let state = &machine.states[i];
         let state_at = at.key("States").key(&state.name);
         for (target, _) in super::successors(state, &state_at) {
-            if let Some(j) = machine.index_of(target) {
+            if let Some(j) = super::target_index(machine, target) {
                 stack.push(j);
             }
         }
@@ -45,7 +46,11 @@ pub fn check_reachable(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
                     ),
                 )
                 .at_key()
-                .with_help("remove it, or name it in a `Next`, `Default` or catcher"),
+                .with_help(format!(
+                    "remove it, or name it in a {}, a {} or a catcher",
+                    field("Next"),
+                    field("Default")
+                )),
             );
         }
     }

@@ -15,7 +15,7 @@ pub fn check_targets(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
         if let Some(near) = did_you_mean(target, names()) {
             d = d.with_help(format!("did you mean `{near}`?"));
         } else if at.as_str().is_empty() {
-            d = d.with_help("add the state to `States`");
+            d = d.with_help(format!("add the state to {}", field("States")));
         } else {
             d = d.with_help("a nested state machine can only move between its own states");
         }
