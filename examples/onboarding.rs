@@ -5,14 +5,21 @@
 //! times, then succeed.
 //!
 //! ```text
+//! cargo run --example onboarding                       # run it, in real time
+//! cargo run --example onboarding -- --fast --seed 7    # on the virtual clock, repeatably
 //! cargo run --example onboarding -- --emit-asl
 //! cargo run --example onboarding -- --emit-asl \
 //!     --resource send_message=arn:aws:lambda:us-east-1:123456789012:function:send-message
 //! ```
 
+use std::process::ExitCode;
+use std::sync::Mutex;
+
 use clap::Parser;
 use serde::{Deserialize, Serialize};
-use workflow_runtime::{TaskError, Workflow, workflow};
+use workflow_runtime::{
+    Clock, Executor, Status, SystemClock, TaskError, VirtualClock, Workflow, workflow,
+};
 
 /// The user being onboarded: the input of the execution, and of every task.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -75,23 +82,34 @@ workflow! {
     }
 }
 
-/// The handlers this example runs with: a flaky mail service and a random activity count.
-pub struct ExampleHandlers;
+/// The handlers this example runs with: a mail service that fails 30% of the time, and an
+/// activity count that is 0 or 1 at random. Seeded, so a run can be repeated exactly.
+pub struct ExampleHandlers {
+    rng: Mutex<fastrand::Rng>,
+}
 
 impl OnboardingHandlers for ExampleHandlers {
     async fn send_message(&self, mut user: User) -> Result<User, TaskError> {
+        let fails = self.rng.lock().map(|mut r| r.f64() < 0.3).unwrap_or(false);
+        if fails {
+            return Err(TaskError::new(
+                "States.TaskFailed",
+                "the mail service is unavailable",
+            ));
+        }
         user.messages_sent += 1;
         Ok(user)
     }
 
     async fn fetch_activity_count(&self, mut user: User) -> Result<User, TaskError> {
-        user.activities = Some(0);
+        let activities = self.rng.lock().map(|mut r| r.u64(0..2)).unwrap_or(0);
+        user.activities = Some(activities);
         Ok(user)
     }
 }
 
 #[derive(Parser)]
-#[command(about = "The onboarding workflow: export its ASL")]
+#[command(about = "The onboarding workflow: run it locally, or export its ASL")]
 struct Args {
     /// Print the Amazon States Language document and exit.
     #[arg(long)]
@@ -99,6 +117,15 @@ struct Args {
     /// Replace a handler's placeholder Resource by an ARN: `--resource send_message=arn:...`.
     #[arg(long = "resource", value_name = "HANDLER=ARN", value_parser = parse_resource)]
     resources: Vec<(String, String)>,
+    /// Seed the handlers' randomness, to repeat a run exactly.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run on the virtual clock: waits and retry delays take no time, timestamps still move.
+    #[arg(long)]
+    fast: bool,
+    /// The user id to onboard.
+    #[arg(long, default_value = "user-1")]
+    user: String,
 }
 
 fn parse_resource(text: &str) -> Result<(String, String), String> {
@@ -115,15 +142,7 @@ fn parse_resource(text: &str) -> Result<(String, String), String> {
     Ok((handler.to_owned(), arn.to_owned()))
 }
 
-fn main() -> std::process::ExitCode {
-    let args = Args::parse();
-    if !args.emit_asl {
-        eprintln!(
-            "usage: cargo run --example onboarding -- --emit-asl [--resource HANDLER=ARN]...\n\
-             Running the workflow locally needs the executor, which is not built yet."
-        );
-        return std::process::ExitCode::from(2);
-    }
+fn emit_asl(args: &Args) -> ExitCode {
     let arns: Vec<(&str, &str)> = args
         .resources
         .iter()
@@ -132,11 +151,77 @@ fn main() -> std::process::ExitCode {
     match Onboarding::asl_with_resources(&arns) {
         Ok(asl) => {
             println!("{asl}");
-            std::process::ExitCode::SUCCESS
+            ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the workflow, printing each event as it happens, then the outcome.
+async fn run(args: &Args) -> ExitCode {
+    let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
+    let handlers = ExampleHandlers {
+        rng: Mutex::new(fastrand::Rng::with_seed(seed)),
+    };
+    let mut executor = Executor::new(Onboarding::resources(handlers)).with_seed(seed);
+    if args.fast {
+        executor = executor.with_clock(VirtualClock::new(SystemClock.now()));
+    }
+    let input = serde_json::json!({ "user_id": args.user });
+    let mut execution = match executor.start_workflow::<Onboarding>(input) {
+        Ok(execution) => execution,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "onboarding {} (seed {seed}{})",
+        args.user,
+        if args.fast { ", virtual clock" } else { "" }
+    );
+    let mut shown = 0;
+    while execution.step().await.is_some() {
+        let events = execution.history().events();
+        for event in &events[shown..] {
+            println!("{}", workflow_runtime::history::log_line(event));
+        }
+        shown = events.len();
+    }
+    let outcome = execution.into_outcome();
+    match outcome.status {
+        Status::Succeeded => {
+            println!("SUCCEEDED: {}", outcome.output.unwrap_or_default());
+            ExitCode::SUCCESS
+        }
+        status => {
+            println!(
+                "{status:?}: {} {}",
+                outcome.error.unwrap_or_default(),
+                outcome.cause.unwrap_or_default()
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if args.emit_asl {
+        return emit_asl(&args);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(args.fast)
+        .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(run(&args)),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
         }
     }
 }

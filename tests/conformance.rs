@@ -71,39 +71,32 @@ fn mock(spec: &Value) -> impl workflow_runtime::Handler + use<> {
 
 /// `expected` with placeholder tokens as wildcards (each a non-empty run of characters).
 fn wildcard_eq(expected: &str, actual: &str, tokens: &[String]) -> bool {
-    if tokens.is_empty() {
-        return expected == actual;
+    /// A piece of the expected text: literal, or a wildcard.
+    enum Piece<'a> {
+        Literal(&'a str),
+        Any,
     }
-    // Split `expected` into literal pieces around every token occurrence.
-    let mut pieces = vec![expected.to_owned()];
-    for token in tokens {
-        pieces = pieces
-            .iter()
-            .flat_map(|p| {
-                p.split(token.as_str())
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, s)| (i, s))
-            })
-            .fold(Vec::new(), |mut acc: Vec<String>, (i, s)| {
-                if i > 0 {
-                    acc.push("\u{0}".to_owned());
-                }
-                acc.push(s);
-                acc
-            });
+    let mut pieces = Vec::new();
+    let mut rest = expected;
+    while let Some((at, token)) = tokens
+        .iter()
+        .filter_map(|t| rest.find(t.as_str()).map(|at| (at, t)))
+        .min_by_key(|(at, _)| *at)
+    {
+        pieces.push(Piece::Literal(&rest[..at]));
+        pieces.push(Piece::Any);
+        rest = &rest[at + token.len()..];
     }
-    fn go(pieces: &[String], actual: &str) -> bool {
+    pieces.push(Piece::Literal(rest));
+    fn go(pieces: &[Piece], actual: &str) -> bool {
         match pieces.split_first() {
             None => actual.is_empty(),
-            Some((p, rest)) if p == "\u{0}" => (1..=actual.len())
+            Some((Piece::Any, rest)) => (1..=actual.len())
                 .filter(|i| actual.is_char_boundary(*i))
                 .any(|i| go(rest, &actual[i..])),
-            Some((p, rest)) => actual
-                .strip_prefix(p.as_str())
-                .is_some_and(|tail| go(rest, tail)),
+            Some((Piece::Literal(p), rest)) => {
+                actual.strip_prefix(p).is_some_and(|tail| go(rest, tail))
+            }
         }
     }
     go(&pieces, actual)

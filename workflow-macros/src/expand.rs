@@ -114,7 +114,6 @@ fn items(workflow: &Workflow, states: &[StateName], variants: &[Ident], asl: &st
         "The Task handlers of [`{name}`]: one async method per handler declared in `handlers`."
     );
     let methods = handlers.iter().map(handler_method);
-    let assertions = handlers.iter().map(serde_assertions);
     let resources = handlers.iter().map(|h| {
         let resource = match &h.arn {
             Some(arn) => arn.value(),
@@ -124,6 +123,7 @@ fn items(workflow: &Workflow, states: &[StateName], variants: &[Ident], asl: &st
         quote!((#resource, #handler))
     });
     let rt = quote!(::workflow_runtime);
+    let registrations = handlers.iter().map(|h| registration(h, &rt));
     quote! {
         #(#[doc = #docs])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -132,6 +132,14 @@ fn items(workflow: &Workflow, states: &[StateName], variants: &[Ident], asl: &st
         impl #name {
             /// The Amazon States Language document, as AWS Step Functions accepts it.
             pub const ASL: &'static str = #asl;
+
+            /// The handlers as Task resources, each method registered under its handler
+            /// name, for [`Executor::start_workflow`](::workflow_runtime::Executor::start_workflow).
+            #[allow(unused_variables)]
+            pub fn resources<H: #handler_trait>(handlers: H) -> #rt::Resources {
+                let handlers = ::std::sync::Arc::new(handlers);
+                #rt::Resources::new() #(#registrations)*
+            }
         }
 
         impl #rt::Workflow for #name {
@@ -162,13 +170,6 @@ fn items(workflow: &Workflow, states: &[StateName], variants: &[Ident], asl: &st
             #(#methods)*
         }
 
-        const _: () = {
-            fn handler_input_must_be_deserialize<T: #rt::__private::serde::de::DeserializeOwned>() {}
-            fn handler_output_must_be_serialize<T: #rt::__private::serde::Serialize>() {}
-            fn assert_serde_types() {
-                #(#assertions)*
-            }
-        };
     }
 }
 
@@ -177,6 +178,32 @@ fn handler_types(h: &Handler) -> (TokenStream, TokenStream) {
     let input = h.input.as_ref().map_or(value.clone(), |t| quote!(#t));
     let output = h.output.as_ref().map_or(value, |t| quote!(#t));
     (input, output)
+}
+
+/// `.register("send_message", ...)`: decodes the input into the handler's type, calls the
+/// trait method, encodes its output. The decode and encode calls carry the spans of the
+/// declared types, so a type that is not serde-compatible is reported at the type.
+fn registration(h: &Handler, rt: &TokenStream) -> TokenStream {
+    let method = &h.name;
+    let name = h.name.to_string();
+    let (input, output) = handler_types(h);
+    let input_span = h.input.as_ref().map_or(Span::call_site(), span_of);
+    let output_span = h.output.as_ref().map_or(Span::call_site(), span_of);
+    let decode = quote_spanned!(input_span=> #rt::__private::deserialize_handler_input::<#input>);
+    let encode = quote_spanned!(output_span=> #rt::__private::serialize_handler_output::<#output>);
+    quote! {
+        .register(#name, {
+            let handlers = handlers.clone();
+            move |input: #rt::__private::serde_json::Value| {
+                let handlers = handlers.clone();
+                async move {
+                    let input = #decode(#name, input)?;
+                    let output = handlers.#method(input).await?;
+                    #encode(#name, &output)
+                }
+            }
+        })
+    }
 }
 
 fn handler_method(h: &Handler) -> TokenStream {
@@ -191,17 +218,6 @@ fn handler_method(h: &Handler) -> TokenStream {
     }
 }
 
-/// Handler input must deserialize and output must serialize; the error lands on the type.
-fn serde_assertions(h: &Handler) -> TokenStream {
-    let mut out = TokenStream::new();
-    if let Some(t) = &h.input {
-        out.extend(quote_spanned!(span_of(t)=> handler_input_must_be_deserialize::<#t>();));
-    }
-    if let Some(t) = &h.output {
-        out.extend(quote_spanned!(span_of(t)=> handler_output_must_be_serialize::<#t>();));
-    }
-    out
-}
 
 fn span_of(t: &syn::Type) -> Span {
     syn::spanned::Spanned::span(t)

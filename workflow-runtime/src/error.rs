@@ -22,6 +22,8 @@ pub mod names {
     pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
     /// A parameter path could not be resolved.
     pub const PARAMETER_PATH_FAILURE: &str = "States.ParameterPathFailure";
+    /// A distributed Map's failed items exceeded its `ToleratedFailureCount`/`Percentage`.
+    pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str = "States.ExceedToleratedFailureThreshold";
 }
 
 /// A failed state: the error name and its cause (AWS allows either to be absent).

@@ -1,10 +1,20 @@
 //! The one interpreter loop. `workflow!` workflows and ASL loaded at run time both run here.
 //!
-//! An [`Execution`] runs one state per [`Execution::step`], or all of them with
-//! [`Execution::run`]. Each state type lives in `states/<type>.rs`; this file holds what
-//! they share: the loop, the history, the execution-level timeout and the end states.
+//! An [`Execution`] runs one top-level state per [`Execution::step`], or all of them with
+//! [`Execution::run`]. Each state type lives in `states/<type>.rs`, as methods of
+//! [`Interpreter`]; this file holds what they share: [`Interpreter::run_state`] (one state,
+//! with its entered and exited events), [`Interpreter::run_machine`] (a whole machine: a
+//! Parallel branch, a Map iteration, a distributed Map's child execution), the history,
+//! the execution-level timeout and the end states.
+//!
+//! Parallel branches and Map iterations run concurrently on the execution's task, so the
+//! mutable per-execution data they all touch (the history and the random source) sits in
+//! the [`Interpreter`] behind `std::sync::Mutex`es. A lock is only ever held for one push or
+//! one draw, never across an `.await`, so it cannot deadlock and never blocks for long.
 
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -143,13 +153,16 @@ impl Executor {
 }
 
 /// One run of a state machine.
+///
+/// Its state is plain data (the next state and its input, the history so far, the random
+/// source); an [`Interpreter`] borrows it for the length of one step.
 pub struct Execution {
-    pub(crate) machine: Arc<StateMachine>,
-    pub(crate) executor: Executor,
-    pub(crate) history: History,
-    pub(crate) input: Value,
-    pub(crate) started: Timestamp,
-    pub(crate) rng: fastrand::Rng,
+    machine: Arc<StateMachine>,
+    executor: Executor,
+    history: History,
+    input: Value,
+    started: Timestamp,
+    rng: fastrand::Rng,
     deadline: Option<Timestamp>,
     next: Option<(String, Value)>,
     outcome: Option<(Status, Option<Value>, Option<Failure>)>,
@@ -164,33 +177,42 @@ pub(crate) enum Flow {
 }
 
 impl Execution {
-    /// Runs the next state (including its retries and waits). Returns `None` once the
-    /// execution has ended.
+    /// Runs the next state (including its retries and waits, and the whole of a Parallel or
+    /// Map state). Returns `None` once the execution has ended.
+    ///
+    /// Dropping the returned future before it completes leaves the execution unusable.
     pub async fn step(&mut self) -> Option<Step> {
         let (name, input) = self.next.take()?;
         let machine = self.machine.clone();
-        let Some(state) = machine.state(&name) else {
-            // A validated machine names only its own states; still, never panic.
-            self.end_failed(Failure::new(
-                crate::error::names::RUNTIME,
-                format!("no state named '{name}'"),
-            ));
-            return Some(Step { state: name, input });
+        let state = match find_state(&machine, &name) {
+            Ok(state) => state,
+            Err(failure) => {
+                self.end_failed(failure);
+                return Some(Step { state: name, input });
+            }
         };
+        let interpreter = Interpreter::new(
+            &self.executor,
+            &self.input,
+            self.started,
+            std::mem::take(&mut self.history),
+            self.rng.clone(),
+        );
         let result = match self.deadline {
-            None => Some(self.run_state(state, input.clone()).await),
+            None => Some(interpreter.run_state(state, input.clone()).await),
             Some(deadline) => {
-                let left = deadline.unix_millis() - self.now().unix_millis();
+                let left = deadline.unix_millis() - interpreter.now().unix_millis();
                 let timer = self
                     .executor
                     .clock
                     .sleep(Duration::from_millis(left.max(0) as u64));
                 tokio::select! {
-                    result = self.run_state(state, input.clone()) => Some(result),
+                    result = interpreter.run_state(state, input.clone()) => Some(result),
                     () = timer => None,
                 }
             }
         };
+        (self.history, self.rng) = interpreter.into_parts();
         match result {
             Some(Ok(Flow::Next(next, output))) => self.next = Some((next, output)),
             Some(Ok(Flow::End(output))) => self.end_succeeded(output),
@@ -199,13 +221,7 @@ impl Execution {
         }
         if self.next.is_some() && self.history.len() >= limits::MAX_HISTORY_EVENTS {
             self.next = None;
-            self.end_failed(Failure::new(
-                crate::error::names::RUNTIME,
-                format!(
-                    "The execution history reached its limit of {} events.",
-                    limits::MAX_HISTORY_EVENTS
-                ),
-            ));
+            self.end_failed(history_limit_failure());
         }
         Some(Step { state: name, input })
     }
@@ -242,12 +258,8 @@ impl Execution {
         }
     }
 
-    pub(crate) fn now(&self) -> Timestamp {
-        self.executor.clock.now()
-    }
-
-    pub(crate) fn event(&mut self, event_type: EventType, details: Value) -> u64 {
-        let now = self.now();
+    fn event(&mut self, event_type: EventType, details: Value) -> u64 {
+        let now = self.executor.clock.now();
         self.history.push(event_type, now, details)
     }
 
@@ -260,14 +272,7 @@ impl Execution {
     }
 
     fn end_failed(&mut self, failure: Failure) {
-        let mut details = serde_json::Map::new();
-        if let Some(error) = &failure.error {
-            details.insert("error".into(), json!(error));
-        }
-        if let Some(cause) = &failure.cause {
-            details.insert("cause".into(), json!(cause));
-        }
-        self.event(EventType::ExecutionFailed, Value::Object(details));
+        self.event(EventType::ExecutionFailed, failure_details(&failure));
         self.outcome = Some((Status::Failed, None, Some(failure)));
     }
 
@@ -275,9 +280,138 @@ impl Execution {
         self.event(EventType::ExecutionTimedOut, json!({}));
         self.outcome = Some((Status::TimedOut, None, None));
     }
+}
+
+/// The future of a nested machine's run, boxed because a machine's states may hold machines.
+pub(crate) type MachineRun<'a> = Pin<Box<dyn Future<Output = Result<Value, Failure>> + Send + 'a>>;
+
+/// Runs states: the one interpreter. It borrows the execution (or a distributed Map's child
+/// execution) it runs in, and shares itself between the Parallel branches and Map iterations
+/// that run at once: every state method takes `&self`, and the history and random source sit
+/// behind mutexes that are locked for one push or one draw at a time.
+pub(crate) struct Interpreter<'a> {
+    /// The handlers, the clock and the names the execution runs with.
+    pub executor: &'a Executor,
+    /// The execution's input, `$$.Execution.Input`.
+    pub input: &'a Value,
+    /// When the execution started, `$$.Execution.StartTime`.
+    pub started: Timestamp,
+    history: Mutex<History>,
+    rng: Mutex<fastrand::Rng>,
+}
+
+impl<'a> Interpreter<'a> {
+    /// An interpreter appending to `history` and drawing from `rng`.
+    pub fn new(
+        executor: &'a Executor,
+        input: &'a Value,
+        started: Timestamp,
+        history: History,
+        rng: fastrand::Rng,
+    ) -> Self {
+        Interpreter {
+            executor,
+            input,
+            started,
+            history: Mutex::new(history),
+            rng: Mutex::new(rng),
+        }
+    }
+
+    /// The history and the random source, handed back to the execution.
+    pub fn into_parts(self) -> (History, fastrand::Rng) {
+        (
+            self.history
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner),
+            self.rng
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    /// The current instant, by the executor's clock.
+    pub fn now(&self) -> Timestamp {
+        self.executor.clock.now()
+    }
+
+    /// Appends an event; returns its id.
+    pub fn event(&self, event_type: EventType, details: Value) -> u64 {
+        let now = self.now();
+        lock(&self.history).push(event_type, now, details)
+    }
+
+    /// How many events the history holds.
+    pub fn history_len(&self) -> usize {
+        lock(&self.history).len()
+    }
+
+    /// A number in `[0, 1)` from the execution's random source.
+    pub fn random(&self) -> f64 {
+        lock(&self.rng).f64()
+    }
+
+    /// A seed for a child's random source, so that a seeded execution stays reproducible.
+    pub fn random_seed(&self) -> u64 {
+        lock(&self.rng).u64(..)
+    }
+
+    /// A UUID (version 4, as AWS's request ids are) from the execution's random source.
+    pub fn uuid(&self) -> String {
+        let (a, b) = {
+            let mut rng = lock(&self.rng);
+            (rng.u64(..), rng.u64(..))
+        };
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            0x8000 | (b >> 48) & 0x3fff,
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    /// Sleeps on the executor's clock.
+    pub async fn sleep(&self, duration: Duration) {
+        self.executor.clock.sleep(duration).await;
+    }
+
+    /// The context object for the running state; `retry_count` for the states that retry.
+    pub fn context(&self, run: &StateRun, retry_count: Option<u32>) -> Value {
+        self.executor.config.context(
+            self.input,
+            self.started,
+            run.name,
+            run.entered_at,
+            retry_count,
+        )
+    }
+
+    /// Runs a whole machine (a Parallel branch, a Map iteration, a child execution) from its
+    /// `StartAt` to its end, through [`Interpreter::run_state`]; returns its output.
+    pub fn run_machine<'s>(&'s self, machine: &'s StateMachine, input: Value) -> MachineRun<'s> {
+        Box::pin(async move {
+            let mut state = find_state(machine, &machine.start_at)?;
+            let mut input = input;
+            loop {
+                match self.run_state(state, input).await? {
+                    Flow::End(output) => return Ok(output),
+                    Flow::Next(next, output) => {
+                        state = find_state(machine, &next)?;
+                        input = output;
+                    }
+                }
+                // A loop inside a branch would otherwise never come back to `step`'s check.
+                if self.history_len() >= limits::MAX_HISTORY_EVENTS {
+                    return Err(history_limit_failure());
+                }
+            }
+        })
+    }
 
     /// Runs one state: the entered event, the state's work, the exited event.
-    async fn run_state(&mut self, state: &State, input: Value) -> Result<Flow, Failure> {
+    pub async fn run_state(&self, state: &State, input: Value) -> Result<Flow, Failure> {
         let (entered_type, exited_type) = EventType::state_events(state.kind.type_name());
         let entered = self.event(
             entered_type,
@@ -296,16 +430,8 @@ impl Execution {
             StateKind::Wait(wait) => self.run_wait(&run, wait, input).await?,
             StateKind::Succeed(succeed) => (self.run_succeed(&run, succeed, input)?, None),
             StateKind::Fail(fail) => return Err(self.run_fail(&run, fail, input)),
-            StateKind::Parallel(_) | StateKind::Map(_) => {
-                return Err(Failure::runtime(
-                    &state.name,
-                    entered,
-                    format!(
-                        "{} states are not supported by this runtime yet",
-                        state.kind.type_name()
-                    ),
-                ));
-            }
+            StateKind::Parallel(parallel) => self.run_parallel(&run, parallel, input).await?,
+            StateKind::Map(map) => self.run_map(&run, map, input).await?,
         };
         let size = limits::payload_size(&output);
         if size > limits::MAX_PAYLOAD_BYTES {
@@ -322,17 +448,44 @@ impl Execution {
             None => Flow::End(output),
         })
     }
+}
 
-    /// The context object for the running state; `retry_count` for the states that retry.
-    pub(crate) fn context(&self, run: &StateRun, retry_count: Option<u32>) -> Value {
-        self.executor.config.context(
-            &self.input,
-            self.started,
-            run.name,
-            run.entered_at,
-            retry_count,
-        )
+/// Locks a mutex of the interpreter. A panic while it was held (there is no code that can
+/// panic there) would leave the data intact, so a poisoned lock is used as it is.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `{error, cause}` details of a failure event, without the absent ones.
+pub(crate) fn failure_details(failure: &Failure) -> Value {
+    let mut details = serde_json::Map::new();
+    if let Some(error) = &failure.error {
+        details.insert("error".into(), json!(error));
     }
+    if let Some(cause) = &failure.cause {
+        details.insert("cause".into(), json!(cause));
+    }
+    Value::Object(details)
+}
+
+/// The state named `name`. A validated machine names only its own states; still, never panic.
+fn find_state<'m>(machine: &'m StateMachine, name: &str) -> Result<&'m State, Failure> {
+    machine.state(name).ok_or_else(|| {
+        Failure::new(
+            crate::error::names::RUNTIME,
+            format!("no state named '{name}'"),
+        )
+    })
+}
+
+fn history_limit_failure() -> Failure {
+    Failure::new(
+        crate::error::names::RUNTIME,
+        format!(
+            "The execution history reached its limit of {} events.",
+            limits::MAX_HISTORY_EVENTS
+        ),
+    )
 }
 
 /// The state being run: its name, and when it was entered.
@@ -348,5 +501,28 @@ pub(crate) fn next_of(transition: &workflow_core::model::Transition) -> Option<S
     match transition {
         workflow_core::model::Transition::Next(next) => Some(next.clone()),
         workflow_core::model::Transition::End => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn executions_with_nested_machines_can_be_spawned() {
+        fn is_send<T: Send>(_: &T) {}
+        let definition = json!({
+            "StartAt": "P",
+            "States": { "P": { "Type": "Parallel", "End": true, "Branches": [
+                { "StartAt": "M", "States": { "M": { "Type": "Map", "End": true,
+                    "ItemProcessor": { "StartAt": "I", "States": { "I": { "Type": "Pass", "End": true } } } } } }
+            ] } }
+        });
+        let machine = StateMachine::from_json_str(&definition.to_string()).expect("valid");
+        let execution = Executor::new(Resources::new())
+            .start(Arc::new(machine), json!([]))
+            .expect("starts");
+        // The recursion through boxed branch futures keeps `run` spawnable on tokio.
+        is_send(&execution.run());
     }
 }

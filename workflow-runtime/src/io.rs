@@ -17,7 +17,8 @@ pub(crate) struct Scope<'a> {
 }
 
 impl Scope<'_> {
-    fn runtime(&self, detail: impl std::fmt::Display) -> Failure {
+    /// `States.Runtime` in this state, quoting its entered event.
+    pub fn runtime(&self, detail: impl std::fmt::Display) -> Failure {
         Failure::runtime(self.state, self.entered, detail)
     }
 
@@ -43,13 +44,17 @@ impl Scope<'_> {
         match path {
             None => Ok(input),
             Some(Nullable::Null) => Ok(Value::Object(Map::new())),
-            Some(Nullable::Value(text)) => {
-                let path = self.path(text)?;
-                let document = self.document(&path, &input)?;
-                path.try_read(document)
-                    .map_err(|e| self.runtime(format!("Invalid path '{text}' : {e}")))
-            }
+            Some(Nullable::Value(text)) => self.read(text, &input),
         }
+    }
+
+    /// The value at a path (`ItemsPath`, `MaxConcurrencyPath`, ...) in `input` or the context
+    /// object; a missing one is `States.Runtime`, worded as for `InputPath`.
+    pub fn read(&self, text: &str, input: &Value) -> Result<Value, Failure> {
+        let path = self.path(text)?;
+        let document = self.document(&path, input)?;
+        path.try_read(document)
+            .map_err(|e| self.runtime(format!("Invalid path '{text}' : {e}")))
     }
 
     /// A payload template (`Parameters`, `ResultSelector`, `ItemSelector`): keys ending in

@@ -45,4 +45,32 @@ pub use workflow::{TypedExecution, Workflow, WorkflowState};
 pub mod __private {
     pub use serde;
     pub use serde_json;
+
+    use crate::TaskError;
+
+    /// A typed handler's input: a mismatch fails the task, naming the handler.
+    pub fn deserialize_handler_input<T: serde::de::DeserializeOwned>(
+        handler: &str,
+        input: serde_json::Value,
+    ) -> Result<T, TaskError> {
+        serde_json::from_value(input).map_err(|e| {
+            TaskError::new(
+                crate::names::TASK_FAILED,
+                format!("the input of handler `{handler}` does not match its type: {e}"),
+            )
+        })
+    }
+
+    /// A typed handler's output: one that cannot be JSON fails the task.
+    pub fn serialize_handler_output<T: serde::Serialize>(
+        handler: &str,
+        output: &T,
+    ) -> Result<serde_json::Value, TaskError> {
+        serde_json::to_value(output).map_err(|e| {
+            TaskError::new(
+                crate::names::TASK_FAILED,
+                format!("the output of handler `{handler}` is not JSON: {e}"),
+            )
+        })
+    }
 }

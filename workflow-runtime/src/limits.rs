@@ -16,3 +16,12 @@ pub fn payload_size(value: &serde_json::Value) -> usize {
         .map(|s| s.len())
         .unwrap_or(usize::MAX)
 }
+
+/// How many iterations of an inline Map run at once at most, whatever its `MaxConcurrency`
+/// says ("Map state processing modes": Inline mode "supports up to 40 concurrent
+/// iterations").
+pub const INLINE_MAP_MAX_CONCURRENCY: usize = 40;
+
+/// How many child executions of a distributed Map run at once at most ("Map state processing
+/// modes": "up to 10,000 parallel child workflow executions").
+pub const DISTRIBUTED_MAP_MAX_CONCURRENCY: usize = 10_000;

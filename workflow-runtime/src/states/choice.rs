@@ -4,14 +4,14 @@ use workflow_core::path::{Path, Root};
 use workflow_core::timestamp::Timestamp;
 
 use crate::error::{Failure, names};
-use crate::executor::{Execution, StateRun};
+use crate::executor::{Interpreter, StateRun};
 use crate::io::Scope;
 
-impl Execution {
+impl Interpreter<'_> {
     /// Choice: `InputPath`, then the first rule that matches names the next state, else
     /// `Default`, else the execution fails with `States.NoChoiceMatched`; then `OutputPath`.
     pub(crate) fn run_choice(
-        &mut self,
+        &self,
         run: &StateRun<'_>,
         choice: &Choice,
         input: Value,

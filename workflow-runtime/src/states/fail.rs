@@ -2,13 +2,13 @@ use serde_json::Value;
 use workflow_core::model::Fail;
 
 use crate::error::Failure;
-use crate::executor::{Execution, StateRun};
+use crate::executor::{Interpreter, StateRun};
 use crate::io::Scope;
 
-impl Execution {
+impl Interpreter<'_> {
     /// Fail: the error and cause are literal, or read by `ErrorPath`/`CausePath` (a path or
     /// an intrinsic function) from the raw input.
-    pub(crate) fn run_fail(&mut self, run: &StateRun<'_>, fail: &Fail, input: Value) -> Failure {
+    pub(crate) fn run_fail(&self, run: &StateRun<'_>, fail: &Fail, input: Value) -> Failure {
         let context = self.context(run, None);
         let scope = Scope {
             state: run.name,

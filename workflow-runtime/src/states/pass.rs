@@ -2,14 +2,14 @@ use serde_json::Value;
 use workflow_core::model::Pass;
 
 use crate::error::Failure;
-use crate::executor::{Execution, StateRun, next_of};
+use crate::executor::{Interpreter, StateRun, next_of};
 use crate::io::Scope;
 
-impl Execution {
+impl Interpreter<'_> {
     /// Pass: `InputPath` -> `Parameters` -> `Result` (instead of the input) -> `ResultPath`
     /// -> `OutputPath`.
     pub(crate) fn run_pass(
-        &mut self,
+        &self,
         run: &StateRun<'_>,
         pass: &Pass,
         input: Value,

@@ -2,13 +2,13 @@ use serde_json::Value;
 use workflow_core::model::Succeed;
 
 use crate::error::Failure;
-use crate::executor::{Execution, StateRun};
+use crate::executor::{Interpreter, StateRun};
 use crate::io::Scope;
 
-impl Execution {
+impl Interpreter<'_> {
     /// Succeed: `InputPath` -> `OutputPath`, then the execution (or branch) ends.
     pub(crate) fn run_succeed(
-        &mut self,
+        &self,
         run: &StateRun<'_>,
         succeed: &Succeed,
         input: Value,

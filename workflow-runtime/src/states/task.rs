@@ -6,12 +6,12 @@ use workflow_core::model::{IntOrExpr, Task};
 use workflow_core::path::Path;
 
 use crate::error::{Failure, names};
-use crate::executor::{Execution, StateRun, next_of};
+use crate::executor::{Interpreter, StateRun, next_of};
 use crate::handlers::{Handler, Resources, Route, lambda_invoke_envelope};
 use crate::history::EventType;
 use crate::io::{Scope, compact};
 use crate::limits;
-use crate::retry::{delay, matching_retrier, max_attempts};
+use crate::states::recovery::{Attempted, Retrying};
 
 /// How one attempt ended.
 enum Attempt {
@@ -20,67 +20,61 @@ enum Attempt {
     TimedOut,
 }
 
-impl Execution {
+impl Interpreter<'_> {
     /// Task: `InputPath` -> `Parameters` -> the handler (retried as `Retry` says, each
     /// attempt bounded by `TimeoutSeconds`) -> `ResultSelector` -> `ResultPath` ->
     /// `OutputPath`. An error that outlives its retriers goes to the first matching
     /// catcher, whose `ResultPath` places `{Error, Cause}` in the raw input.
     pub(crate) async fn run_task(
-        &mut self,
+        &self,
         run: &StateRun<'_>,
         task: &Task,
         input: Value,
     ) -> Result<(Value, Option<String>), Failure> {
-        let mut retries = vec![0u64; task.retry.len()];
-        let mut retry_count = 0u32;
-        let failure = loop {
-            let context = self.context(run, Some(retry_count));
-            let scope = Scope {
-                state: run.name,
-                entered: run.entered,
-                context: &context,
-            };
-            let effective = scope.select(&task.common.input_path, input.clone())?;
-            let timeout = self.task_timeout(run, task, &effective)?;
-            let payload = match &task.parameters {
-                Some(template) => scope.template(template, &effective)?,
-                None => effective,
-            };
-            let failure = match self.attempt(task, payload, timeout).await {
-                Ok(result) => {
-                    let selected = match &task.result_selector {
-                        Some(template) => scope.template(template, &result)?,
-                        None => result,
-                    };
-                    let output = scope.merge(&task.result_path, input, selected)?;
-                    let output = scope.select(&task.common.output_path, output)?;
-                    return Ok((output, next_of(&task.transition)));
-                }
+        let mut retrying = Retrying::new(&task.retry);
+        loop {
+            let attempt = self.task_attempt(run, task, &input, retrying.count());
+            let failure = match attempt.await? {
+                Ok(output) => return Ok((output, next_of(&task.transition))),
                 Err(failure) => failure,
             };
-            match matching_retrier(&task.retry, &failure) {
-                Some(i) if retries[i] < max_attempts(&task.retry[i]) => {
-                    let wait = delay(&task.retry[i], retries[i] as u32, self.rng.f64());
-                    retries[i] += 1;
-                    retry_count += 1;
-                    self.executor.clock.sleep(wait).await;
-                }
-                _ => break failure,
+            match retrying.next_delay(&failure, || self.random()) {
+                Some(wait) => self.sleep(wait).await,
+                None => return self.catch(run, &task.catch, failure, input, retrying.count()),
             }
-        };
+        }
+    }
+
+    /// One attempt, from the raw input to the output.
+    async fn task_attempt(
+        &self,
+        run: &StateRun<'_>,
+        task: &Task,
+        input: &Value,
+        retry_count: u32,
+    ) -> Attempted {
         let context = self.context(run, Some(retry_count));
         let scope = Scope {
             state: run.name,
             entered: run.entered,
             context: &context,
         };
-        let catcher = failure
-            .is_caught_by_all()
-            .then(|| task.catch.iter().find(|c| failure.matches(&c.error_equals)))
-            .flatten()
-            .ok_or_else(|| failure.clone())?;
-        let output = scope.merge(&catcher.result_path, input, failure.to_error_output())?;
-        Ok((output, Some(catcher.next.clone())))
+        let effective = scope.select(&task.common.input_path, input.clone())?;
+        let timeout = self.task_timeout(run, task, &effective)?;
+        let payload = match &task.parameters {
+            Some(template) => scope.template(template, &effective)?,
+            None => effective,
+        };
+        let result = match self.attempt(task, payload, timeout).await {
+            Ok(result) => result,
+            Err(failure) => return Ok(Err(failure)),
+        };
+        let selected = match &task.result_selector {
+            Some(template) => scope.template(template, &result)?,
+            None => result,
+        };
+        let output = scope.merge(&task.result_path, input.clone(), selected)?;
+        Ok(Ok(scope.select(&task.common.output_path, output)?))
     }
 
     /// `TimeoutSeconds`, or `TimeoutSecondsPath` read from the effective input.
@@ -115,7 +109,7 @@ impl Execution {
     /// One attempt: the scheduled/started/ended events of the resource's kind, around the
     /// handler call.
     async fn attempt(
-        &mut self,
+        &self,
         task: &Task,
         payload: Value,
         timeout: Duration,
@@ -222,7 +216,7 @@ impl Execution {
     /// Records how an attempt ended; a result over the payload limit fails with
     /// `States.DataLimitExceeded` naming `what`.
     fn finish_attempt(
-        &mut self,
+        &self,
         outcome: Attempt,
         what: &str,
         [succeeded, failed, timed_out]: [EventType; 3],
@@ -274,7 +268,7 @@ impl Execution {
         }
     }
 
-    fn function_not_found(&mut self, function: &str) -> Failure {
+    fn function_not_found(&self, function: &str) -> Failure {
         let config = &self.executor.config;
         let name = crate::handlers::lambda_function_name(function)
             .unwrap_or(function)
@@ -293,16 +287,8 @@ impl Execution {
     }
 
     /// A request id in the form AWS uses (a UUID), from the execution's random source.
-    fn request_id(&mut self) -> String {
-        let (a, b) = (self.rng.u64(..), self.rng.u64(..));
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xfff,
-            0x8000 | (b >> 48) & 0x3fff,
-            b & 0xffff_ffff_ffff
-        )
+    fn request_id(&self) -> String {
+        self.uuid()
     }
 }
 

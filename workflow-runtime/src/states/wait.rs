@@ -6,15 +6,15 @@ use workflow_core::path::Path;
 use workflow_core::timestamp::Timestamp;
 
 use crate::error::Failure;
-use crate::executor::{Execution, StateRun, next_of};
+use crate::executor::{Interpreter, StateRun, next_of};
 use crate::io::Scope;
 
-impl Execution {
+impl Interpreter<'_> {
     /// Wait: `InputPath`, then sleep for `Seconds` or until `Timestamp` (read directly or
     /// through a path from the effective input), then `OutputPath`. A timestamp in the past
     /// does not wait at all.
     pub(crate) async fn run_wait(
-        &mut self,
+        &self,
         run: &StateRun<'_>,
         wait: &Wait,
         input: Value,

@@ -1,0 +1,685 @@
+use serde_json::{Value, json};
+use workflow_core::model::{IntOrExpr, Map, StateMachine};
+
+use crate::error::{Failure, names};
+use crate::executor::{Interpreter, StateRun, failure_details, next_of};
+use crate::history::{EventType, History};
+use crate::io::{Scope, compact};
+use crate::limits;
+use crate::states::fan_out::FanOut;
+use crate::states::recovery::{Attempted, Retrying};
+
+/// What AWS says when a distributed Map's failures exceed its tolerance (the `TestState`
+/// API's wording; no recorded execution shows it).
+const EXCEEDED_CAUSE: &str = "The specified tolerated failure threshold was exceeded";
+
+impl Interpreter<'_> {
+    /// Map: `InputPath` -> `ItemsPath` (the array to iterate) -> for each item,
+    /// `ItemSelector` (or the legacy `Parameters`, with `$$.Map.Item.Index` and
+    /// `$$.Map.Item.Value`) -> the item processor, up to `MaxConcurrency` items at once ->
+    /// the array of their outputs, in item order -> `ResultSelector` -> `ResultPath` ->
+    /// `OutputPath` ("Map state input and output fields", AWS docs).
+    ///
+    /// Inline, the first failed iteration stops the others and fails the state with its own
+    /// error. Distributed (`ProcessorConfig.Mode: DISTRIBUTED`), every item is a child
+    /// execution with a history of its own, and the state fails with
+    /// `States.ExceedToleratedFailureThreshold` once more items failed than
+    /// `ToleratedFailureCount`/`ToleratedFailurePercentage` allow (by default, none).
+    /// `Retry` (a new run of every item) and `Catch` work as for a Task.
+    pub(crate) async fn run_map(
+        &self,
+        run: &StateRun<'_>,
+        map: &Map,
+        input: Value,
+    ) -> Result<(Value, Option<String>), Failure> {
+        let mut retrying = Retrying::new(&map.retry);
+        loop {
+            let attempt = self.map_attempt(run, map, &input, retrying.count());
+            let failure = match attempt.await? {
+                Ok(output) => return Ok((output, next_of(&map.transition))),
+                Err(failure) => failure,
+            };
+            if let Some(wait) = retrying.next_delay(&failure, || self.random()) {
+                self.sleep(wait).await;
+                continue;
+            }
+            // AWS records MapStateFailed once, when the state gives up, not per attempt.
+            self.event(EventType::MapStateFailed, Value::Null);
+            return self.catch(run, &map.catch, failure, input, retrying.count());
+        }
+    }
+
+    /// One run over every item, from the raw input to the output.
+    async fn map_attempt(
+        &self,
+        run: &StateRun<'_>,
+        map: &Map,
+        input: &Value,
+        retry_count: u32,
+    ) -> Attempted {
+        let context = self.context(run, Some(retry_count));
+        let scope = Scope {
+            state: run.name,
+            entered: run.entered,
+            context: &context,
+        };
+        reject_unsupported(&scope, map)?;
+        let effective = scope.select(&map.common.input_path, input.clone())?;
+        let items = items_of(&scope, map, &effective)?;
+        let distributed = is_distributed(&map.item_processor.machine);
+        let limit = concurrency(&scope, map, &effective, distributed)?;
+        self.event(EventType::MapStateStarted, json!({ "length": items.len() }));
+        let mut items = Items {
+            run,
+            map,
+            effective: &effective,
+            context: context.clone(),
+            items,
+        };
+        let results = if distributed {
+            // Read after MapStateStarted: AWS fails a bad one with no MapStateFailed after it.
+            let tolerance = tolerance(&scope, map, &effective)?;
+            self.map_run(&mut items, limit, &tolerance).await
+        } else {
+            self.inline_iterations(&mut items, limit).await
+        };
+        let results = match results {
+            Ok(results) => results,
+            Err(failure) => return Ok(Err(failure)),
+        };
+        self.event(EventType::MapStateSucceeded, Value::Null);
+        let result = Value::Array(results);
+        let selected = match &map.result_selector {
+            Some(template) => scope.template(template, &result)?,
+            None => result,
+        };
+        let output = scope.merge(&map.result_path, input.clone(), selected)?;
+        Ok(Ok(scope.select(&map.common.output_path, output)?))
+    }
+
+    /// Inline iterations: each in this execution's history, between MapIterationStarted and
+    /// MapIterationSucceeded/Failed. The first failure aborts the iterations still running.
+    async fn inline_iterations(
+        &self,
+        items: &mut Items<'_>,
+        limit: usize,
+    ) -> Result<Vec<Value>, Failure> {
+        let processor = &items.map.item_processor.machine;
+        let mut fan = FanOut::new();
+        let mut results = vec![Value::Null; items.len()];
+        let mut next = 0;
+        loop {
+            while next < items.len() && fan.running() < limit {
+                self.iteration_event(EventType::MapIterationStarted, items.run, next);
+                let input = items.input_of(next);
+                // Pushed in item order, so the job's index is the item's.
+                fan.push(async move { self.run_machine(processor, input?).await });
+                next += 1;
+            }
+            let Some((index, result)) = fan.next().await else {
+                return Ok(results);
+            };
+            match result {
+                Ok(output) => {
+                    self.iteration_event(EventType::MapIterationSucceeded, items.run, index);
+                    results[index] = output;
+                }
+                Err(failure) => {
+                    self.iteration_event(EventType::MapIterationFailed, items.run, index);
+                    for running in fan.unfinished() {
+                        self.iteration_event(EventType::MapIterationAborted, items.run, running);
+                    }
+                    return Err(failure);
+                }
+            }
+        }
+    }
+
+    /// A distributed Map's run: each item a child execution, recorded in a history of its
+    /// own; this execution's history shows MapRunStarted and MapRunSucceeded/Failed only.
+    /// A failed item that the tolerance allows leaves its `{Error, Cause}` in the results.
+    async fn map_run(
+        &self,
+        items: &mut Items<'_>,
+        limit: usize,
+        tolerance: &Tolerance,
+    ) -> Result<Vec<Value>, Failure> {
+        let config = &self.executor.config;
+        let label = items.map.label.as_deref().unwrap_or(items.run.name);
+        let map_run_arn = format!(
+            "arn:aws:states:{}:{}:mapRun:{}/{label}:{}",
+            config.region,
+            config.account,
+            config.state_machine_name,
+            self.uuid()
+        );
+        self.event(
+            EventType::MapRunStarted,
+            json!({ "mapRunArn": map_run_arn }),
+        );
+        let processor = &items.map.item_processor.machine;
+        let mut fan = FanOut::new();
+        let mut results = vec![Value::Null; items.len()];
+        let (mut next, mut failed) = (0, 0);
+        loop {
+            while next < items.len() && fan.running() < limit {
+                let input = items.input_of(next);
+                let seed = self.random_seed();
+                fan.push(async move { self.child_execution(processor, input?, seed).await });
+                next += 1;
+            }
+            let Some((index, result)) = fan.next().await else {
+                self.event(EventType::MapRunSucceeded, Value::Null);
+                return Ok(results);
+            };
+            results[index] = match result {
+                Ok(output) => output,
+                Err(failure) => {
+                    failed += 1;
+                    if tolerance.exceeded(failed, items.len()) {
+                        let failure =
+                            Failure::new(names::EXCEED_TOLERATED_FAILURE_THRESHOLD, EXCEEDED_CAUSE);
+                        self.event(EventType::MapRunFailed, failure_details(&failure));
+                        return Err(failure);
+                    }
+                    failure.to_error_output()
+                }
+            };
+        }
+    }
+
+    /// One child execution of a distributed Map, on its own history (its first state is
+    /// entered at event #2, after its ExecutionStarted) and random source.
+    async fn child_execution(
+        &self,
+        machine: &StateMachine,
+        input: Value,
+        seed: u64,
+    ) -> Result<Value, Failure> {
+        let started = self.now();
+        let mut history = History::default();
+        history.push(
+            EventType::ExecutionStarted,
+            started,
+            json!({ "input": compact(&input), "roleArn": self.executor.config.role_arn }),
+        );
+        let child = Interpreter::new(
+            self.executor,
+            &input,
+            started,
+            history,
+            fastrand::Rng::with_seed(seed),
+        );
+        // The child's history is its own, as on AWS; nothing reads it after the run.
+        child.run_machine(machine, input.clone()).await
+    }
+
+    fn iteration_event(&self, event_type: EventType, run: &StateRun<'_>, index: usize) {
+        self.event(event_type, json!({ "name": run.name, "index": index }));
+    }
+}
+
+/// The items of one run of a Map state, and what their inputs are made from.
+struct Items<'a> {
+    run: &'a StateRun<'a>,
+    map: &'a Map,
+    /// The state's effective input (after `InputPath`), which `ItemSelector` reads.
+    effective: &'a Value,
+    /// The state's context object; `Map.Item` is set for each item in turn.
+    context: Value,
+    items: Vec<Value>,
+}
+
+impl Items<'_> {
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// The input of item `index`: the item, or what `ItemSelector` (or the legacy
+    /// `Parameters`) makes of the effective input, `$$.Map.Item.Index` and
+    /// `$$.Map.Item.Value`.
+    fn input_of(&mut self, index: usize) -> Result<Value, Failure> {
+        let item = self.items.get(index).cloned().unwrap_or_default();
+        let Some(template) = self
+            .map
+            .item_selector
+            .as_ref()
+            .or(self.map.parameters.as_ref())
+        else {
+            return Ok(item);
+        };
+        if let Some(context) = self.context.as_object_mut() {
+            context.insert(
+                "Map".to_owned(),
+                json!({ "Item": { "Index": index, "Value": item } }),
+            );
+        }
+        let scope = Scope {
+            state: self.run.name,
+            entered: self.run.entered,
+            context: &self.context,
+        };
+        scope.template(template, self.effective)
+    }
+}
+
+/// How many failed items a distributed Map tolerates.
+#[derive(Debug, Default, PartialEq)]
+struct Tolerance {
+    count: Option<u64>,
+    percentage: Option<f64>,
+}
+
+impl Tolerance {
+    /// Whether `failed` of `total` items is more than tolerated. With neither field set, the
+    /// tolerance is 0 %: any failure is too many ("Tolerated failure threshold", AWS docs).
+    fn exceeded(&self, failed: usize, total: usize) -> bool {
+        let over_count = self.count.is_some_and(|count| failed as u64 > count);
+        let over_percentage = self.percentage.unwrap_or(0.0) < failed as f64 * 100.0 / total as f64;
+        match (self.count, self.percentage) {
+            (Some(_), None) => over_count,
+            _ => over_count || over_percentage,
+        }
+    }
+}
+
+/// Fields that need S3 or that this runtime has no evaluator for: fail clearly, not wrongly.
+fn reject_unsupported(scope: &Scope<'_>, map: &Map) -> Result<(), Failure> {
+    let unsupported = [
+        ("ItemReader", map.item_reader.is_some()),
+        ("ItemBatcher", map.item_batcher.is_some()),
+        ("ResultWriter", map.result_writer.is_some()),
+        ("Items (JSONata)", map.items.is_some()),
+    ];
+    match unsupported.iter().find(|(_, present)| *present) {
+        Some((field, _)) => Err(scope.runtime(format!(
+            "The Map field {field} is not supported by this runtime yet"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `ItemsPath` (default `$`) read from the effective input; it must be an array.
+fn items_of(scope: &Scope<'_>, map: &Map, effective: &Value) -> Result<Vec<Value>, Failure> {
+    let value = match &map.items_path {
+        Some(path) => scope.read(path, effective)?,
+        None => effective.clone(),
+    };
+    match value {
+        Value::Array(items) => Ok(items),
+        // Worded as AWS words a JSONata `Items` that is not an array.
+        other => Err(scope.runtime(format!(
+            "Map state input must be an array but was: {}",
+            compact(&other)
+        ))),
+    }
+}
+
+/// Whether the item processor runs as child executions (`ProcessorConfig.Mode`).
+fn is_distributed(processor: &StateMachine) -> bool {
+    processor
+        .processor_config
+        .as_ref()
+        .and_then(|config| config.get("Mode"))
+        .and_then(Value::as_str)
+        == Some("DISTRIBUTED")
+}
+
+/// How many items run at once: `MaxConcurrency` or `MaxConcurrencyPath`, 0 (the default)
+/// meaning as many as the mode allows (see [`limits::INLINE_MAP_MAX_CONCURRENCY`]).
+fn concurrency(
+    scope: &Scope<'_>,
+    map: &Map,
+    effective: &Value,
+    distributed: bool,
+) -> Result<usize, Failure> {
+    let requested = match (&map.max_concurrency, &map.max_concurrency_path) {
+        (Some(IntOrExpr::Int(n)), _) => *n,
+        (Some(IntOrExpr::Expr(_)), _) => return Err(jsonata_unsupported(scope)),
+        (None, Some(path)) => {
+            let value = scope.read(path, effective)?;
+            value
+                .as_u64()
+                .ok_or_else(|| not_valid(scope, "MaxConcurrencyPath", &value, "integer", path))?
+        }
+        (None, None) => 0,
+    };
+    let most = if distributed {
+        limits::DISTRIBUTED_MAP_MAX_CONCURRENCY
+    } else {
+        limits::INLINE_MAP_MAX_CONCURRENCY
+    };
+    Ok(match usize::try_from(requested) {
+        Ok(0) | Err(_) => most,
+        Ok(n) => n.min(most),
+    })
+}
+
+/// `ToleratedFailureCount(Path)` and `ToleratedFailurePercentage(Path)`, with AWS's errors.
+fn tolerance(scope: &Scope<'_>, map: &Map, effective: &Value) -> Result<Tolerance, Failure> {
+    let count = match (
+        &map.tolerated_failure_count,
+        &map.tolerated_failure_count_path,
+    ) {
+        (Some(IntOrExpr::Int(n)), _) => Some(*n),
+        (Some(IntOrExpr::Expr(_)), _) => return Err(jsonata_unsupported(scope)),
+        (None, Some(path)) => {
+            let value = scope.read(path, effective)?;
+            match value.as_i64() {
+                Some(n) if n < 0 => {
+                    return Err(scope.runtime("ToleratedFailureCount cannot be negative."));
+                }
+                Some(n) => Some(n.unsigned_abs()),
+                None => {
+                    let field = "ToleratedFailureCountPath";
+                    return Err(not_valid(scope, field, &value, "integer", path));
+                }
+            }
+        }
+        (None, None) => None,
+    };
+    let percentage = match (
+        &map.tolerated_failure_percentage,
+        &map.tolerated_failure_percentage_path,
+    ) {
+        (Some(value), _) => Some(value.as_f64().ok_or_else(|| jsonata_unsupported(scope))?),
+        (None, Some(path)) => {
+            let value = scope.read(path, effective)?;
+            let field = "ToleratedFailurePercentagePath";
+            Some(
+                value
+                    .as_f64()
+                    .ok_or_else(|| not_valid(scope, field, &value, "float", path))?,
+            )
+        }
+        (None, None) => None,
+    };
+    if percentage.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
+        return Err(scope.runtime("ToleratedFailurePercentage must be between 0 and 100."));
+    }
+    Ok(Tolerance { count, percentage })
+}
+
+/// AWS's wording for a `*Path` whose value has the wrong type: a string is quoted as it is,
+/// anything else as JSON (`refers to value "{}"`).
+fn not_valid(scope: &Scope<'_>, field: &str, value: &Value, kind: &str, path: &str) -> Failure {
+    let shown = match value {
+        Value::String(text) => text.clone(),
+        other => compact(other),
+    };
+    scope.runtime(format!(
+        "The {field} field refers to value \"{shown}\" which is not a valid {kind}: {path}"
+    ))
+}
+
+fn jsonata_unsupported(scope: &Scope<'_>) -> Failure {
+    scope.runtime("JSONata expressions are not supported by this runtime yet")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::{Value, json};
+    use workflow_core::StateMachine;
+    use workflow_core::timestamp::Timestamp;
+
+    use super::Tolerance;
+    use crate::{Executor, Outcome, Resources, Status, VirtualClock};
+
+    async fn run(definition: Value, input: Value) -> Outcome {
+        let machine = StateMachine::from_json_str(&definition.to_string()).expect("valid");
+        let start = Timestamp::parse("2024-01-01T00:00:00Z").expect("timestamp");
+        Executor::new(Resources::new())
+            .with_clock(VirtualClock::new(start))
+            .start(Arc::new(machine), input)
+            .expect("starts")
+            .run()
+            .await
+    }
+
+    fn map(fields: Value, processor: Value) -> Value {
+        let mut state = json!({ "Type": "Map", "ItemProcessor": processor, "End": true });
+        if let (Some(state), Some(fields)) = (state.as_object_mut(), fields.as_object()) {
+            state.extend(fields.clone());
+        }
+        json!({ "StartAt": "M", "States": { "M": state } })
+    }
+
+    fn pass_processor() -> Value {
+        json!({ "StartAt": "Item", "States": { "Item": { "Type": "Pass", "End": true } } })
+    }
+
+    fn wait_processor(seconds: u64) -> Value {
+        json!({ "StartAt": "Wait", "States": { "Wait": { "Type": "Wait", "Seconds": seconds, "End": true } } })
+    }
+
+    fn elapsed_ms(outcome: &Outcome) -> i64 {
+        let stamp = |i: usize| {
+            Timestamp::parse(&outcome.history.events()[i].timestamp)
+                .expect("timestamp")
+                .unix_millis()
+        };
+        stamp(outcome.history.len() - 1) - stamp(0)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn item_selector_sees_the_item_index_and_value() {
+        let outcome = run(
+            map(
+                json!({
+                    "ItemsPath": "$.list",
+                    "MaxConcurrency": 1,
+                    "ItemSelector": { "i.$": "$$.Map.Item.Index", "v.$": "$$.Map.Item.Value", "tag.$": "$.tag" }
+                }),
+                pass_processor(),
+            ),
+            json!({ "list": ["a", "b"], "tag": "t" }),
+        )
+        .await;
+        assert_eq!(outcome.status, Status::Succeeded);
+        assert_eq!(
+            outcome.output,
+            Some(json!([{ "i": 0, "v": "a", "tag": "t" }, { "i": 1, "v": "b", "tag": "t" }]))
+        );
+        let types = outcome.history.types();
+        assert_eq!(
+            types,
+            [
+                "ExecutionStarted",
+                "MapStateEntered",
+                "MapStateStarted",
+                "MapIterationStarted",
+                "PassStateEntered",
+                "PassStateExited",
+                "MapIterationSucceeded",
+                "MapIterationStarted",
+                "PassStateEntered",
+                "PassStateExited",
+                "MapIterationSucceeded",
+                "MapStateSucceeded",
+                "MapStateExited",
+                "ExecutionSucceeded"
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn max_concurrency_bounds_the_iterations_running_at_once() {
+        let items = json!([1, 2, 3, 4]);
+        let bounded = run(
+            map(json!({ "MaxConcurrency": 2 }), wait_processor(10)),
+            items.clone(),
+        )
+        .await;
+        assert_eq!(bounded.output, Some(items.clone()));
+        assert_eq!(elapsed_ms(&bounded), 20_000);
+        let sequential = run(
+            map(json!({ "MaxConcurrency": 1 }), wait_processor(10)),
+            items.clone(),
+        )
+        .await;
+        assert_eq!(elapsed_ms(&sequential), 40_000);
+        let unbounded = run(
+            map(json!({ "MaxConcurrency": 0 }), wait_processor(10)),
+            items,
+        )
+        .await;
+        assert_eq!(elapsed_ms(&unbounded), 10_000);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn inline_concurrency_is_capped_at_forty() {
+        let items: Vec<u64> = (0..41).collect();
+        let outcome = run(map(json!({}), wait_processor(10)), json!(items)).await;
+        assert_eq!(elapsed_ms(&outcome), 20_000);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn catch_on_a_map_takes_the_failed_iterations_error() {
+        let outcome = run(
+            json!({
+                "StartAt": "M",
+                "States": {
+                    "M": {
+                        "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1,
+                        "ItemProcessor": { "StartAt": "Boom", "States": {
+                            "Boom": { "Type": "Fail", "Error": "Item.Bad", "Cause": "c" } } },
+                        "Catch": [{ "ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught" }],
+                        "End": true
+                    },
+                    "Caught": { "Type": "Pass", "End": true }
+                }
+            }),
+            json!({ "items": [1, 2] }),
+        )
+        .await;
+        assert_eq!(outcome.status, Status::Succeeded);
+        assert_eq!(
+            outcome.output,
+            Some(json!({ "items": [1, 2], "error": { "Error": "Item.Bad", "Cause": "c" } }))
+        );
+        let types = outcome.history.types();
+        let tail: Vec<&str> = types[types.len() - 6..]
+            .iter()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            tail,
+            [
+                "MapIterationFailed",
+                "MapStateFailed",
+                "MapStateExited",
+                "PassStateEntered",
+                "PassStateExited",
+                "ExecutionSucceeded"
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_iteration_aborts_the_running_ones() {
+        let processor = json!({ "StartAt": "Check", "States": {
+            "Check": { "Type": "Choice", "Choices": [
+                { "Variable": "$", "NumericEquals": 0, "Next": "Boom" }
+            ], "Default": "Slow" },
+            "Boom": { "Type": "Fail", "Error": "E" },
+            "Slow": { "Type": "Wait", "Seconds": 60, "End": true }
+        } });
+        let outcome = run(map(json!({}), processor), json!([1, 0, 2])).await;
+        assert_eq!(outcome.status, Status::Failed);
+        assert_eq!(outcome.error.as_deref(), Some("E"));
+        let count = |t: &str| outcome.history.types().iter().filter(|x| *x == t).count();
+        assert_eq!(count("MapIterationStarted"), 3);
+        assert_eq!(count("MapIterationFailed"), 1);
+        assert_eq!(count("MapIterationAborted"), 2);
+        assert_eq!(count("WaitStateExited"), 0);
+        assert_eq!(elapsed_ms(&outcome), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn items_path_must_be_an_array() {
+        let outcome = run(
+            map(json!({ "ItemsPath": "$.x" }), pass_processor()),
+            json!({ "x": 1 }),
+        )
+        .await;
+        assert_eq!(outcome.error.as_deref(), Some("States.Runtime"));
+        assert_eq!(
+            outcome.cause.as_deref(),
+            Some(
+                "An error occurred while executing the state 'M' (entered at the event id #2). Map state input must be an array but was: 1"
+            )
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn distributed_children_keep_their_own_history_and_tolerated_failures() {
+        let processor = json!({
+            "ProcessorConfig": { "Mode": "DISTRIBUTED", "ExecutionType": "STANDARD" },
+            "StartAt": "Check", "States": {
+                "Check": { "Type": "Choice", "Choices": [
+                    { "Variable": "$", "NumericEquals": 0, "Next": "Boom" }
+                ], "Default": "Ok" },
+                "Boom": { "Type": "Fail", "Error": "E", "Cause": "zero" },
+                "Ok": { "Type": "Pass", "End": true }
+            }
+        });
+        let tolerated = run(
+            map(json!({ "ToleratedFailureCount": 1 }), processor.clone()),
+            json!([1, 0, 2]),
+        )
+        .await;
+        assert_eq!(tolerated.status, Status::Succeeded);
+        assert_eq!(
+            tolerated.output,
+            Some(json!([1, { "Error": "E", "Cause": "zero" }, 2]))
+        );
+        assert_eq!(
+            tolerated.history.types(),
+            [
+                "ExecutionStarted",
+                "MapStateEntered",
+                "MapStateStarted",
+                "MapRunStarted",
+                "MapRunSucceeded",
+                "MapStateSucceeded",
+                "MapStateExited",
+                "ExecutionSucceeded"
+            ]
+        );
+        let exceeded = run(map(json!({}), processor), json!([1, 0, 2])).await;
+        assert_eq!(exceeded.status, Status::Failed);
+        assert_eq!(
+            exceeded.error.as_deref(),
+            Some("States.ExceedToleratedFailureThreshold")
+        );
+        let types = exceeded.history.types();
+        assert!(types.contains(&"MapRunFailed".to_owned()));
+        assert!(types.contains(&"MapStateFailed".to_owned()));
+    }
+
+    #[test]
+    fn tolerance_counts_and_percentages() {
+        let none = Tolerance::default();
+        assert!(!none.exceeded(0, 10));
+        assert!(none.exceeded(1, 10));
+        let count = Tolerance {
+            count: Some(2),
+            percentage: None,
+        };
+        assert!(!count.exceeded(2, 10));
+        assert!(count.exceeded(3, 10));
+        let percentage = Tolerance {
+            count: None,
+            percentage: Some(20.0),
+        };
+        assert!(!percentage.exceeded(2, 10));
+        assert!(percentage.exceeded(3, 10));
+        let both = Tolerance {
+            count: Some(5),
+            percentage: Some(20.0),
+        };
+        assert!(both.exceeded(3, 10));
+    }
+}

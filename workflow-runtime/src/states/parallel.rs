@@ -1,0 +1,228 @@
+use serde_json::Value;
+use workflow_core::model::{Parallel, StateMachine};
+
+use crate::error::Failure;
+use crate::executor::{Interpreter, StateRun, next_of};
+use crate::history::EventType;
+use crate::io::Scope;
+use crate::states::fan_out::FanOut;
+use crate::states::recovery::{Attempted, Retrying};
+
+impl Interpreter<'_> {
+    /// Parallel: `InputPath` -> `Parameters` -> every branch at once on that input -> the
+    /// array of their outputs, in branch order -> `ResultSelector` -> `ResultPath` ->
+    /// `OutputPath`. The first branch to fail stops the others and fails the state with its
+    /// own error and cause ("Parallel workflow state", AWS docs), which `Retry` (a new run
+    /// of every branch) and `Catch` handle as for a Task.
+    pub(crate) async fn run_parallel(
+        &self,
+        run: &StateRun<'_>,
+        parallel: &Parallel,
+        input: Value,
+    ) -> Result<(Value, Option<String>), Failure> {
+        let mut retrying = Retrying::new(&parallel.retry);
+        loop {
+            let attempt = self.parallel_attempt(run, parallel, &input, retrying.count());
+            let failure = match attempt.await? {
+                Ok(output) => return Ok((output, next_of(&parallel.transition))),
+                Err(failure) => failure,
+            };
+            if let Some(wait) = retrying.next_delay(&failure, || self.random()) {
+                self.sleep(wait).await;
+                continue;
+            }
+            // Recorded once, when the state gives up (as AWS records MapStateFailed).
+            self.event(EventType::ParallelStateFailed, Value::Null);
+            return self.catch(run, &parallel.catch, failure, input, retrying.count());
+        }
+    }
+
+    /// One run of every branch, from the raw input to the output.
+    async fn parallel_attempt(
+        &self,
+        run: &StateRun<'_>,
+        parallel: &Parallel,
+        input: &Value,
+        retry_count: u32,
+    ) -> Attempted {
+        let context = self.context(run, Some(retry_count));
+        let scope = Scope {
+            state: run.name,
+            entered: run.entered,
+            context: &context,
+        };
+        let effective = scope.select(&parallel.common.input_path, input.clone())?;
+        let effective = match &parallel.parameters {
+            Some(template) => scope.template(template, &effective)?,
+            None => effective,
+        };
+        self.event(EventType::ParallelStateStarted, Value::Null);
+        let outputs = match self.run_branches(&parallel.branches, &effective).await {
+            Ok(outputs) => outputs,
+            Err(failure) => return Ok(Err(failure)),
+        };
+        self.event(EventType::ParallelStateSucceeded, Value::Null);
+        let result = Value::Array(outputs);
+        let selected = match &parallel.result_selector {
+            Some(template) => scope.template(template, &result)?,
+            None => result,
+        };
+        let output = scope.merge(&parallel.result_path, input.clone(), selected)?;
+        Ok(Ok(scope.select(&parallel.common.output_path, output)?))
+    }
+
+    /// Runs the branches concurrently; their outputs in branch order, or the first failure.
+    async fn run_branches(
+        &self,
+        branches: &[StateMachine],
+        input: &Value,
+    ) -> Result<Vec<Value>, Failure> {
+        let mut fan = FanOut::new();
+        for branch in branches {
+            fan.push(self.run_machine(branch, input.clone()));
+        }
+        let mut outputs = vec![Value::Null; branches.len()];
+        while let Some((index, result)) = fan.next().await {
+            // Returning drops `fan`, and with it the branches still running.
+            outputs[index] = result?;
+        }
+        Ok(outputs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::{Value, json};
+    use workflow_core::StateMachine;
+    use workflow_core::timestamp::Timestamp;
+
+    use crate::{Executor, Outcome, Resources, Status, VirtualClock};
+
+    const START: &str = "2024-01-01T00:00:00Z";
+
+    async fn run(definition: Value, input: Value) -> Outcome {
+        let machine = StateMachine::from_json_str(&definition.to_string()).expect("valid");
+        let start = Timestamp::parse(START).expect("timestamp");
+        Executor::new(Resources::new())
+            .with_clock(VirtualClock::new(start))
+            .start(Arc::new(machine), input)
+            .expect("starts")
+            .run()
+            .await
+    }
+
+    fn wait_then(seconds: u64, result: Value) -> Value {
+        json!({
+            "StartAt": "Wait",
+            "States": {
+                "Wait": { "Type": "Wait", "Seconds": seconds, "Next": "Done" },
+                "Done": { "Type": "Pass", "Result": result, "End": true }
+            }
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn outputs_come_in_branch_order_not_finishing_order() {
+        let outcome = run(
+            json!({
+                "StartAt": "P",
+                "States": { "P": { "Type": "Parallel", "End": true, "Branches": [
+                    wait_then(3, json!("first")),
+                    wait_then(1, json!("second")),
+                    { "StartAt": "Echo", "States": { "Echo": { "Type": "Pass", "End": true } } }
+                ] } }
+            }),
+            json!({ "in": 1 }),
+        )
+        .await;
+        assert_eq!(outcome.status, Status::Succeeded);
+        assert_eq!(
+            outcome.output,
+            Some(json!(["first", "second", { "in": 1 }]))
+        );
+        let types = outcome.history.types();
+        assert_eq!(types[1], "ParallelStateEntered");
+        assert_eq!(types[2], "ParallelStateStarted");
+        assert_eq!(types[types.len() - 3], "ParallelStateSucceeded");
+        assert_eq!(types[types.len() - 2], "ParallelStateExited");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn branches_wait_at_the_same_time() {
+        let outcome = run(
+            json!({
+                "StartAt": "P",
+                "States": { "P": { "Type": "Parallel", "End": true, "Branches": [
+                    wait_then(10, json!(1)),
+                    wait_then(10, json!(2))
+                ] } }
+            }),
+            json!({}),
+        )
+        .await;
+        assert_eq!(outcome.output, Some(json!([1, 2])));
+        let events = outcome.history.events();
+        assert_eq!(events[0].timestamp, "2024-01-01T00:00:00.000Z");
+        // Two 10 s waits side by side take 10 s, not 20.
+        let last = events.last().expect("events");
+        assert_eq!(last.timestamp, "2024-01-01T00:00:10.000Z");
+        let ids: Vec<u64> = events.iter().map(|e| e.id).collect();
+        assert_eq!(ids, (1..=events.len() as u64).collect::<Vec<_>>());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_branch_fails_the_state_and_stops_the_others() {
+        let outcome = run(
+            json!({
+                "StartAt": "P",
+                "States": { "P": { "Type": "Parallel", "End": true, "Branches": [
+                    wait_then(60, json!("late")),
+                    { "StartAt": "Boom", "States": {
+                        "Boom": { "Type": "Fail", "Error": "Custom.Error", "Cause": "it broke" } } }
+                ] } }
+            }),
+            json!({}),
+        )
+        .await;
+        assert_eq!(outcome.status, Status::Failed);
+        assert_eq!(outcome.error.as_deref(), Some("Custom.Error"));
+        assert_eq!(outcome.cause.as_deref(), Some("it broke"));
+        let types = outcome.history.types();
+        assert!(types.contains(&"ParallelStateFailed".to_owned()));
+        // The waiting branch was stopped: it never left its Wait, and no time passed.
+        assert!(!types.contains(&"WaitStateExited".to_owned()));
+        let last = outcome.history.events().last().expect("events");
+        assert_eq!(last.timestamp, "2024-01-01T00:00:00.000Z");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn parameters_feed_every_branch_and_catch_handles_a_failure() {
+        let outcome = run(
+            json!({
+                "StartAt": "P",
+                "States": {
+                    "P": { "Type": "Parallel", "Parameters": { "x.$": "$.a" }, "Branches": [
+                        { "StartAt": "Fail", "States": {
+                            "Fail": { "Type": "Fail", "Error": "E", "Cause": "C" } } }
+                    ],
+                    "Catch": [{ "ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught" }],
+                    "End": true },
+                    "Caught": { "Type": "Pass", "End": true }
+                }
+            }),
+            json!({ "a": 1 }),
+        )
+        .await;
+        assert_eq!(outcome.status, Status::Succeeded);
+        assert_eq!(
+            outcome.output,
+            Some(json!({ "a": 1, "error": { "Error": "E", "Cause": "C" } }))
+        );
+        let types = outcome.history.types();
+        let failed = types.iter().position(|t| t == "ParallelStateFailed");
+        let exited = types.iter().position(|t| t == "ParallelStateExited");
+        assert!(failed.is_some() && failed < exited);
+    }
+}
