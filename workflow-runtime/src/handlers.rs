@@ -133,13 +133,21 @@ pub(crate) fn lambda_function_name(resource: &str) -> Option<&str> {
     parts.next().filter(|n| !n.is_empty())
 }
 
-/// The result envelope of `arn:aws:states:::lambda:invoke`, as AWS returns it.
-pub(crate) fn lambda_invoke_envelope(payload: Value, date: &str, request_id: &str) -> Value {
+/// The result envelope of `arn:aws:states:::lambda:invoke`, as AWS returns it. With
+/// `log_tail` (the `LogType: Tail` parameter), the base64 tail of the invocation's log is
+/// added as `LogResult` and the `X-Amz-Log-Result` header.
+pub(crate) fn lambda_invoke_envelope(
+    payload: Value,
+    date: &str,
+    request_id: &str,
+    log_tail: bool,
+) -> Value {
     let length = serde_json::to_string(&payload)
         .map(|s| s.len())
         .unwrap_or(0)
         .to_string();
-    json!({
+    let trace_id = format!("Root=1-{request_id}");
+    let mut envelope = json!({
         "ExecutedVersion": "$LATEST",
         "Payload": payload,
         "SdkHttpMetadata": {
@@ -150,7 +158,7 @@ pub(crate) fn lambda_invoke_envelope(payload: Value, date: &str, request_id: &st
                 "x-amzn-RequestId": [request_id],
                 "Content-Length": [length],
                 "Date": [date],
-                "X-Amzn-Trace-Id": [format!("Root=1-{request_id}")],
+                "X-Amzn-Trace-Id": [trace_id],
                 "Content-Type": ["application/json"]
             },
             "HttpHeaders": {
@@ -161,13 +169,26 @@ pub(crate) fn lambda_invoke_envelope(payload: Value, date: &str, request_id: &st
                 "X-Amz-Executed-Version": "$LATEST",
                 "x-amzn-Remapped-Content-Length": "0",
                 "x-amzn-RequestId": request_id,
-                "X-Amzn-Trace-Id": format!("Root=1-{request_id}")
+                "X-Amzn-Trace-Id": trace_id
             },
             "HttpStatusCode": 200
         },
         "SdkResponseMetadata": { "RequestId": request_id },
         "StatusCode": 200
-    })
+    });
+    if log_tail {
+        // A local handler's output is not captured: the tail holds the lines the Lambda
+        // platform writes around every invocation.
+        use base64::Engine;
+        let log = format!(
+            "START RequestId: {request_id} Version: $LATEST\nEND RequestId: {request_id}\n"
+        );
+        let tail = base64::engine::general_purpose::STANDARD.encode(log);
+        envelope["LogResult"] = json!(tail);
+        envelope["SdkHttpMetadata"]["AllHttpHeaders"]["X-Amz-Log-Result"] = json!([tail]);
+        envelope["SdkHttpMetadata"]["HttpHeaders"]["X-Amz-Log-Result"] = json!(tail);
+    }
+    envelope
 }
 
 /// A scripted handler for tests: one outcome per call, the last repeated, as Step Functions

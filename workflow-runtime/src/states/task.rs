@@ -166,10 +166,13 @@ impl Interpreter<'_> {
                             if limits::payload_size(&result) > limits::MAX_PAYLOAD_BYTES {
                                 Attempt::Failed(Failure::data_limit(service))
                             } else {
+                                let log_tail =
+                                    payload.get("LogType").and_then(Value::as_str) == Some("Tail");
                                 Attempt::Succeeded(lambda_invoke_envelope(
                                     result,
                                     &date,
                                     &request_id,
+                                    log_tail,
                                 ))
                             }
                         }
