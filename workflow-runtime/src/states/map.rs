@@ -2,12 +2,12 @@ use serde_json::{Value, json};
 use workflow_core::model::{IntOrExpr, Map, StateMachine};
 
 use crate::error::{Failure, names};
-use crate::executor::{Interpreter, StateRun, failure_details, next_of};
+use crate::executor::{Interpreter, StateRun, failure_details};
 use crate::history::{EventType, History};
 use crate::io::{Scope, compact};
 use crate::limits;
 use crate::states::fan_out::FanOut;
-use crate::states::recovery::{Attempted, Retrying};
+use crate::states::recovery::Attempted;
 
 /// What AWS says when a distributed Map's failures exceed its tolerance (the `TestState`
 /// API's wording; no recorded execution shows it).
@@ -32,21 +32,16 @@ impl Interpreter<'_> {
         map: &Map,
         input: Value,
     ) -> Result<(Value, Option<String>), Failure> {
-        let mut retrying = Retrying::new(&map.retry);
-        loop {
-            let attempt = self.map_attempt(run, map, &input, retrying.count());
-            let failure = match attempt.await? {
-                Ok(output) => return Ok((output, next_of(&map.transition))),
-                Err(failure) => failure,
-            };
-            if let Some(wait) = retrying.next_delay(&failure, || self.random()) {
-                self.sleep(wait).await;
-                continue;
-            }
-            // AWS records MapStateFailed once, when the state gives up, not per attempt.
-            self.event(EventType::MapStateFailed, Value::Null);
-            return self.catch(run, &map.catch, failure, input, retrying.count());
-        }
+        self.recover(
+            run,
+            &map.retry,
+            &map.catch,
+            &map.transition,
+            Some(EventType::MapStateFailed),
+            &input,
+            |retry_count| self.map_attempt(run, map, &input, retry_count),
+        )
+        .await
     }
 
     /// One run over every item, from the raw input to the output.

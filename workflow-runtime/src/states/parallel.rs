@@ -2,11 +2,11 @@ use serde_json::Value;
 use workflow_core::model::{Parallel, StateMachine};
 
 use crate::error::Failure;
-use crate::executor::{Interpreter, StateRun, next_of};
+use crate::executor::{Interpreter, StateRun};
 use crate::history::EventType;
 use crate::io::Scope;
 use crate::states::fan_out::FanOut;
-use crate::states::recovery::{Attempted, Retrying};
+use crate::states::recovery::Attempted;
 
 impl Interpreter<'_> {
     /// Parallel: `InputPath` -> `Parameters` -> every branch at once on that input -> the
@@ -20,21 +20,16 @@ impl Interpreter<'_> {
         parallel: &Parallel,
         input: Value,
     ) -> Result<(Value, Option<String>), Failure> {
-        let mut retrying = Retrying::new(&parallel.retry);
-        loop {
-            let attempt = self.parallel_attempt(run, parallel, &input, retrying.count());
-            let failure = match attempt.await? {
-                Ok(output) => return Ok((output, next_of(&parallel.transition))),
-                Err(failure) => failure,
-            };
-            if let Some(wait) = retrying.next_delay(&failure, || self.random()) {
-                self.sleep(wait).await;
-                continue;
-            }
-            // Recorded once, when the state gives up (as AWS records MapStateFailed).
-            self.event(EventType::ParallelStateFailed, Value::Null);
-            return self.catch(run, &parallel.catch, failure, input, retrying.count());
-        }
+        self.recover(
+            run,
+            &parallel.retry,
+            &parallel.catch,
+            &parallel.transition,
+            Some(EventType::ParallelStateFailed),
+            &input,
+            |retry_count| self.parallel_attempt(run, parallel, &input, retry_count),
+        )
+        .await
     }
 
     /// One run of every branch, from the raw input to the output.

@@ -3,16 +3,17 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use workflow_core::model::{Catcher, Retrier};
+use workflow_core::model::{Catcher, Retrier, Transition};
 
 use crate::error::Failure;
-use crate::executor::{Interpreter, StateRun};
+use crate::executor::{Interpreter, StateRun, next_of};
+use crate::history::EventType;
 use crate::io::Scope;
 use crate::retry::{delay, matching_retrier, max_attempts};
 
 /// The retriers of one state run: how many retries each has spent, and how many there were
 /// in all (`$$.State.RetryCount`).
-pub(crate) struct Retrying<'a> {
+struct Retrying<'a> {
     retriers: &'a [Retrier],
     spent: Vec<u64>,
     count: u32,
@@ -58,10 +59,47 @@ impl<'a> Retrying<'a> {
 pub(crate) type Attempted = Result<Result<Value, Failure>, Failure>;
 
 impl Interpreter<'_> {
+    /// Runs `attempt` until it succeeds, retrying as `retriers` say (sleeping the backoff
+    /// between attempts; the attempt gets the retry count for `$$.State.RetryCount`), and
+    /// hands a failure that outlives them to the catchers. `gave_up` is the event AWS
+    /// records once when the state gives up (`MapStateFailed`, `ParallelStateFailed`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn recover<Fut>(
+        &self,
+        run: &StateRun<'_>,
+        retriers: &[Retrier],
+        catchers: &[Catcher],
+        transition: &Transition,
+        gave_up: Option<EventType>,
+        input: &Value,
+        mut attempt: impl FnMut(u32) -> Fut,
+    ) -> Result<(Value, Option<String>), Failure>
+    where
+        Fut: Future<Output = Attempted>,
+    {
+        let mut retrying = Retrying::new(retriers);
+        loop {
+            let failure = match attempt(retrying.count()).await? {
+                Ok(output) => return Ok((output, next_of(transition))),
+                Err(failure) => failure,
+            };
+            match retrying.next_delay(&failure, || self.random()) {
+                Some(wait) => self.sleep(wait).await,
+                None => {
+                    if let Some(event) = gave_up {
+                        self.event(event, Value::Null);
+                    }
+                    let count = retrying.count();
+                    return self.catch(run, catchers, failure, input.clone(), count);
+                }
+            }
+        }
+    }
+
     /// The first catcher matching `failure` (`States.Runtime` is never caught): its
     /// `ResultPath` places `{Error, Cause}` in the raw input, and the execution goes on at its
     /// `Next`. Without one, the state fails.
-    pub(crate) fn catch(
+    fn catch(
         &self,
         run: &StateRun<'_>,
         catchers: &[Catcher],

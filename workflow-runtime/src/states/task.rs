@@ -6,12 +6,12 @@ use workflow_core::model::{IntOrExpr, Task};
 use workflow_core::path::Path;
 
 use crate::error::{Failure, names};
-use crate::executor::{Interpreter, StateRun, next_of};
+use crate::executor::{Interpreter, StateRun};
 use crate::handlers::{Handler, Resources, Route, lambda_invoke_envelope};
 use crate::history::EventType;
 use crate::io::{Scope, compact};
 use crate::limits;
-use crate::states::recovery::{Attempted, Retrying};
+use crate::states::recovery::Attempted;
 
 /// How one attempt ended.
 enum Attempt {
@@ -31,18 +31,16 @@ impl Interpreter<'_> {
         task: &Task,
         input: Value,
     ) -> Result<(Value, Option<String>), Failure> {
-        let mut retrying = Retrying::new(&task.retry);
-        loop {
-            let attempt = self.task_attempt(run, task, &input, retrying.count());
-            let failure = match attempt.await? {
-                Ok(output) => return Ok((output, next_of(&task.transition))),
-                Err(failure) => failure,
-            };
-            match retrying.next_delay(&failure, || self.random()) {
-                Some(wait) => self.sleep(wait).await,
-                None => return self.catch(run, &task.catch, failure, input, retrying.count()),
-            }
-        }
+        self.recover(
+            run,
+            &task.retry,
+            &task.catch,
+            &task.transition,
+            None,
+            &input,
+            |retry_count| self.task_attempt(run, task, &input, retry_count),
+        )
+        .await
     }
 
     /// One attempt, from the raw input to the output.
