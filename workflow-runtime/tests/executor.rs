@@ -230,3 +230,34 @@ fn an_oversized_input_is_refused_at_start() {
         Err(workflow_runtime::StartError::InputTooLarge(_))
     ));
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_endless_loop_stops_at_the_history_limit() {
+    // The exit exists (so the graph is valid) but is never taken.
+    let definition = machine(json!({
+        "StartAt": "Spin",
+        "States": {
+            "Spin": { "Type": "Pass", "Next": "Again" },
+            "Again": { "Type": "Choice",
+                       "Choices": [{ "Variable": "$.stop", "IsPresent": true, "Next": "Done" }],
+                       "Default": "Spin" },
+            "Done": { "Type": "Succeed" }
+        }
+    }));
+    let outcome = Executor::new(Resources::new())
+        .with_clock(VirtualClock::new(start()))
+        .start(definition, json!({}))
+        .unwrap()
+        .run()
+        .await;
+    assert_eq!(outcome.status, Status::Failed);
+    assert_eq!(outcome.error.as_deref(), Some("States.Runtime"));
+    // The limit is checked between states, so the last state's events may pass it by a few.
+    let events = outcome.history.len();
+    let limit = workflow_runtime::limits::MAX_HISTORY_EVENTS;
+    assert!((limit..limit + 8).contains(&events), "{events} events");
+    assert_eq!(
+        outcome.history.types().last().map(String::as_str),
+        Some("ExecutionFailed")
+    );
+}
