@@ -7,6 +7,11 @@
 //! Parallel branch, a Map iteration, a distributed Map's child execution), the history,
 //! the execution-level timeout and the end states.
 //!
+//! Variables (`Assign`, `$name`) follow one rule, documented in `io/variables.rs`: each run of
+//! a machine has its own scope over the scope of the state that runs it; a state's
+//! assignments are evaluated by the state and written here, by whoever runs the machine,
+//! once the state has ended.
+//!
 //! Parallel branches and Map iterations run concurrently on the execution's task, so the
 //! mutable per-execution data they all touch (the history and the random source) sits in
 //! the [`Interpreter`] behind `std::sync::Mutex`es. A lock is only ever held for one push or
@@ -20,7 +25,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use workflow_core::StateMachine;
-use workflow_core::model::{State, StateKind};
+use workflow_core::model::{QueryLanguage, State, StateKind};
 use workflow_core::timestamp::Timestamp;
 
 use crate::clock::{Clock, SystemClock};
@@ -28,7 +33,7 @@ use crate::context::ExecutionConfig;
 use crate::error::Failure;
 use crate::handlers::Resources;
 use crate::history::{EventType, History};
-use crate::io::compact;
+use crate::io::{Assigned, Variables, compact};
 use crate::limits;
 
 /// How an execution ended, named as AWS names it.
@@ -148,6 +153,7 @@ impl Executor {
             deadline,
             outcome: None,
             rng,
+            variables: Variables::default(),
         })
     }
 }
@@ -166,6 +172,8 @@ pub struct Execution {
     deadline: Option<Timestamp>,
     next: Option<(String, Value)>,
     outcome: Option<(Status, Option<Value>, Option<Failure>)>,
+    /// The variables of the top-level states.
+    variables: Variables<'static>,
 }
 
 /// Where a state sends the execution.
@@ -198,8 +206,11 @@ impl Execution {
             std::mem::take(&mut self.history),
             self.rng.clone(),
         );
+        let language = machine.query_language.unwrap_or(QueryLanguage::JsonPath);
+        let variables = &self.variables;
+        let run = interpreter.run_state(state, input.clone(), variables, language);
         let result = match self.deadline {
-            None => Some(interpreter.run_state(state, input.clone()).await),
+            None => Some(run.await),
             Some(deadline) => {
                 let left = deadline.unix_millis() - interpreter.now().unix_millis();
                 let timer = self
@@ -207,15 +218,21 @@ impl Execution {
                     .clock
                     .sleep(Duration::from_millis(left.max(0) as u64));
                 tokio::select! {
-                    result = interpreter.run_state(state, input.clone()) => Some(result),
+                    result = run => Some(result),
                     () = timer => None,
                 }
             }
         };
         (self.history, self.rng) = interpreter.into_parts();
         match result {
-            Some(Ok(Flow::Next(next, output))) => self.next = Some((next, output)),
-            Some(Ok(Flow::End(output))) => self.end_succeeded(output),
+            Some(Ok((flow, assigned))) => {
+                // The state has ended: what it assigned is what the next state reads.
+                self.variables.assign(assigned);
+                match flow {
+                    Flow::Next(next, output) => self.next = Some((next, output)),
+                    Flow::End(output) => self.end_succeeded(output),
+                }
+            }
             Some(Err(failure)) => self.end_failed(failure),
             None => self.end_timed_out(),
         }
@@ -390,12 +407,27 @@ impl<'a> Interpreter<'a> {
 
     /// Runs a whole machine (a Parallel branch, a Map iteration, a child execution) from its
     /// `StartAt` to its end, through [`Interpreter::run_state`]; returns its output.
-    pub fn run_machine<'s>(&'s self, machine: &'s StateMachine, input: Value) -> MachineRun<'s> {
+    ///
+    /// The run has a variable scope of its own over `outer` (the scope of the Parallel or Map
+    /// state that runs it; `None` for a distributed Map's child execution), dropped at its
+    /// end. `inherited` is the query language of the machine the running state is in, the
+    /// default of this one's states unless it sets its own.
+    pub fn run_machine<'s>(
+        &'s self,
+        machine: &'s StateMachine,
+        input: Value,
+        outer: Option<&'s Variables<'s>>,
+        inherited: QueryLanguage,
+    ) -> MachineRun<'s> {
         Box::pin(async move {
+            let language = machine.query_language.unwrap_or(inherited);
+            let mut variables = Variables::nested(outer);
             let mut state = find_state(machine, &machine.start_at)?;
             let mut input = input;
             loop {
-                match self.run_state(state, input).await? {
+                let (flow, assigned) = self.run_state(state, input, &variables, language).await?;
+                variables.assign(assigned);
+                match flow {
                     Flow::End(output) => return Ok(output),
                     Flow::Next(next, output) => {
                         state = find_state(machine, &next)?;
@@ -410,8 +442,17 @@ impl<'a> Interpreter<'a> {
         })
     }
 
-    /// Runs one state: the entered event, the state's work, the exited event.
-    pub async fn run_state(&self, state: &State, input: Value) -> Result<Flow, Failure> {
+    /// Runs one state: the entered event, the state's work, the exited event (with the
+    /// variables the state assigns, which the caller writes into the scope it runs in).
+    /// `variables` is that scope, as the state is entered; `language` is the default query
+    /// language of the state's machine.
+    pub async fn run_state(
+        &self,
+        state: &State,
+        input: Value,
+        variables: &Variables<'_>,
+        language: QueryLanguage,
+    ) -> Result<(Flow, Assigned), Failure> {
         let (entered_type, exited_type) = EventType::state_events(state.kind.type_name());
         let entered = self.event(
             entered_type,
@@ -422,31 +463,50 @@ impl<'a> Interpreter<'a> {
             name: &state.name,
             entered,
             entered_at,
+            jsonata: state.kind.common().query_language.unwrap_or(language)
+                == QueryLanguage::Jsonata,
+            inherited: language,
         };
-        let (output, next) = match &state.kind {
-            StateKind::Pass(pass) => self.run_pass(&run, pass, input)?,
-            StateKind::Task(task) => self.run_task(&run, task, input).await?,
-            StateKind::Choice(choice) => self.run_choice(&run, choice, input)?,
-            StateKind::Wait(wait) => self.run_wait(&run, wait, input).await?,
-            StateKind::Succeed(succeed) => (self.run_succeed(&run, succeed, input)?, None),
-            StateKind::Fail(fail) => return Err(self.run_fail(&run, fail, input)),
-            StateKind::Parallel(parallel) => self.run_parallel(&run, parallel, input).await?,
-            StateKind::Map(map) => self.run_map(&run, map, input).await?,
+        let exit = match &state.kind {
+            StateKind::Pass(pass) => self.run_pass(&run, pass, input, variables)?,
+            StateKind::Task(task) => self.run_task(&run, task, input, variables).await?,
+            StateKind::Choice(choice) => self.run_choice(&run, choice, input, variables)?,
+            StateKind::Wait(wait) => self.run_wait(&run, wait, input, variables).await?,
+            StateKind::Succeed(succeed) => Exit {
+                output: self.run_succeed(&run, succeed, input, variables)?,
+                next: None,
+                assigned: Assigned::default(),
+            },
+            StateKind::Fail(fail) => return Err(self.run_fail(&run, fail, input, variables)),
+            StateKind::Parallel(parallel) => {
+                self.run_parallel(&run, parallel, input, variables).await?
+            }
+            StateKind::Map(map) => self.run_map(&run, map, input, variables).await?,
         };
+        let Exit {
+            output,
+            next,
+            assigned,
+        } = exit;
         let size = limits::payload_size(&output);
         if size > limits::MAX_PAYLOAD_BYTES {
             return Err(Failure::data_limit(&state.name));
         }
         if let Some(exited_type) = exited_type {
-            self.event(
-                exited_type,
-                json!({ "name": state.name, "output": compact(&output) }),
-            );
+            let mut details = json!({ "name": state.name, "output": compact(&output) });
+            // AWS's StateExitedEventDetails: the variables the state assigned, each as JSON
+            // text, and whether they were truncated (never, in the history API).
+            if !assigned.is_empty() {
+                details["assignedVariables"] = assigned.history_details();
+                details["assignedVariablesDetails"] = json!({ "truncated": false });
+            }
+            self.event(exited_type, details);
         }
-        Ok(match next {
+        let flow = match next {
             Some(next) => Flow::Next(next, output),
             None => Flow::End(output),
-        })
+        };
+        Ok((flow, assigned))
     }
 }
 
@@ -488,12 +548,25 @@ fn history_limit_failure() -> Failure {
     )
 }
 
-/// The state being run: its name, and when it was entered.
+/// The state being run: its name, when it was entered, and its query language.
 pub(crate) struct StateRun<'a> {
     pub name: &'a str,
     /// The id of its entered event, which `States.Runtime` causes quote.
     pub entered: u64,
     pub entered_at: Timestamp,
+    /// Whether the state's query language is JSONata.
+    pub jsonata: bool,
+    /// The default query language of the state's machine, which the machines nested in the
+    /// state (Parallel branches, Map item processors) inherit.
+    pub inherited: QueryLanguage,
+}
+
+/// What a state's own work gives: its output, its `Next` (`None` for `End`), and the
+/// variables its `Assign` (or its Choice rule's, or its catcher's) sets.
+pub(crate) struct Exit {
+    pub output: Value,
+    pub next: Option<String>,
+    pub assigned: Assigned,
 }
 
 /// The `Next` of a state that moves on, `None` for `End`.

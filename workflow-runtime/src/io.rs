@@ -1,5 +1,10 @@
 //! Input and output processing, in AWS's order: `InputPath` -> `Parameters` -> (the task)
-//! -> `ResultSelector` -> `ResultPath` -> `OutputPath`.
+//! -> `ResultSelector` -> `Assign` (evaluated) -> `ResultPath` -> `OutputPath`; the
+//! variables `Assign` sets are written when the state ends (see [`variables`]).
+
+mod variables;
+
+use std::cell::RefCell;
 
 use serde_json::{Map, Value};
 use workflow_core::intrinsics::{self, Call};
@@ -7,16 +12,35 @@ use workflow_core::model::Nullable;
 use workflow_core::path::{Path, ReferencePath, Root};
 
 use crate::error::{Failure, names};
+use crate::executor::StateRun;
+use crate::limits;
 
-/// What paths read: the state's raw input (`$`) and the context object (`$$`), plus what
-/// an error message needs to say where it happened.
+pub(crate) use variables::{Assigned, Variables};
+
+/// What paths read: the state's raw input (`$`), the context object (`$$`) and the
+/// variables in scope (`$name`), plus what an error message needs to say where it happened.
 pub(crate) struct Scope<'a> {
     pub state: &'a str,
     pub entered: u64,
     pub context: &'a Value,
+    pub variables: &'a Variables<'a>,
+    /// Whether the state's query language is JSONata (for `Assign`, the one field both query
+    /// languages share).
+    pub jsonata: bool,
 }
 
-impl Scope<'_> {
+impl<'a> Scope<'a> {
+    /// The scope of the running state.
+    pub fn new(run: &'a StateRun<'a>, context: &'a Value, variables: &'a Variables<'a>) -> Self {
+        Scope {
+            state: run.name,
+            entered: run.entered,
+            context,
+            variables,
+            jsonata: run.jsonata,
+        }
+    }
+
     /// `States.Runtime` in this state, quoting its entered event.
     pub fn runtime(&self, detail: impl std::fmt::Display) -> Failure {
         Failure::runtime(self.state, self.entered, detail)
@@ -24,17 +48,27 @@ impl Scope<'_> {
 
     /// Parses a path. Definitions are validated before they run, so a path that does not
     /// parse here is a bug in the validator; it still fails the state rather than panic.
-    fn path(&self, text: &str) -> Result<Path, Failure> {
+    pub fn path(&self, text: &str) -> Result<Path, Failure> {
         Path::parse(text).map_err(|e| self.runtime(format!("Invalid path '{text}': {e}")))
     }
 
-    fn document<'v>(&'v self, path: &Path, input: &'v Value) -> Result<&'v Value, Failure> {
+    /// The document a path starts from: `input` for `$`, the context object for `$$`, the
+    /// variable's value for `$name`. A variable that no scope holds fails the state with
+    /// `States.Runtime` (AWS's wording for this is not in the recorded cases).
+    pub fn document<'v>(&'v self, path: &Path, input: &'v Value) -> Result<&'v Value, Failure> {
+        self.root(path, input)
+            .map_err(|detail| self.runtime(detail))
+    }
+
+    /// [`Scope::document`], failing with the detail of the `States.Runtime` cause only.
+    pub fn root<'v>(&'v self, path: &Path, input: &'v Value) -> Result<&'v Value, String> {
         match path.root() {
             Root::Input => Ok(input),
             Root::Context => Ok(self.context),
-            Root::Variable(name) => Err(self.runtime(format!(
-                "The variable '${name}' is not supported by this runtime yet"
-            ))),
+            Root::Variable(name) => self
+                .variables
+                .get(name)
+                .ok_or_else(|| undefined(name, path.as_str())),
         }
     }
 
@@ -48,8 +82,9 @@ impl Scope<'_> {
         }
     }
 
-    /// The value at a path (`ItemsPath`, `MaxConcurrencyPath`, ...) in `input` or the context
-    /// object; a missing one is `States.Runtime`, worded as for `InputPath`.
+    /// The value at a path (`ItemsPath`, `MaxConcurrencyPath`, `SecondsPath`, ...) in `input`,
+    /// the context object or a variable; a missing one is `States.Runtime`, worded as for
+    /// `InputPath`.
     pub fn read(&self, text: &str, input: &Value) -> Result<Value, Failure> {
         let path = self.path(text)?;
         let document = self.document(&path, input)?;
@@ -83,33 +118,56 @@ impl Scope<'_> {
     /// The value of a `.$` field, of `ErrorPath`/`CausePath`: a path or an intrinsic call.
     pub fn dynamic(&self, field: &str, expr: &str, input: &Value) -> Result<Value, Failure> {
         if intrinsics::is_intrinsic(expr) {
-            let call = Call::parse(expr)
-                .map_err(|e| Failure::new(names::INTRINSIC_FAILURE, e.to_string()))?;
-            let resolve = |path: &Path| -> Result<Value, intrinsics::IntrinsicError> {
-                let document = match path.root() {
-                    Root::Context => self.context,
-                    _ => input,
-                };
-                path.read(document).ok_or_else(|| {
-                    intrinsics::IntrinsicError::new(format!(
-                        "The JSONPath '{}' could not be found in the input '{}'",
-                        path.as_str(),
-                        compact(input)
-                    ))
-                })
-            };
-            return call
-                .evaluate(&resolve)
-                .map_err(|e| Failure::new(names::INTRINSIC_FAILURE, e.to_string()));
+            return self.intrinsic(expr, input);
         }
         let path = self.path(expr)?;
         let document = self.document(&path, input)?;
         path.read(document).ok_or_else(|| {
+            // AWS quotes the state input (recorded); for a variable, whose value is where the
+            // path was looked for, that value is quoted instead (no recorded wording).
+            let searched = match path.root() {
+                Root::Variable(name) => {
+                    format!("the value of the variable '${name}' '{}'", compact(document))
+                }
+                _ => format!("the input '{}'", compact(input)),
+            };
             self.runtime(format!(
-                "The JSONPath '{expr}' specified for the field '{field}' could not be found in the input '{}'",
-                compact(input)
+                "The JSONPath '{expr}' specified for the field '{field}' could not be found in {searched}"
             ))
         })
+    }
+
+    /// An intrinsic function call. Its path arguments read `$`, `$$` and variables like any
+    /// path; a variable no scope holds fails the state with `States.Runtime`, as it does in
+    /// any other field, rather than as an intrinsic's own failure.
+    fn intrinsic(&self, expr: &str, input: &Value) -> Result<Value, Failure> {
+        let call =
+            Call::parse(expr).map_err(|e| Failure::new(names::INTRINSIC_FAILURE, e.to_string()))?;
+        // The evaluator's callback can only return an intrinsic error: an undefined variable
+        // is kept here and reported instead of the error it stops the call with.
+        let undefined_variable = RefCell::new(None);
+        let resolve = |path: &Path| -> Result<Value, intrinsics::IntrinsicError> {
+            let document = match self.document(path, input) {
+                Ok(document) => document,
+                Err(failure) => {
+                    let message = failure.cause.clone().unwrap_or_default();
+                    undefined_variable.replace(Some(failure));
+                    return Err(intrinsics::IntrinsicError::new(message));
+                }
+            };
+            path.read(document).ok_or_else(|| {
+                intrinsics::IntrinsicError::new(format!(
+                    "The JSONPath '{}' could not be found in the input '{}'",
+                    path.as_str(),
+                    compact(document)
+                ))
+            })
+        };
+        let result = call.evaluate(&resolve);
+        if let Some(failure) = undefined_variable.into_inner() {
+            return Err(failure);
+        }
+        result.map_err(|e| Failure::new(names::INTRINSIC_FAILURE, e.to_string()))
     }
 
     /// `ResultPath`: where the result goes in the raw state input.
@@ -135,6 +193,73 @@ impl Scope<'_> {
             }
         }
     }
+
+    /// `Assign` (of a state, a Choice rule or a catcher): the variables it sets, evaluated
+    /// but not written. In JSONPath, each key names a variable, a `name.$` key takes the
+    /// value of its path or intrinsic function, and nested values are templates as in
+    /// `Parameters`; `$` is `document` (the state's result, or its effective input for Choice
+    /// and Wait, or the error output in a catcher), `$$` the context object, and `$name` the
+    /// variables as the state was entered: nothing is written before every value is known,
+    /// so all the assignments of one `Assign` see the same values.
+    ///
+    /// AWS limits one variable, and one `Assign` in all, to 256 KiB; past that the state
+    /// fails with `States.Runtime` (AWS's own wording was not found).
+    pub fn assign(&self, assign: &Option<Value>, document: &Value) -> Result<Assigned, Failure> {
+        let Some(Value::Object(fields)) = assign else {
+            return Ok(Assigned::default());
+        };
+        let mut assigned = Assigned::default();
+        let mut total = 0;
+        for (key, value) in fields {
+            let (name, value) = if self.jsonata {
+                if contains_jsonata(value) {
+                    return Err(
+                        self.runtime("JSONata expressions are not supported by this runtime yet")
+                    );
+                }
+                (key.as_str(), value.clone())
+            } else {
+                match (key.strip_suffix(".$"), value) {
+                    (Some(name), Value::String(expr)) => (name, self.dynamic(key, expr, document)?),
+                    _ => (key.as_str(), self.template(value, document)?),
+                }
+            };
+            let size = limits::payload_size(&value);
+            if size > limits::MAX_VARIABLE_BYTES {
+                return Err(self.runtime(format!(
+                    "The value assigned to the variable '${name}' is {size} bytes, more than the {} bytes a variable can hold.",
+                    limits::MAX_VARIABLE_BYTES
+                )));
+            }
+            total += size;
+            assigned.insert(name.to_owned(), value);
+        }
+        if total > limits::MAX_ASSIGN_BYTES {
+            return Err(self.runtime(format!(
+                "The variables assigned by the field 'Assign' total {total} bytes, more than the {} bytes one Assign can set.",
+                limits::MAX_ASSIGN_BYTES
+            )));
+        }
+        Ok(assigned)
+    }
+}
+
+/// The detail of the failure of a path that reads a variable no scope holds.
+fn undefined(name: &str, path: &str) -> String {
+    format!("The variable '${name}' referenced by the JSONPath '{path}' is not defined.")
+}
+
+/// Whether a JSONata state's value holds a `{% expression %}` anywhere.
+fn contains_jsonata(value: &Value) -> bool {
+    match value {
+        Value::String(s) => {
+            let s = s.trim();
+            s.len() >= 4 && s.starts_with("{%") && s.ends_with("%}")
+        }
+        Value::Array(items) => items.iter().any(contains_jsonata),
+        Value::Object(fields) => fields.values().any(contains_jsonata),
+        _ => false,
+    }
 }
 
 /// JSON as AWS quotes it in causes: compact.
@@ -147,18 +272,21 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn scope(context: &Value) -> Scope<'_> {
+    fn scope<'a>(context: &'a Value, variables: &'a Variables<'a>) -> Scope<'a> {
         Scope {
             state: "S",
             entered: 2,
             context,
+            variables,
+            jsonata: false,
         }
     }
 
     #[test]
     fn input_path_selects_or_discards() {
         let cx = json!({});
-        let s = scope(&cx);
+        let vars = Variables::default();
+        let s = scope(&cx, &vars);
         let input = json!({ "a": { "b": 1 } });
         assert_eq!(
             s.select(&Some(Nullable::Value("$.a".into())), input.clone())
@@ -185,7 +313,8 @@ mod tests {
     #[test]
     fn templates_resolve_dollar_keys_from_input_and_context() {
         let cx = json!({ "Execution": { "Name": "run-1" } });
-        let s = scope(&cx);
+        let vars = Variables::default();
+        let s = scope(&cx, &vars);
         let template = json!({ "user.$": "$.user", "run.$": "$$.Execution.Name", "fixed": { "n": 1 }, "list": [{ "x.$": "$.user" }] });
         let out = s.template(&template, &json!({ "user": "ada" })).unwrap();
         assert_eq!(
@@ -197,7 +326,8 @@ mod tests {
     #[test]
     fn missing_template_paths_quote_field_and_input() {
         let cx = json!({});
-        let err = scope(&cx)
+        let vars = Variables::default();
+        let err = scope(&cx, &vars)
             .template(&json!({ "value.$": "$.nope" }), &json!({ "a": 1 }))
             .unwrap_err();
         assert_eq!(
@@ -211,7 +341,8 @@ mod tests {
     #[test]
     fn result_path_writes_into_the_raw_input() {
         let cx = json!({});
-        let s = scope(&cx);
+        let vars = Variables::default();
+        let s = scope(&cx, &vars);
         let input = json!({ "a": 1 });
         assert_eq!(
             s.merge(
@@ -228,5 +359,40 @@ mod tests {
             input
         );
         assert_eq!(s.merge(&None, input, json!(2)).unwrap(), json!(2));
+    }
+
+    #[test]
+    fn variables_are_read_by_paths_templates_and_intrinsics() {
+        let cx = json!({});
+        let mut vars = Variables::default();
+        let mut assigned = Assigned::default();
+        assigned.insert("order".into(), json!({ "id": 7, "items": [1, 2] }));
+        vars.assign(assigned);
+        let s = scope(&cx, &vars);
+        let input = json!({ "n": 1 });
+        assert_eq!(s.read("$order.items[1]", &input).unwrap(), json!(2));
+        let template = json!({
+            "id.$": "$order.id",
+            "count.$": "States.ArrayLength($order.items)",
+            "n.$": "$.n"
+        });
+        assert_eq!(
+            s.template(&template, &input).unwrap(),
+            json!({ "id": 7, "count": 2, "n": 1 })
+        );
+        // An undefined variable is States.Runtime wherever it is read, intrinsics included.
+        let prefix =
+            "An error occurred while executing the state 'S' (entered at the event id #2).";
+        for (expr, path) in [
+            ("$nope", "$nope"),
+            ("States.ArrayLength($nope.items)", "$nope.items"),
+        ] {
+            let failure = s.dynamic("x.$", expr, &input).unwrap_err();
+            assert_eq!(failure.error.as_deref(), Some("States.Runtime"), "{expr}");
+            let cause = format!(
+                "{prefix} The variable '$nope' referenced by the JSONPath '{path}' is not defined."
+            );
+            assert_eq!(failure.cause, Some(cause), "{expr}");
+        }
     }
 }

@@ -25,3 +25,12 @@ pub const INLINE_MAP_MAX_CONCURRENCY: usize = 40;
 /// How many child executions of a distributed Map run at once at most ("Map state processing
 /// modes": "up to 10,000 parallel child workflow executions").
 pub const DISTRIBUTED_MAP_MAX_CONCURRENCY: usize = 10_000;
+
+/// The largest value one variable may hold, and the most one `Assign` may write in all:
+/// 256 KiB each, counted like a payload ("Passing data between states with variables",
+/// AWS docs: a variable holds up to 256 KiB, and one `Assign` field sets up to 256 KiB).
+pub const MAX_VARIABLE_BYTES: usize = 256 * 1024;
+
+/// The most one `Assign` field may write, all its variables together (see
+/// [`MAX_VARIABLE_BYTES`]).
+pub const MAX_ASSIGN_BYTES: usize = 256 * 1024;

@@ -1,66 +1,94 @@
 use serde_json::Value;
 use workflow_core::model::{Choice, Comparison, Condition, Test};
-use workflow_core::path::{Path, Root};
+use workflow_core::path::Path;
 use workflow_core::timestamp::Timestamp;
 
 use crate::error::{Failure, names};
-use crate::executor::{Interpreter, StateRun};
-use crate::io::Scope;
+use crate::executor::{Exit, Interpreter, StateRun};
+use crate::io::{Scope, Variables};
 
 impl Interpreter<'_> {
     /// Choice: `InputPath`, then the first rule that matches names the next state, else
-    /// `Default`, else the execution fails with `States.NoChoiceMatched`; then `OutputPath`.
+    /// `Default`, else the execution fails with `States.NoChoiceMatched`; then `Assign` and
+    /// `OutputPath`. Rules read the effective input, the context object and variables.
+    ///
+    /// `Assign` reads the effective input as `$`. The state's own `Assign` applies whichever
+    /// way the state goes, and a matched rule's `Assign` on top of it, its values winning on
+    /// a name both set ("Choice workflow state", AWS docs: a rule's `Assign` "assigns
+    /// variables when this specific choice rule matches", and one at the state level
+    /// "applies regardless of which choice rule matches"; the recorded
+    /// `assign_in_choice_condition_true` shows the rule's value).
     pub(crate) fn run_choice(
         &self,
         run: &StateRun<'_>,
         choice: &Choice,
         input: Value,
-    ) -> Result<(Value, Option<String>), Failure> {
+        variables: &Variables<'_>,
+    ) -> Result<Exit, Failure> {
         let context = self.context(run, None);
-        let scope = Scope {
-            state: run.name,
-            entered: run.entered,
-            context: &context,
-        };
+        let scope = Scope::new(run, &context, variables);
         let effective = scope.select(&choice.common.input_path, input)?;
-        let mut next = None;
+        let mut matched = None;
         for rule in &choice.choices {
-            if test_condition(&rule.condition, &effective, &context)
-                .map_err(|e| Failure::runtime(run.name, run.entered, e))?
-            {
-                next = Some(rule.next.clone());
+            if holds(&rule.condition, &effective, &scope).map_err(|e| scope.runtime(e))? {
+                matched = Some(rule);
                 break;
             }
         }
-        let next = match next.or_else(|| choice.default.clone()) {
+        let next = match matched.map(|rule| rule.next.clone()) {
             Some(next) => next,
-            None => {
-                return Err(Failure::new(
-                    names::NO_CHOICE_MATCHED,
-                    format!(
-                        "No Matches! The choice state '{}' has no rule that matches its input and no Default",
-                        run.name
-                    ),
-                ));
-            }
+            None => match &choice.default {
+                Some(default) => default.clone(),
+                None => {
+                    return Err(Failure::new(
+                        names::NO_CHOICE_MATCHED,
+                        format!(
+                            "No Matches! The choice state '{}' has no rule that matches its input and no Default",
+                            run.name
+                        ),
+                    ));
+                }
+            },
         };
+        let mut assigned = scope.assign(&choice.common.assign, &effective)?;
+        if let Some(rule) = matched {
+            assigned.extend(scope.assign(&rule.assign, &effective)?);
+        }
         let output = scope.select(&choice.common.output_path, effective)?;
-        Ok((output, Some(next)))
+        Ok(Exit {
+            output,
+            next: Some(next),
+            assigned,
+        })
     }
 }
 
 /// Whether a condition holds for `input`. A value of the wrong type makes a comparison
 /// false, not an error (the ASL spec: "a comparison of a string to a number is false").
-/// `Err` carries the detail of a `States.Runtime` failure.
+/// `Err` carries the detail of a `States.Runtime` failure. Paths read `input` (`$`) and
+/// `context` (`$$`); with no variables in scope, a `$name` path is such a failure.
 pub fn test_condition(
     condition: &Condition,
     input: &Value,
     context: &Value,
 ) -> Result<bool, String> {
+    let variables = Variables::default();
+    let scope = Scope {
+        state: "",
+        entered: 0,
+        context,
+        variables: &variables,
+        jsonata: false,
+    };
+    holds(condition, input, &scope)
+}
+
+/// [`test_condition`] in a state's scope, where paths may also read variables.
+fn holds(condition: &Condition, input: &Value, scope: &Scope<'_>) -> Result<bool, String> {
     match condition {
         Condition::And(all) => {
             for c in all {
-                if !test_condition(c, input, context)? {
+                if !holds(c, input, scope)? {
                     return Ok(false);
                 }
             }
@@ -68,31 +96,29 @@ pub fn test_condition(
         }
         Condition::Or(any) => {
             for c in any {
-                if test_condition(c, input, context)? {
+                if holds(c, input, scope)? {
                     return Ok(true);
                 }
             }
             Ok(false)
         }
-        Condition::Not(inner) => Ok(!test_condition(inner, input, context)?),
-        Condition::Comparison(c) => compare(c, input, context),
+        Condition::Not(inner) => Ok(!holds(inner, input, scope)?),
+        Condition::Comparison(c) => compare(c, input, scope),
         Condition::Jsonata(_) => {
             Err("JSONata conditions are not supported by this runtime yet".to_owned())
         }
     }
 }
 
-fn read(text: &str, input: &Value, context: &Value) -> Result<Option<Value>, String> {
+/// The value at a path in `input`, the context object or a variable; `None` when the path
+/// names nothing, an error when it names a variable no scope holds.
+fn read(text: &str, input: &Value, scope: &Scope<'_>) -> Result<Option<Value>, String> {
     let path = Path::parse(text).map_err(|e| format!("Invalid path '{text}': {e}"))?;
-    let document = match path.root() {
-        Root::Context => context,
-        _ => input,
-    };
-    Ok(path.read(document))
+    Ok(path.read(scope.root(&path, input)?))
 }
 
-fn compare(c: &Comparison, input: &Value, context: &Value) -> Result<bool, String> {
-    let variable = read(&c.variable, input, context)?;
+fn compare(c: &Comparison, input: &Value, scope: &Scope<'_>) -> Result<bool, String> {
+    let variable = read(&c.variable, input, scope)?;
     let test = c.operator.test;
     // The type tests look at the variable alone; a missing variable is not present, and
     // not of any type.
@@ -122,7 +148,7 @@ fn compare(c: &Comparison, input: &Value, context: &Value) -> Result<bool, Strin
     };
     let operand = if c.operator.path {
         let path = c.operand.as_str().unwrap_or_default();
-        match read(path, input, context)? {
+        match read(path, input, scope)? {
             Some(value) => value,
             None => {
                 return Err(format!(
@@ -262,6 +288,15 @@ mod tests {
     }
 
     #[test]
+    fn without_variables_a_variable_path_is_an_error() {
+        let c = rule("$x", "IsPresent", json!(true));
+        assert_eq!(
+            test_condition(&c, &json!({}), &json!({})),
+            Err("The variable '$x' referenced by the JSONPath '$x' is not defined.".to_owned())
+        );
+    }
+
+    #[test]
     fn type_mismatches_are_false() {
         assert!(!test(
             &rule("$.x", "NumericEquals", json!(0)),
@@ -340,5 +375,70 @@ mod tests {
             json!("2016-03-14T02:00:00+00:00"),
         );
         assert!(test(&c, json!({ "t": "2016-03-14T03:59:00+02:00" })));
+    }
+
+    fn guessing(guess: &str) -> Value {
+        json!({
+            "StartAt": "Setup",
+            "States": {
+                "Setup": { "Type": "Pass", "Next": "Check",
+                    "Assign": { "guess": guess, "answer": "yes", "tries": 0 } },
+                "Check": {
+                    "Type": "Choice",
+                    "Choices": [{
+                        "Variable": "$guess", "StringEqualsPath": "$answer",
+                        "Assign": { "outcome": "right", "tries.$": "States.MathAdd($tries, 1)" },
+                        "Next": "Done"
+                    }],
+                    "Assign": { "outcome": "wrong", "seen.$": "$.in" },
+                    "Default": "Done"
+                },
+                "Done": { "Type": "Pass", "End": true,
+                    "Parameters": { "outcome.$": "$outcome", "seen.$": "$seen", "tries.$": "$tries" } }
+            }
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rules_compare_variables_and_assign_over_the_states_assign() {
+        use crate::Status;
+        use crate::states::test_support::{assigned, run};
+        let right = run(guessing("yes"), json!({ "in": 1 })).await;
+        assert_eq!(right.status, Status::Succeeded, "{:?}", right.cause);
+        // The state's Assign applies too; the matched rule's value wins on `outcome`.
+        assert_eq!(
+            right.output,
+            Some(json!({ "outcome": "right", "seen": 1, "tries": 1 }))
+        );
+        assert_eq!(
+            assigned(&right)[1],
+            (
+                "Check".to_owned(),
+                json!({ "outcome": "\"right\"", "seen": "1", "tries": "1" })
+            )
+        );
+        let wrong = run(guessing("no"), json!({ "in": 2 })).await;
+        assert_eq!(
+            wrong.output,
+            Some(json!({ "outcome": "wrong", "seen": 2, "tries": 0 }))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rule_on_an_undefined_variable_fails_the_state() {
+        use crate::states::test_support::run;
+        let definition = json!({ "StartAt": "C", "States": {
+            "C": { "Type": "Choice", "Default": "D",
+                "Choices": [{ "Variable": "$nope", "IsPresent": true, "Next": "D" }] },
+            "D": { "Type": "Succeed" }
+        } });
+        let outcome = run(definition, json!({})).await;
+        assert_eq!(outcome.error.as_deref(), Some("States.Runtime"));
+        assert_eq!(
+            outcome.cause.as_deref(),
+            Some(
+                "An error occurred while executing the state 'C' (entered at the event id #2). The variable '$nope' referenced by the JSONPath '$nope' is not defined."
+            )
+        );
     }
 }

@@ -3,18 +3,20 @@ use workflow_core::model::Fail;
 
 use crate::error::Failure;
 use crate::executor::{Interpreter, StateRun};
-use crate::io::Scope;
+use crate::io::{Scope, Variables};
 
 impl Interpreter<'_> {
     /// Fail: the error and cause are literal, or read by `ErrorPath`/`CausePath` (a path or
-    /// an intrinsic function) from the raw input.
-    pub(crate) fn run_fail(&self, run: &StateRun<'_>, fail: &Fail, input: Value) -> Failure {
+    /// an intrinsic function) from the raw input, the context object or a variable.
+    pub(crate) fn run_fail(
+        &self,
+        run: &StateRun<'_>,
+        fail: &Fail,
+        input: Value,
+        variables: &Variables<'_>,
+    ) -> Failure {
         let context = self.context(run, None);
-        let scope = Scope {
-            state: run.name,
-            entered: run.entered,
-            context: &context,
-        };
+        let scope = Scope::new(run, &context, variables);
         let read = |literal: &Option<String>,
                     path: &Option<String>,
                     field: &str|

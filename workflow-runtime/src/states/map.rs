@@ -1,10 +1,10 @@
 use serde_json::{Value, json};
-use workflow_core::model::{IntOrExpr, Map, StateMachine};
+use workflow_core::model::{IntOrExpr, Map, QueryLanguage, StateMachine};
 
 use crate::error::{Failure, names};
-use crate::executor::{Interpreter, StateRun, failure_details};
+use crate::executor::{Exit, Interpreter, StateRun, failure_details};
 use crate::history::{EventType, History};
-use crate::io::{Scope, compact};
+use crate::io::{Scope, Variables, compact};
 use crate::limits;
 use crate::states::fan_out::FanOut;
 use crate::states::recovery::Attempted;
@@ -17,8 +17,10 @@ impl Interpreter<'_> {
     /// Map: `InputPath` -> `ItemsPath` (the array to iterate) -> for each item,
     /// `ItemSelector` (or the legacy `Parameters`, with `$$.Map.Item.Index` and
     /// `$$.Map.Item.Value`) -> the item processor, up to `MaxConcurrency` items at once ->
-    /// the array of their outputs, in item order -> `ResultSelector` -> `ResultPath` ->
-    /// `OutputPath` ("Map state input and output fields", AWS docs).
+    /// the array of their outputs, in item order -> `ResultSelector` -> `Assign` (reading that
+    /// array as `$`) -> `ResultPath` -> `OutputPath` ("Map state input and output fields",
+    /// AWS docs). The state's own fields (`ItemsPath`, `ItemSelector`, `MaxConcurrencyPath`,
+    /// ...) read the variables of the scope it runs in.
     ///
     /// Inline, the first failed iteration stops the others and fails the state with its own
     /// error. Distributed (`ProcessorConfig.Mode: DISTRIBUTED`), every item is a child
@@ -26,12 +28,18 @@ impl Interpreter<'_> {
     /// `States.ExceedToleratedFailureThreshold` once more items failed than
     /// `ToleratedFailureCount`/`ToleratedFailurePercentage` allow (by default, none).
     /// `Retry` (a new run of every item) and `Catch` work as for a Task.
+    ///
+    /// An inline iteration runs in a variable scope of its own over the state's: it reads
+    /// the outer variables, and what it assigns stays in it. A distributed Map's child
+    /// executions cannot read the outer variables ("Passing data between states with
+    /// variables", AWS docs), so each starts from an empty scope.
     pub(crate) async fn run_map(
         &self,
         run: &StateRun<'_>,
         map: &Map,
         input: Value,
-    ) -> Result<(Value, Option<String>), Failure> {
+        variables: &Variables<'_>,
+    ) -> Result<Exit, Failure> {
         self.recover(
             run,
             &map.retry,
@@ -39,7 +47,8 @@ impl Interpreter<'_> {
             &map.transition,
             Some(EventType::MapStateFailed),
             &input,
-            |retry_count| self.map_attempt(run, map, &input, retry_count),
+            variables,
+            |retry_count| self.map_attempt(run, map, &input, retry_count, variables),
         )
         .await
     }
@@ -51,13 +60,10 @@ impl Interpreter<'_> {
         map: &Map,
         input: &Value,
         retry_count: u32,
+        variables: &Variables<'_>,
     ) -> Attempted {
         let context = self.context(run, Some(retry_count));
-        let scope = Scope {
-            state: run.name,
-            entered: run.entered,
-            context: &context,
-        };
+        let scope = Scope::new(run, &context, variables);
         reject_unsupported(&scope, map)?;
         let effective = scope.select(&map.common.input_path, input.clone())?;
         let items = items_of(&scope, map, &effective)?;
@@ -69,6 +75,7 @@ impl Interpreter<'_> {
             map,
             effective: &effective,
             context: context.clone(),
+            variables,
             items,
         };
         let results = if distributed {
@@ -88,8 +95,10 @@ impl Interpreter<'_> {
             Some(template) => scope.template(template, &result)?,
             None => result,
         };
+        let assigned = scope.assign(&map.common.assign, &selected)?;
         let output = scope.merge(&map.result_path, input.clone(), selected)?;
-        Ok(Ok(scope.select(&map.common.output_path, output)?))
+        let output = scope.select(&map.common.output_path, output)?;
+        Ok(Ok((output, assigned)))
     }
 
     /// Inline iterations: each in this execution's history, between MapIterationStarted and
@@ -100,6 +109,7 @@ impl Interpreter<'_> {
         limit: usize,
     ) -> Result<Vec<Value>, Failure> {
         let processor = &items.map.item_processor.machine;
+        let (variables, inherited) = (items.variables, items.run.inherited);
         let mut fan = FanOut::new();
         let mut results = vec![Value::Null; items.len()];
         let mut next = 0;
@@ -108,7 +118,10 @@ impl Interpreter<'_> {
                 self.iteration_event(EventType::MapIterationStarted, items.run, next);
                 let input = items.input_of(next);
                 // Pushed in item order, so the job's index is the item's.
-                fan.push(async move { self.run_machine(processor, input?).await });
+                fan.push(async move {
+                    let run = self.run_machine(processor, input?, Some(variables), inherited);
+                    run.await
+                });
                 next += 1;
             }
             let Some((index, result)) = fan.next().await else {
@@ -153,6 +166,7 @@ impl Interpreter<'_> {
             json!({ "mapRunArn": map_run_arn }),
         );
         let processor = &items.map.item_processor.machine;
+        let inherited = items.run.inherited;
         let mut fan = FanOut::new();
         let mut results = vec![Value::Null; items.len()];
         let (mut next, mut failed) = (0, 0);
@@ -160,7 +174,10 @@ impl Interpreter<'_> {
             while next < items.len() && fan.running() < limit {
                 let input = items.input_of(next);
                 let seed = self.random_seed();
-                fan.push(async move { self.child_execution(processor, input?, seed).await });
+                fan.push(async move {
+                    let child = self.child_execution(processor, input?, seed, inherited);
+                    child.await
+                });
                 next += 1;
             }
             let Some((index, result)) = fan.next().await else {
@@ -184,12 +201,14 @@ impl Interpreter<'_> {
     }
 
     /// One child execution of a distributed Map, on its own history (its first state is
-    /// entered at event #2, after its ExecutionStarted) and random source.
+    /// entered at event #2, after its ExecutionStarted) and random source, with no variables
+    /// but its own.
     async fn child_execution(
         &self,
         machine: &StateMachine,
         input: Value,
         seed: u64,
+        inherited: QueryLanguage,
     ) -> Result<Value, Failure> {
         let started = self.now();
         let mut history = History::default();
@@ -206,7 +225,9 @@ impl Interpreter<'_> {
             fastrand::Rng::with_seed(seed),
         );
         // The child's history is its own, as on AWS; nothing reads it after the run.
-        child.run_machine(machine, input.clone()).await
+        child
+            .run_machine(machine, input.clone(), None, inherited)
+            .await
     }
 
     fn iteration_event(&self, event_type: EventType, run: &StateRun<'_>, index: usize) {
@@ -222,6 +243,9 @@ struct Items<'a> {
     effective: &'a Value,
     /// The state's context object; `Map.Item` is set for each item in turn.
     context: Value,
+    /// The variables of the scope the state runs in, which `ItemSelector` reads and the
+    /// inline iterations run over.
+    variables: &'a Variables<'a>,
     items: Vec<Value>,
 }
 
@@ -249,11 +273,7 @@ impl Items<'_> {
                 json!({ "Item": { "Index": index, "Value": item } }),
             );
         }
-        let scope = Scope {
-            state: self.run.name,
-            entered: self.run.entered,
-            context: &self.context,
-        };
+        let scope = Scope::new(self.run, &self.context, self.variables);
         scope.template(template, self.effective)
     }
 }
@@ -333,8 +353,8 @@ fn concurrency(
         (Some(IntOrExpr::Expr(_)), _) => return Err(jsonata_unsupported(scope)),
         (None, Some(path)) => {
             let value = scope.read(path, effective)?;
-            value
-                .as_u64()
+            integer_of(&value)
+                .and_then(|n| u64::try_from(n).ok())
                 .ok_or_else(|| not_valid(scope, "MaxConcurrencyPath", &value, "integer", path))?
         }
         (None, None) => 0,
@@ -360,7 +380,7 @@ fn tolerance(scope: &Scope<'_>, map: &Map, effective: &Value) -> Result<Toleranc
         (Some(IntOrExpr::Expr(_)), _) => return Err(jsonata_unsupported(scope)),
         (None, Some(path)) => {
             let value = scope.read(path, effective)?;
-            match value.as_i64() {
+            match integer_of(&value) {
                 Some(n) if n < 0 => {
                     return Err(scope.runtime("ToleratedFailureCount cannot be negative."));
                 }
@@ -381,11 +401,7 @@ fn tolerance(scope: &Scope<'_>, map: &Map, effective: &Value) -> Result<Toleranc
         (None, Some(path)) => {
             let value = scope.read(path, effective)?;
             let field = "ToleratedFailurePercentagePath";
-            Some(
-                value
-                    .as_f64()
-                    .ok_or_else(|| not_valid(scope, field, &value, "float", path))?,
-            )
+            Some(float_of(&value).ok_or_else(|| not_valid(scope, field, &value, "float", path))?)
         }
         (None, None) => None,
     };
@@ -393,6 +409,28 @@ fn tolerance(scope: &Scope<'_>, map: &Map, effective: &Value) -> Result<Toleranc
         return Err(scope.runtime("ToleratedFailurePercentage must be between 0 and 100."));
     }
     Ok(Tolerance { count, percentage })
+}
+
+/// The integer a `*Path` value stands for: a JSON integer, or a string holding one. AWS reads
+/// these fields from the value's text, so `"1"` is 1 (the recorded
+/// `map_state_reference_in_max_concurrency_path` and `..._tolerated_failure_path` assign
+/// `"1"`), while `"NoNumber"`, `1.5` and `{}` are not integers.
+fn integer_of(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(text) => text.parse().ok(),
+        _ => None,
+    }
+}
+
+/// The number a `*Path` value stands for: a JSON number, or a string holding one (see
+/// [`integer_of`]).
+fn float_of(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
 }
 
 /// AWS's wording for a `*Path` whose value has the wrong type: a string is quoted as it is,
@@ -676,5 +714,80 @@ mod tests {
             percentage: Some(20.0),
         };
         assert!(both.exceeded(3, 10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn iterations_read_outer_variables_and_keep_their_own_to_themselves() {
+        use crate::states::test_support;
+        // Each iteration assigns `item` and reads it back after waiting as many seconds as
+        // its item says, so they interleave; each sees its own value and the outer `tag`.
+        let processor = json!({ "StartAt": "Keep", "States": {
+            "Keep": { "Type": "Pass", "Assign": { "item.$": "$" }, "Next": "Wait" },
+            "Wait": { "Type": "Wait", "SecondsPath": "$item", "Next": "Read" },
+            "Read": { "Type": "Pass", "Parameters": { "item.$": "$item", "tag.$": "$tag" }, "End": true }
+        } });
+        let definition = json!({
+            "StartAt": "Init",
+            "States": {
+                "Init": { "Type": "Pass", "Assign": { "tag": "t", "items": [3, 1, 2] }, "Next": "M" },
+                "M": { "Type": "Map", "ItemsPath": "$items", "ItemProcessor": processor, "Next": "After" },
+                "After": { "Type": "Pass", "Parameters": { "item.$": "$item" }, "End": true }
+            }
+        });
+        let outcome = test_support::run(definition.clone(), json!({})).await;
+        // The iterations' `item` does not reach the state after the Map.
+        assert_eq!(outcome.error.as_deref(), Some("States.Runtime"));
+        assert!(
+            outcome
+                .cause
+                .as_deref()
+                .is_some_and(|c| c.contains("'$item'")),
+            "{:?}",
+            outcome.cause
+        );
+        let mut ok = definition;
+        ok["States"]["After"] = json!({ "Type": "Pass", "End": true });
+        let outcome = test_support::run(ok, json!({})).await;
+        assert_eq!(outcome.status, Status::Succeeded, "{:?}", outcome.cause);
+        assert_eq!(
+            outcome.output,
+            Some(json!([
+                { "item": 3, "tag": "t" },
+                { "item": 1, "tag": "t" },
+                { "item": 2, "tag": "t" }
+            ]))
+        );
+        assert_eq!(elapsed_ms(&outcome), 3_000);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn distributed_children_cannot_read_outer_variables() {
+        use crate::states::test_support;
+        let processor = json!({
+            "ProcessorConfig": { "Mode": "DISTRIBUTED", "ExecutionType": "STANDARD" },
+            "StartAt": "Read", "States": {
+                "Read": { "Type": "Pass", "Parameters": { "tag.$": "$tag" }, "End": true }
+            }
+        });
+        let definition = json!({
+            "StartAt": "Init",
+            "States": {
+                "Init": { "Type": "Pass", "Assign": { "tag": "t" }, "Result": [1], "Next": "M" },
+                "M": { "Type": "Map", "ToleratedFailurePercentage": 100, "End": true,
+                    // The Map state itself runs in the outer scope: its ItemSelector reads `$tag`.
+                    "ItemSelector": { "tag.$": "$tag" },
+                    "ItemProcessor": processor }
+            }
+        });
+        let outcome = test_support::run(definition, json!({})).await;
+        assert_eq!(outcome.status, Status::Succeeded, "{:?}", outcome.cause);
+        let output = outcome.output.unwrap_or_default();
+        assert_eq!(output[0]["Error"], json!("States.Runtime"));
+        assert!(
+            output[0]["Cause"]
+                .as_str()
+                .is_some_and(|c| c.contains("The variable '$tag'")),
+            "{output}"
+        );
     }
 }

@@ -2,24 +2,28 @@ use serde_json::Value;
 use workflow_core::model::{Parallel, StateMachine};
 
 use crate::error::Failure;
-use crate::executor::{Interpreter, StateRun};
+use crate::executor::{Exit, Interpreter, StateRun};
 use crate::history::EventType;
-use crate::io::Scope;
+use crate::io::{Scope, Variables};
 use crate::states::fan_out::FanOut;
 use crate::states::recovery::Attempted;
 
 impl Interpreter<'_> {
     /// Parallel: `InputPath` -> `Parameters` -> every branch at once on that input -> the
-    /// array of their outputs, in branch order -> `ResultSelector` -> `ResultPath` ->
-    /// `OutputPath`. The first branch to fail stops the others and fails the state with its
-    /// own error and cause ("Parallel workflow state", AWS docs), which `Retry` (a new run
-    /// of every branch) and `Catch` handle as for a Task.
+    /// array of their outputs, in branch order -> `ResultSelector` -> `Assign` (reading that
+    /// array as `$`) -> `ResultPath` -> `OutputPath`. The first branch to fail stops the
+    /// others and fails the state with its own error and cause ("Parallel workflow state",
+    /// AWS docs), which `Retry` (a new run of every branch) and `Catch` handle as for a Task.
+    ///
+    /// Each branch runs in a variable scope of its own over the state's: it reads the outer
+    /// variables, and what it assigns stays in it.
     pub(crate) async fn run_parallel(
         &self,
         run: &StateRun<'_>,
         parallel: &Parallel,
         input: Value,
-    ) -> Result<(Value, Option<String>), Failure> {
+        variables: &Variables<'_>,
+    ) -> Result<Exit, Failure> {
         self.recover(
             run,
             &parallel.retry,
@@ -27,7 +31,8 @@ impl Interpreter<'_> {
             &parallel.transition,
             Some(EventType::ParallelStateFailed),
             &input,
-            |retry_count| self.parallel_attempt(run, parallel, &input, retry_count),
+            variables,
+            |retry_count| self.parallel_attempt(run, parallel, &input, retry_count, variables),
         )
         .await
     }
@@ -39,20 +44,18 @@ impl Interpreter<'_> {
         parallel: &Parallel,
         input: &Value,
         retry_count: u32,
+        variables: &Variables<'_>,
     ) -> Attempted {
         let context = self.context(run, Some(retry_count));
-        let scope = Scope {
-            state: run.name,
-            entered: run.entered,
-            context: &context,
-        };
+        let scope = Scope::new(run, &context, variables);
         let effective = scope.select(&parallel.common.input_path, input.clone())?;
         let effective = match &parallel.parameters {
             Some(template) => scope.template(template, &effective)?,
             None => effective,
         };
         self.event(EventType::ParallelStateStarted, Value::Null);
-        let outputs = match self.run_branches(&parallel.branches, &effective).await {
+        let branches = self.run_branches(run, &parallel.branches, &effective, variables);
+        let outputs = match branches.await {
             Ok(outputs) => outputs,
             Err(failure) => return Ok(Err(failure)),
         };
@@ -62,19 +65,24 @@ impl Interpreter<'_> {
             Some(template) => scope.template(template, &result)?,
             None => result,
         };
+        let assigned = scope.assign(&parallel.common.assign, &selected)?;
         let output = scope.merge(&parallel.result_path, input.clone(), selected)?;
-        Ok(Ok(scope.select(&parallel.common.output_path, output)?))
+        let output = scope.select(&parallel.common.output_path, output)?;
+        Ok(Ok((output, assigned)))
     }
 
-    /// Runs the branches concurrently; their outputs in branch order, or the first failure.
+    /// Runs the branches concurrently, each in a scope of its own over `variables`; their
+    /// outputs in branch order, or the first failure.
     async fn run_branches(
         &self,
+        run: &StateRun<'_>,
         branches: &[StateMachine],
         input: &Value,
+        variables: &Variables<'_>,
     ) -> Result<Vec<Value>, Failure> {
         let mut fan = FanOut::new();
         for branch in branches {
-            fan.push(self.run_machine(branch, input.clone()));
+            fan.push(self.run_machine(branch, input.clone(), Some(variables), run.inherited));
         }
         let mut outputs = vec![Value::Null; branches.len()];
         while let Some((index, result)) = fan.next().await {
@@ -219,5 +227,57 @@ mod tests {
         let failed = types.iter().position(|t| t == "ParallelStateFailed");
         let exited = types.iter().position(|t| t == "ParallelStateExited");
         assert!(failed.is_some() && failed < exited);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn branches_read_outer_variables_and_keep_their_own_to_themselves() {
+        use crate::states::test_support;
+        let definition = json!({
+            "StartAt": "Init",
+            "States": {
+                "Init": { "Type": "Pass", "Assign": { "x": 1, "shared": "outer" }, "Next": "P" },
+                "P": {
+                    "Type": "Parallel",
+                    "Branches": [
+                        { "StartAt": "A1", "States": {
+                            "A1": { "Type": "Pass", "Assign": { "shared": "a", "mine": "a" }, "Next": "A2" },
+                            // B assigns `shared` while A waits: A still reads its own.
+                            "A2": { "Type": "Wait", "Seconds": 1, "Next": "A3" },
+                            "A3": { "Type": "Pass", "End": true,
+                                "Parameters": { "x.$": "$x", "shared.$": "$shared", "mine.$": "$mine" } }
+                        } },
+                        { "StartAt": "B1", "States": {
+                            "B1": { "Type": "Pass", "Assign": { "shared": "b" }, "Next": "B2" },
+                            "B2": { "Type": "Pass", "End": true,
+                                "Parameters": { "x.$": "$x", "shared.$": "$shared" } }
+                        } }
+                    ],
+                    "Assign": { "outputs.$": "$" },
+                    "Next": "After"
+                },
+                "After": { "Type": "Pass", "End": true,
+                    "Parameters": { "shared.$": "$shared", "outputs.$": "$outputs" } }
+            }
+        });
+        let outcome = test_support::run(definition.clone(), json!({})).await;
+        assert_eq!(outcome.status, Status::Succeeded, "{:?}", outcome.cause);
+        let branches = json!([{ "x": 1, "shared": "a", "mine": "a" }, { "x": 1, "shared": "b" }]);
+        assert_eq!(
+            outcome.output,
+            Some(json!({ "shared": "outer", "outputs": branches }))
+        );
+        // What a branch assigned is gone once the Parallel state ends.
+        let mut leaky = definition;
+        leaky["States"]["After"]["Parameters"] = json!({ "mine.$": "$mine" });
+        let outcome = test_support::run(leaky, json!({})).await;
+        assert_eq!(outcome.error.as_deref(), Some("States.Runtime"));
+        assert!(
+            outcome
+                .cause
+                .as_deref()
+                .is_some_and(|c| c.contains("'$mine'")),
+            "{:?}",
+            outcome.cause
+        );
     }
 }

@@ -6,9 +6,9 @@ use serde_json::Value;
 use workflow_core::model::{Catcher, Retrier, Transition};
 
 use crate::error::Failure;
-use crate::executor::{Interpreter, StateRun, next_of};
+use crate::executor::{Exit, Interpreter, StateRun, next_of};
 use crate::history::EventType;
-use crate::io::Scope;
+use crate::io::{Assigned, Scope, Variables};
 use crate::retry::{delay, matching_retrier, max_attempts};
 
 /// The retriers of one state run: how many retries each has spent, and how many there were
@@ -54,15 +54,17 @@ impl<'a> Retrying<'a> {
     }
 }
 
-/// What one attempt of a state with retriers gave: `Ok(Err(_))` is a failure `Retry` and
-/// `Catch` handle; `Err(_)` fails the state at once (a path that does not resolve, say).
-pub(crate) type Attempted = Result<Result<Value, Failure>, Failure>;
+/// What one attempt of a state with retriers gave: its output and the variables its `Assign`
+/// sets; `Ok(Err(_))` is a failure `Retry` and `Catch` handle; `Err(_)` fails the state at
+/// once (a path that does not resolve, say).
+pub(crate) type Attempted = Result<Result<(Value, Assigned), Failure>, Failure>;
 
 impl Interpreter<'_> {
     /// Runs `attempt` until it succeeds, retrying as `retriers` say (sleeping the backoff
     /// between attempts; the attempt gets the retry count for `$$.State.RetryCount`), and
     /// hands a failure that outlives them to the catchers. `gave_up` is the event AWS
     /// records once when the state gives up (`MapStateFailed`, `ParallelStateFailed`).
+    /// `variables` is the scope the state runs in, which a catcher's `Assign` reads.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn recover<Fut>(
         &self,
@@ -72,15 +74,22 @@ impl Interpreter<'_> {
         transition: &Transition,
         gave_up: Option<EventType>,
         input: &Value,
+        variables: &Variables<'_>,
         mut attempt: impl FnMut(u32) -> Fut,
-    ) -> Result<(Value, Option<String>), Failure>
+    ) -> Result<Exit, Failure>
     where
         Fut: Future<Output = Attempted>,
     {
         let mut retrying = Retrying::new(retriers);
         loop {
             let failure = match attempt(retrying.count()).await? {
-                Ok(output) => return Ok((output, next_of(transition))),
+                Ok((output, assigned)) => {
+                    return Ok(Exit {
+                        output,
+                        next: next_of(transition),
+                        assigned,
+                    });
+                }
                 Err(failure) => failure,
             };
             match retrying.next_delay(&failure, || self.random()) {
@@ -90,15 +99,17 @@ impl Interpreter<'_> {
                         self.event(event, Value::Null);
                     }
                     let count = retrying.count();
-                    return self.catch(run, catchers, failure, input.clone(), count);
+                    return self.catch(run, catchers, failure, input.clone(), count, variables);
                 }
             }
         }
     }
 
     /// The first catcher matching `failure` (`States.Runtime` is never caught): its
-    /// `ResultPath` places `{Error, Cause}` in the raw input, and the execution goes on at its
-    /// `Next`. Without one, the state fails.
+    /// `ResultPath` places `{Error, Cause}` in the raw input, its `Assign` (reading that error
+    /// output as `$`) sets variables instead of the state's own `Assign` (the recorded
+    /// `assign_in_catch_state`), and the execution goes on at its `Next`. Without one, the
+    /// state fails.
     fn catch(
         &self,
         run: &StateRun<'_>,
@@ -106,7 +117,8 @@ impl Interpreter<'_> {
         failure: Failure,
         input: Value,
         retry_count: u32,
-    ) -> Result<(Value, Option<String>), Failure> {
+        variables: &Variables<'_>,
+    ) -> Result<Exit, Failure> {
         let catcher = failure
             .is_caught_by_all()
             .then(|| catchers.iter().find(|c| failure.matches(&c.error_equals)))
@@ -115,12 +127,77 @@ impl Interpreter<'_> {
             return Err(failure);
         };
         let context = self.context(run, Some(retry_count));
-        let scope = Scope {
-            state: run.name,
-            entered: run.entered,
-            context: &context,
-        };
-        let output = scope.merge(&catcher.result_path, input, failure.to_error_output())?;
-        Ok((output, Some(catcher.next.clone())))
+        let scope = Scope::new(run, &context, variables);
+        let error_output = failure.to_error_output();
+        let assigned = scope.assign(&catcher.assign, &error_output)?;
+        let output = scope.merge(&catcher.result_path, input, error_output)?;
+        Ok(Exit {
+            output,
+            next: Some(catcher.next.clone()),
+            assigned,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::Status;
+    use crate::states::test_support::{assigned, run};
+
+    fn catching(catcher_assign: Value) -> Value {
+        json!({
+            "StartAt": "P",
+            "States": {
+                "P": {
+                    "Type": "Parallel",
+                    "Branches": [{ "StartAt": "Boom", "States": {
+                        "Boom": { "Type": "Fail", "Error": "Custom.Error", "Cause": "it broke" } } }],
+                    "Assign": { "ok": true },
+                    "Retry": [{ "ErrorEquals": ["Custom.Error"], "MaxAttempts": 1, "IntervalSeconds": 1 }],
+                    "Catch": [{ "ErrorEquals": ["States.ALL"], "ResultPath": "$.error",
+                        "Assign": catcher_assign, "Next": "After" }],
+                    "End": true
+                },
+                "After": { "Type": "Pass", "End": true,
+                    "Parameters": { "error.$": "$error", "retries.$": "$retries" } }
+            }
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_catchers_assign_reads_the_error_output_instead_of_the_states_assign() {
+        let outcome = run(
+            catching(json!({ "error.$": "$.Error", "retries.$": "$$.State.RetryCount" })),
+            json!({}),
+        )
+        .await;
+        assert_eq!(outcome.status, Status::Succeeded, "{:?}", outcome.cause);
+        assert_eq!(
+            outcome.output,
+            Some(json!({ "error": "Custom.Error", "retries": 1 }))
+        );
+        // The state's own Assign (`ok`) is not applied when a catcher takes over.
+        assert_eq!(
+            assigned(&outcome)[0],
+            (
+                "P".to_owned(),
+                json!({ "error": "\"Custom.Error\"", "retries": "1" })
+            )
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_catcher_assign_fails_the_state() {
+        let outcome = run(catching(json!({ "error.$": "$.Nope" })), json!({})).await;
+        assert_eq!(outcome.error.as_deref(), Some("States.Runtime"));
+        assert!(
+            outcome.cause.as_deref().is_some_and(
+                |c| c.contains("The JSONPath '$.Nope' specified for the field 'error.$'")
+            ),
+            "{:?}",
+            outcome.cause
+        );
     }
 }

@@ -3,7 +3,7 @@ use workflow_core::model::Succeed;
 
 use crate::error::Failure;
 use crate::executor::{Interpreter, StateRun};
-use crate::io::Scope;
+use crate::io::{Scope, Variables};
 
 impl Interpreter<'_> {
     /// Succeed: `InputPath` -> `OutputPath`, then the execution (or branch) ends.
@@ -12,13 +12,10 @@ impl Interpreter<'_> {
         run: &StateRun<'_>,
         succeed: &Succeed,
         input: Value,
+        variables: &Variables<'_>,
     ) -> Result<Value, Failure> {
         let context = self.context(run, None);
-        let scope = Scope {
-            state: run.name,
-            entered: run.entered,
-            context: &context,
-        };
+        let scope = Scope::new(run, &context, variables);
         let effective = scope.select(&succeed.common.input_path, input)?;
         scope.select(&succeed.common.output_path, effective)
     }

@@ -3,13 +3,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use workflow_core::model::{IntOrExpr, Task};
-use workflow_core::path::Path;
 
 use crate::error::{Failure, names};
-use crate::executor::{Interpreter, StateRun};
+use crate::executor::{Exit, Interpreter, StateRun};
 use crate::handlers::{Handler, Resources, Route, lambda_invoke_envelope};
 use crate::history::EventType;
-use crate::io::{Scope, compact};
+use crate::io::{Scope, Variables, compact};
 use crate::limits;
 use crate::states::recovery::Attempted;
 
@@ -22,15 +21,17 @@ enum Attempt {
 
 impl Interpreter<'_> {
     /// Task: `InputPath` -> `Parameters` -> the handler (retried as `Retry` says, each
-    /// attempt bounded by `TimeoutSeconds`) -> `ResultSelector` -> `ResultPath` ->
-    /// `OutputPath`. An error that outlives its retriers goes to the first matching
-    /// catcher, whose `ResultPath` places `{Error, Cause}` in the raw input.
+    /// attempt bounded by `TimeoutSeconds`) -> `ResultSelector` -> `Assign` (reading that
+    /// result as `$`) -> `ResultPath` -> `OutputPath`. An error that outlives its retriers
+    /// goes to the first matching catcher, whose `ResultPath` places `{Error, Cause}` in the
+    /// raw input.
     pub(crate) async fn run_task(
         &self,
         run: &StateRun<'_>,
         task: &Task,
         input: Value,
-    ) -> Result<(Value, Option<String>), Failure> {
+        variables: &Variables<'_>,
+    ) -> Result<Exit, Failure> {
         self.recover(
             run,
             &task.retry,
@@ -38,7 +39,8 @@ impl Interpreter<'_> {
             &task.transition,
             None,
             &input,
-            |retry_count| self.task_attempt(run, task, &input, retry_count),
+            variables,
+            |retry_count| self.task_attempt(run, task, &input, retry_count, variables),
         )
         .await
     }
@@ -50,15 +52,12 @@ impl Interpreter<'_> {
         task: &Task,
         input: &Value,
         retry_count: u32,
+        variables: &Variables<'_>,
     ) -> Attempted {
         let context = self.context(run, Some(retry_count));
-        let scope = Scope {
-            state: run.name,
-            entered: run.entered,
-            context: &context,
-        };
+        let scope = Scope::new(run, &context, variables);
         let effective = scope.select(&task.common.input_path, input.clone())?;
-        let timeout = self.task_timeout(run, task, &effective)?;
+        let timeout = task_timeout(&scope, task, &effective)?;
         let payload = match &task.parameters {
             Some(template) => scope.template(template, &effective)?,
             None => effective,
@@ -71,37 +70,10 @@ impl Interpreter<'_> {
             Some(template) => scope.template(template, &result)?,
             None => result,
         };
+        let assigned = scope.assign(&task.common.assign, &selected)?;
         let output = scope.merge(&task.result_path, input.clone(), selected)?;
-        Ok(Ok(scope.select(&task.common.output_path, output)?))
-    }
-
-    /// `TimeoutSeconds`, or `TimeoutSecondsPath` read from the effective input.
-    fn task_timeout(
-        &self,
-        run: &StateRun<'_>,
-        task: &Task,
-        effective: &Value,
-    ) -> Result<Duration, Failure> {
-        let seconds = match (&task.timeout_seconds, &task.timeout_seconds_path) {
-            (Some(IntOrExpr::Int(n)), _) => *n,
-            (_, Some(path)) => {
-                let value = Path::parse(path).ok().and_then(|p| p.read(effective));
-                match value.as_ref().and_then(Value::as_u64).filter(|n| *n > 0) {
-                    Some(n) => n,
-                    None => {
-                        return Err(Failure::runtime(
-                            run.name,
-                            run.entered,
-                            format!(
-                                "The TimeoutSecondsPath parameter does not reference a positive integer: {path}"
-                            ),
-                        ));
-                    }
-                }
-            }
-            _ => limits::DEFAULT_TASK_TIMEOUT_SECONDS,
-        };
-        Ok(Duration::from_secs(seconds))
+        let output = scope.select(&task.common.output_path, output)?;
+        Ok(Ok((output, assigned)))
     }
 
     /// One attempt: the scheduled/started/ended events of the resource's kind, around the
@@ -293,6 +265,28 @@ impl Interpreter<'_> {
     }
 }
 
+/// `TimeoutSeconds`, or `TimeoutSecondsPath` read from the effective input, the context
+/// object or a variable.
+fn task_timeout(scope: &Scope<'_>, task: &Task, effective: &Value) -> Result<Duration, Failure> {
+    let seconds = match (&task.timeout_seconds, &task.timeout_seconds_path) {
+        (Some(IntOrExpr::Int(n)), _) => *n,
+        (_, Some(path)) => {
+            let parsed = scope.path(path)?;
+            let value = parsed.read(scope.document(&parsed, effective)?);
+            match value.as_ref().and_then(Value::as_u64).filter(|n| *n > 0) {
+                Some(n) => n,
+                None => {
+                    return Err(scope.runtime(format!(
+                        "The TimeoutSecondsPath parameter does not reference a positive integer: {path}"
+                    )));
+                }
+            }
+        }
+        _ => limits::DEFAULT_TASK_TIMEOUT_SECONDS,
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
 fn panic_cause(e: tokio::task::JoinError) -> String {
     if !e.is_panic() {
         return "the handler was cancelled".to_owned();
@@ -322,4 +316,35 @@ fn http_date(t: workflow_core::timestamp::Timestamp) -> String {
         &iso[0..4],
         &iso[11..19]
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::states::test_support::run_with;
+    use crate::{Mock, Resources, Status};
+
+    #[tokio::test(start_paused = true)]
+    async fn assign_reads_the_selected_result_and_timeout_reads_a_variable() {
+        let resources =
+            Resources::new().register("get", Mock::new().returns(json!({ "id": 7, "noise": 1 })));
+        let definition = json!({ "StartAt": "Init", "States": {
+            "Init": { "Type": "Pass", "Assign": { "timeout": 5 }, "Next": "T" },
+            "T": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:get",
+                "TimeoutSecondsPath": "$timeout",
+                "ResultSelector": { "ident.$": "$.id" },
+                "Assign": { "id.$": "$.ident" }, "ResultPath": null, "Next": "U" },
+            "U": { "Type": "Pass", "Parameters": { "id.$": "$id" }, "End": true }
+        } });
+        let outcome = run_with(resources, definition, json!({})).await;
+        assert_eq!(outcome.status, Status::Succeeded, "{:?}", outcome.cause);
+        assert_eq!(outcome.output, Some(json!({ "id": 7 })));
+        let scheduled = outcome
+            .history
+            .events()
+            .iter()
+            .find_map(|e| e.detail("timeoutInSeconds").cloned());
+        assert_eq!(scheduled, Some(json!(5)));
+    }
 }

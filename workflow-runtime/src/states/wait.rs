@@ -2,42 +2,29 @@ use std::time::Duration;
 
 use serde_json::Value;
 use workflow_core::model::{IntOrExpr, Wait, WaitFor};
-use workflow_core::path::Path;
 use workflow_core::timestamp::Timestamp;
 
 use crate::error::Failure;
-use crate::executor::{Interpreter, StateRun, next_of};
-use crate::io::Scope;
+use crate::executor::{Exit, Interpreter, StateRun, next_of};
+use crate::io::{Scope, Variables};
 
 impl Interpreter<'_> {
     /// Wait: `InputPath`, then sleep for `Seconds` or until `Timestamp` (read directly or
-    /// through a path from the effective input), then `OutputPath`. A timestamp in the past
+    /// through a path from the effective input, the context object or a variable), then
+    /// `Assign` (reading the effective input as `$`) and `OutputPath`. A timestamp in the past
     /// does not wait at all.
     pub(crate) async fn run_wait(
         &self,
         run: &StateRun<'_>,
         wait: &Wait,
         input: Value,
-    ) -> Result<(Value, Option<String>), Failure> {
+        variables: &Variables<'_>,
+    ) -> Result<Exit, Failure> {
         let context = self.context(run, None);
-        let scope = Scope {
-            state: run.name,
-            entered: run.entered,
-            context: &context,
-        };
+        let scope = Scope::new(run, &context, variables);
         let effective = scope.select(&wait.common.input_path, input)?;
         let now = self.now();
-        let read = |path: &str| -> Result<Value, Failure> {
-            let parsed =
-                Path::parse(path).map_err(|e| Failure::runtime(run.name, run.entered, e))?;
-            parsed.try_read(&effective).map_err(|e| {
-                Failure::runtime(
-                    run.name,
-                    run.entered,
-                    format!("Invalid path '{path}' : {e}"),
-                )
-            })
-        };
+        let read = |path: &str| scope.read(path, &effective);
         let until = match &wait.wait_for {
             WaitFor::Seconds(IntOrExpr::Int(seconds)) => now.unix_millis() + *seconds as i64 * 1000,
             WaitFor::Seconds(IntOrExpr::Expr(_)) => {
@@ -101,7 +88,56 @@ impl Interpreter<'_> {
                 .sleep(Duration::from_millis(left as u64))
                 .await;
         }
+        let assigned = scope.assign(&wait.common.assign, &effective)?;
         let output = scope.select(&wait.common.output_path, effective)?;
-        Ok((output, next_of(&wait.transition)))
+        Ok(Exit {
+            output,
+            next: next_of(&wait.transition),
+            assigned,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use workflow_core::timestamp::Timestamp;
+
+    use crate::Status;
+    use crate::states::test_support::{assigned, run};
+
+    #[tokio::test(start_paused = true)]
+    async fn waits_for_variables_and_assigns_from_the_effective_input() {
+        let definition = json!({ "StartAt": "Init", "States": {
+            "Init": { "Type": "Pass", "Next": "Sleep",
+                "Assign": { "delay": 10, "until": "2024-01-01T00:01:00Z" } },
+            "Sleep": { "Type": "Wait", "SecondsPath": "$delay", "Next": "Until",
+                "InputPath": "$.payload", "Assign": { "seen.$": "$.n", "when.$": "$$.State.EnteredTime" } },
+            "Until": { "Type": "Wait", "TimestampPath": "$until", "End": true }
+        } });
+        let outcome = run(definition, json!({ "payload": { "n": 1 } })).await;
+        assert_eq!(outcome.status, Status::Succeeded, "{:?}", outcome.cause);
+        assert_eq!(outcome.output, Some(json!({ "n": 1 })));
+        assert_eq!(
+            assigned(&outcome)[1],
+            (
+                "Sleep".to_owned(),
+                json!({ "seen": "1", "when": "\"2024-01-01T00:00:00.000Z\"" })
+            )
+        );
+        let events = outcome.history.events();
+        let stamp = |i: usize| Timestamp::parse(&events[i].timestamp).map(|t| t.unix_millis());
+        let sleep_exit = events
+            .iter()
+            .position(|e| e.event_type.as_str() == "WaitStateExited")
+            .unwrap_or_default();
+        assert_eq!(
+            stamp(sleep_exit),
+            Timestamp::parse("2024-01-01T00:00:10Z").map(|t| t.unix_millis())
+        );
+        assert_eq!(
+            stamp(events.len() - 1),
+            Timestamp::parse("2024-01-01T00:01:00Z").map(|t| t.unix_millis())
+        );
     }
 }
