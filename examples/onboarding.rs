@@ -8,6 +8,8 @@
 //! cargo run --example onboarding                       # run it, in real time
 //! cargo run --example onboarding -- --fast --seed 7    # on the virtual clock, repeatably
 //! cargo run --example onboarding -- --emit-asl
+//! cargo run --example onboarding -- --emit-cloudformation > onboarding.yaml
+//! cargo run --example onboarding -- --graph mermaid    # or dot, svg
 //! cargo run --example onboarding -- --emit-asl \
 //!     --resource send_message=arn:aws:lambda:us-east-1:123456789012:function:send-message
 //! ```
@@ -109,11 +111,18 @@ impl OnboardingHandlers for ExampleHandlers {
 }
 
 #[derive(Parser)]
-#[command(about = "The onboarding workflow: run it locally, or export its ASL")]
+#[command(about = "The onboarding workflow: run it locally, export it, or draw it")]
 struct Args {
     /// Print the Amazon States Language document and exit.
     #[arg(long)]
     emit_asl: bool,
+    /// Print a CloudFormation template (YAML) that deploys the workflow with one Lambda
+    /// function per handler, and exit.
+    #[arg(long, conflicts_with_all = ["emit_asl", "resources"])]
+    emit_cloudformation: bool,
+    /// Draw the workflow, as the AWS console's visual workflow, and exit.
+    #[arg(long, value_name = "mermaid|dot|svg", conflicts_with_all = ["emit_asl", "emit_cloudformation"])]
+    graph: Option<workflow_cli::graph::Format>,
     /// Replace a handler's placeholder Resource by an ARN: `--resource send_message=arn:...`.
     #[arg(long = "resource", value_name = "HANDLER=ARN", value_parser = parse_resource)]
     resources: Vec<(String, String)>,
@@ -140,6 +149,19 @@ fn parse_resource(text: &str) -> Result<(String, String), String> {
         ));
     }
     Ok((handler.to_owned(), arn.to_owned()))
+}
+
+fn emit_cloudformation() -> ExitCode {
+    match workflow_cli::cloudformation::for_workflow::<Onboarding>() {
+        Ok(template) => {
+            print!("{}", template.to_yaml());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn emit_asl(args: &Args) -> ExitCode {
@@ -212,6 +234,21 @@ fn main() -> ExitCode {
     let args = Args::parse();
     if args.emit_asl {
         return emit_asl(&args);
+    }
+    if args.emit_cloudformation {
+        return emit_cloudformation();
+    }
+    if let Some(format) = args.graph {
+        return match Onboarding::definition() {
+            Ok(machine) => {
+                print!("{}", workflow_cli::graph::render(&machine, format, None));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()

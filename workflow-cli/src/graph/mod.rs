@@ -1,0 +1,313 @@
+//! `workflow graph FILE [--format mermaid|dot|svg] [--history history.json] [--output FILE]`:
+//! the picture the AWS console shows as "visual workflow".
+//!
+//! One state per node, styled by type; `Next`, choice rules (labelled with the rule), catchers
+//! (dashed, labelled with the errors) and `End` as edges; Parallel branches and Map item
+//! processors as nested boxes. With an execution history, the path taken is highlighted, each
+//! edge numbered with the steps that followed it, and failed states outlined in red.
+//!
+//! [`model`] builds the graph once; [`mermaid`], [`dot`] and [`svg`] draw it. The SVG needs
+//! no Graphviz: [`layout`] places it.
+
+pub mod dot;
+pub mod history;
+pub mod layout;
+pub mod mermaid;
+pub mod model;
+pub mod svg;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::str::FromStr;
+
+use workflow_core::StateMachine;
+use workflow_runtime::History;
+
+pub use model::Graph;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A Mermaid `flowchart TD`, for Markdown (GitHub, GitLab, mdBook).
+    Mermaid,
+    /// Graphviz DOT, for `dot -Tsvg`.
+    Dot,
+    /// A self-contained SVG picture, laid out without Graphviz.
+    Svg,
+}
+
+/// A format name that is none of `mermaid`, `dot`, `svg`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownFormat(pub String);
+
+impl fmt::Display for UnknownFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown format `{}`: expected mermaid, dot or svg",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownFormat {}
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+
+    /// `mermaid` (or `mmd`), `dot` (or `gv`, `graphviz`), `svg`; any case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "mermaid" | "mmd" => Ok(Format::Mermaid),
+            "dot" | "gv" | "graphviz" => Ok(Format::Dot),
+            "svg" => Ok(Format::Svg),
+            _ => Err(UnknownFormat(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Mermaid => "mermaid",
+            Format::Dot => "dot",
+            Format::Svg => "svg",
+        })
+    }
+}
+
+impl Format {
+    /// The format a file name asks for by its extension (`.svg`, `.dot`/`.gv`, `.mmd`).
+    pub fn from_extension(path: &Path) -> Option<Format> {
+        path.extension()?.to_str()?.parse().ok()
+    }
+}
+
+/// Draws `machine` in `format`; with `history`, highlights the path that execution took.
+pub fn render(machine: &StateMachine, format: Format, history: Option<&History>) -> String {
+    let mut graph = Graph::new(machine);
+    if let Some(history) = history {
+        graph.apply_history(history);
+    }
+    match format {
+        Format::Mermaid => mermaid::render(&graph),
+        Format::Dot => dot::render(&graph),
+        Format::Svg => svg::render(&graph),
+    }
+}
+
+/// Arguments of `workflow graph`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The ASL definition (JSON).
+    pub file: PathBuf,
+    /// The output format; by default the `--output` file's extension says, else mermaid.
+    #[arg(long, short)]
+    pub format: Option<Format>,
+    /// An execution history (GetExecutionHistory JSON, `{"events": [...]}`) whose path to
+    /// highlight.
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+    /// Where to write the picture; standard output by default.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+/// Runs `workflow graph`: 0 when drawn, 1 for an invalid definition or history, 2 when a
+/// file cannot be read or written.
+pub fn main(args: Args) -> ExitCode {
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure { message, code }) => {
+            eprintln!("error: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+fn run(args: &Args) -> Result<(), Failure> {
+    let io = |path: &Path, e: std::io::Error| Failure {
+        message: format!("{}: {e}", path.display()),
+        code: 2,
+    };
+    let text = std::fs::read_to_string(&args.file).map_err(|e| io(&args.file, e))?;
+    let machine = StateMachine::from_json_str(&text).map_err(|e| Failure {
+        message: format!("{}: {e}", args.file.display()),
+        code: 1,
+    })?;
+    let history = match &args.history {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
+            Some(parse_history(&text).map_err(|e| Failure {
+                message: format!("{}: not an execution history: {e}", path.display()),
+                code: 1,
+            })?)
+        }
+        None => None,
+    };
+    let format = args
+        .format
+        .or_else(|| args.output.as_deref().and_then(Format::from_extension))
+        .unwrap_or(Format::Mermaid);
+    let mut picture = render(&machine, format, history.as_ref());
+    if !picture.ends_with('\n') {
+        picture.push('\n');
+    }
+    match &args.output {
+        Some(path) => std::fs::write(path, picture).map_err(|e| io(path, e)),
+        None => {
+            print!("{picture}");
+            Ok(())
+        }
+    }
+}
+
+/// A history as `GetExecutionHistory` returns it (`{"events": [...]}`), or the bare array.
+fn parse_history(text: &str) -> Result<History, serde_json::Error> {
+    let value: serde_json::Value = serde_json::from_str(text)?;
+    let value = if value.is_array() {
+        serde_json::json!({ "events": value })
+    } else {
+        value
+    };
+    serde_json::from_value(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_parse_by_name_and_extension() {
+        assert_eq!("Mermaid".parse::<Format>(), Ok(Format::Mermaid));
+        assert_eq!("gv".parse::<Format>(), Ok(Format::Dot));
+        assert_eq!("svg".parse::<Format>(), Ok(Format::Svg));
+        assert_eq!(
+            "png".parse::<Format>().unwrap_err().to_string(),
+            "unknown format `png`: expected mermaid, dot or svg"
+        );
+        assert_eq!(
+            Format::from_extension(Path::new("out/flow.svg")),
+            Some(Format::Svg)
+        );
+        assert_eq!(Format::from_extension(Path::new("flow")), None);
+        assert_eq!(Format::Dot.to_string(), "dot");
+    }
+
+    fn fixture(name: &str) -> StateMachine {
+        let text = match name {
+            "onboarding" => include_str!("fixtures/onboarding.asl.json"),
+            _ => include_str!("fixtures/nested.asl.json"),
+        };
+        StateMachine::from_json_str(text).expect("fixture is valid ASL")
+    }
+
+    fn history(name: &str) -> History {
+        let text = match name {
+            "onboarding" => include_str!("fixtures/onboarding.history.json"),
+            _ => include_str!("fixtures/nested.history.json"),
+        };
+        parse_history(text).expect("fixture is a history")
+    }
+
+    #[test]
+    fn onboarding_mermaid() {
+        insta::assert_snapshot!(render(&fixture("onboarding"), Format::Mermaid, None));
+    }
+
+    #[test]
+    fn onboarding_dot() {
+        insta::assert_snapshot!(render(&fixture("onboarding"), Format::Dot, None));
+    }
+
+    #[test]
+    fn onboarding_with_history_mermaid() {
+        let h = history("onboarding");
+        insta::assert_snapshot!(render(&fixture("onboarding"), Format::Mermaid, Some(&h)));
+    }
+
+    #[test]
+    fn onboarding_with_history_dot() {
+        let h = history("onboarding");
+        insta::assert_snapshot!(render(&fixture("onboarding"), Format::Dot, Some(&h)));
+    }
+
+    /// Parallel with a Map inside one branch and a loop in the other, a Catch on the
+    /// Parallel state, a Choice with a compound rule.
+    #[test]
+    fn nested_mermaid() {
+        insta::assert_snapshot!(render(&fixture("nested"), Format::Mermaid, None));
+    }
+
+    #[test]
+    fn nested_dot() {
+        insta::assert_snapshot!(render(&fixture("nested"), Format::Dot, None));
+    }
+
+    #[test]
+    fn nested_with_history_mermaid() {
+        let h = history("nested");
+        insta::assert_snapshot!(render(&fixture("nested"), Format::Mermaid, Some(&h)));
+    }
+
+    #[test]
+    fn nested_with_history_dot() {
+        let h = history("nested");
+        insta::assert_snapshot!(render(&fixture("nested"), Format::Dot, Some(&h)));
+    }
+
+    #[test]
+    fn the_command_writes_the_format_its_output_asks_for() {
+        let dir = std::env::temp_dir().join(format!("workflow-graph-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let asl = dir.join("flow.asl.json");
+        std::fs::write(&asl, include_str!("fixtures/onboarding.asl.json")).unwrap();
+        let out = dir.join("flow.svg");
+        let args = Args {
+            file: asl.clone(),
+            format: None,
+            history: None,
+            output: Some(out.clone()),
+        };
+        assert!(run(&args).is_ok());
+        assert!(std::fs::read_to_string(&out).unwrap().starts_with("<svg "));
+
+        let missing = Args {
+            file: dir.join("missing.json"),
+            format: Some(Format::Dot),
+            history: None,
+            output: None,
+        };
+        assert_eq!(run(&missing).err().map(|f| f.code), Some(2));
+        std::fs::write(&asl, r#"{"StartAt": "Nowhere", "States": {}}"#).unwrap();
+        let invalid = Args {
+            file: asl,
+            format: Some(Format::Dot),
+            history: None,
+            output: None,
+        };
+        let failure = run(&invalid).err().unwrap();
+        assert_eq!(failure.code, 1);
+        assert!(
+            failure.message.contains("flow.asl.json"),
+            "{}",
+            failure.message
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_bare_event_array_is_a_history() {
+        let h = parse_history(
+            r#"[{"id":1,"previousEventId":0,"timestamp":"t","type":"ExecutionStarted"}]"#,
+        )
+        .unwrap();
+        assert_eq!(h.len(), 1);
+    }
+}

@@ -1,0 +1,251 @@
+//! `workflow run FILE --input JSON`: runs a state machine on the local runtime, with Task
+//! handlers scripted by a mocks file (see [`crate::mocks`]).
+//!
+//! The execution log (one line per history event, as the console shows it) goes to
+//! standard error as the execution moves on, unless `--quiet`; then the output, pretty JSON,
+//! goes to standard output, or the error and cause to standard error. `--history json`
+//! prints AWS's `GetExecutionHistory` shape (`{"events": [...]}`) on standard output
+//! instead of the log and the output.
+//!
+//! `--fast` runs on the virtual clock: Wait states, retry delays, mock delays and timeouts
+//! take no time while timestamps move as they would (`--start-time` fixes where the clock
+//! starts, for reproducible logs; with `--seed`, runs are byte-identical).
+//!
+//! Exit codes: 0 SUCCEEDED, 1 FAILED, 3 TIMED_OUT, 2 when the inputs cannot be used (the
+//! file, an invalid definition, the input, the mocks file).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use serde_json::Value;
+use workflow_core::StateMachine;
+use workflow_core::timestamp::Timestamp;
+use workflow_runtime::history::log_line;
+use workflow_runtime::{
+    Clock, ExecutionConfig, Executor, Outcome, Resources, Status, SystemClock, VirtualClock,
+};
+
+use crate::mocks::Mocks;
+use crate::source::{self, InputError};
+use crate::validate::{self, Color};
+
+/// Arguments of `workflow run`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// An ASL definition (JSON or YAML) or a CloudFormation/SAM template.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The execution input: JSON, `@file`, or `@-` for standard input.
+    #[arg(long, value_name = "JSON|@FILE", default_value = "{}")]
+    pub input: String,
+    /// What Task resources answer (see the mocks file format in the README).
+    #[arg(long, value_name = "FILE")]
+    pub mocks: Option<PathBuf>,
+    /// Run on the virtual clock: waits, retries and timeouts take no time.
+    #[arg(long)]
+    pub fast: bool,
+    /// Where the virtual clock starts, such as 2024-01-01T00:00:00Z (implies --fast).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub start_time: Option<String>,
+    /// Seed the retry jitter and generated request ids, for reproducible runs.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Print no execution log.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print the AWS-shaped execution history instead of the log and the output.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub history: Option<HistoryFormat>,
+    /// The state machine to run, by logical id, when a template has several.
+    #[arg(long, value_name = "LOGICAL_ID")]
+    pub state_machine: Option<String>,
+    /// Colour diagnostics of an invalid definition: auto, always or never.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+/// How `--history` prints the history.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryFormat {
+    /// AWS's `GetExecutionHistory` response shape.
+    Json,
+}
+
+/// Runs `workflow run`.
+pub fn main(args: Args) -> ExitCode {
+    let prepared = match Prepared::new(
+        &args.file,
+        args.state_machine.as_deref(),
+        args.mocks.as_deref(),
+        args.color,
+    ) {
+        Ok(prepared) => prepared,
+        Err(e) => return unusable(e),
+    };
+    let input = match source::json_argument("--input", &args.input) {
+        Ok(input) => input,
+        Err(e) => return unusable(e),
+    };
+    let start = match args.start_time.as_deref().map(parse_start_time).transpose() {
+        Ok(start) => start,
+        Err(e) => return unusable(e),
+    };
+    let fast = args.fast || start.is_some();
+    let runtime = match current_thread(fast) {
+        Ok(runtime) => runtime,
+        Err(e) => return unusable(InputError(format!("cannot start the runtime: {e}"))),
+    };
+    let log = !args.quiet && args.history.is_none();
+    let outcome = runtime.block_on(async {
+        let clock: Arc<dyn Clock> = if fast {
+            VirtualClock::new(start.unwrap_or_else(|| SystemClock.now()))
+        } else {
+            Arc::new(SystemClock)
+        };
+        let mut executor = Executor::new(prepared.resources)
+            .with_clock(clock)
+            .with_config(prepared.config);
+        if let Some(seed) = args.seed {
+            executor = executor.with_seed(seed);
+        }
+        let mut execution = executor
+            .start(prepared.machine, input)
+            .map_err(|e| InputError(e.to_string()))?;
+        let mut shown = 0;
+        loop {
+            if log {
+                let events = execution.history().events();
+                for event in events.get(shown..).unwrap_or_default() {
+                    eprintln!("{}", log_line(event).trim_end());
+                }
+                shown = events.len();
+            }
+            if execution.step().await.is_none() {
+                break;
+            }
+        }
+        Ok::<Outcome, InputError>(execution.into_outcome())
+    });
+    match outcome {
+        Ok(outcome) => finish(&outcome, args.history),
+        Err(e) => unusable(e),
+    }
+}
+
+/// A definition checked and ready to run, with its handlers.
+pub(crate) struct Prepared {
+    pub machine: Arc<StateMachine>,
+    pub resources: Resources,
+    pub config: ExecutionConfig,
+}
+
+impl Prepared {
+    /// Loads, size-checks and validates the definition (printing its diagnostics when it is
+    /// invalid) and reads the mocks file.
+    pub fn new(
+        file: &Path,
+        state_machine: Option<&str>,
+        mocks: Option<&Path>,
+        color: Color,
+    ) -> Result<Prepared, InputError> {
+        let definition = source::select(source::load(file)?, file, state_machine)?;
+        definition.check_size()?;
+        let machine = match definition.check() {
+            Ok(machine) => Arc::new(machine),
+            Err(invalid) => {
+                validate::report(&definition, &invalid, color.style());
+                return Err(InputError(format!(
+                    "`{}` cannot run until it is valid",
+                    definition.origin
+                )));
+            }
+        };
+        let resources = match mocks {
+            Some(path) => Mocks::load(path)?.resources(),
+            None => Resources::new(),
+        };
+        let name = definition.logical_id.clone().unwrap_or_else(|| stem(file));
+        let config = ExecutionConfig {
+            state_machine_name: name,
+            ..ExecutionConfig::default()
+        };
+        Ok(Prepared {
+            machine,
+            resources,
+            config,
+        })
+    }
+}
+
+/// `flow.asl.json` -> `flow`: the state machine's name in `$$` and ARNs.
+fn stem(file: &Path) -> String {
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("workflow");
+    name.split('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("workflow")
+        .to_owned()
+}
+
+pub(crate) fn parse_start_time(text: &str) -> Result<Timestamp, InputError> {
+    Timestamp::parse(text).ok_or_else(|| {
+        InputError(format!(
+            "--start-time: `{text}` is not an RFC 3339 timestamp such as 2024-01-01T00:00:00Z"
+        ))
+    })
+}
+
+/// A current-thread runtime; with paused time for the virtual clock, which jumps to the
+/// next timer whenever every task waits.
+pub(crate) fn current_thread(paused: bool) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder.enable_time();
+    if paused {
+        builder.start_paused(true);
+    }
+    builder.build()
+}
+
+fn finish(outcome: &Outcome, history: Option<HistoryFormat>) -> ExitCode {
+    if history == Some(HistoryFormat::Json) {
+        match serde_json::to_string_pretty(&outcome.history) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("error: cannot print the history: {e}"),
+        }
+    } else {
+        match outcome.status {
+            Status::Succeeded => {
+                let output = outcome.output.clone().unwrap_or(Value::Null);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&output).unwrap_or_default()
+                );
+            }
+            Status::Failed => {
+                eprintln!("execution failed");
+                if let Some(error) = &outcome.error {
+                    eprintln!("  error: {error}");
+                }
+                if let Some(cause) = &outcome.cause {
+                    eprintln!("  cause: {cause}");
+                }
+            }
+            Status::TimedOut => eprintln!("execution timed out"),
+            Status::Running => eprintln!("execution stopped while running"),
+        }
+    }
+    ExitCode::from(match outcome.status {
+        Status::Succeeded => 0,
+        Status::TimedOut => 3,
+        Status::Failed | Status::Running => 1,
+    })
+}
+
+pub(crate) fn unusable(e: InputError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(2)
+}
