@@ -218,7 +218,6 @@ fn handler_method(h: &Handler) -> TokenStream {
     }
 }
 
-
 fn span_of(t: &syn::Type) -> Span {
     syn::spanned::Spanned::span(t)
 }

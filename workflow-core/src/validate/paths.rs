@@ -17,8 +17,20 @@ pub fn check_paths(s: &StateAt, cx: &Diagnostics) {
         return;
     }
     let common = s.state.kind.common();
-    check_nullable(&common.input_path, s.field("InputPath"), "InputPath", Kind::Path, cx);
-    check_nullable(&common.output_path, s.field("OutputPath"), "OutputPath", Kind::Path, cx);
+    check_nullable(
+        &common.input_path,
+        s.field("InputPath"),
+        "InputPath",
+        Kind::Path,
+        cx,
+    );
+    check_nullable(
+        &common.output_path,
+        s.field("OutputPath"),
+        "OutputPath",
+        Kind::Path,
+        cx,
+    );
     if let Some(assign) = &common.assign {
         check_template(assign, &s.field("Assign"), cx);
     }
@@ -28,19 +40,38 @@ pub fn check_paths(s: &StateAt, cx: &Diagnostics) {
     }
     match &s.state.kind {
         StateKind::Pass(p) => {
-            check_nullable(&p.result_path, s.field("ResultPath"), "ResultPath", Kind::Reference, cx);
+            check_nullable(
+                &p.result_path,
+                s.field("ResultPath"),
+                "ResultPath",
+                Kind::Reference,
+                cx,
+            );
             if let Some(parameters) = &p.parameters {
                 check_template(parameters, &s.field("Parameters"), cx);
             }
         }
         StateKind::Task(t) => {
-            check_nullable(&t.result_path, s.field("ResultPath"), "ResultPath", Kind::Reference, cx);
-            for (key, template) in [("Parameters", &t.parameters), ("ResultSelector", &t.result_selector), ("Credentials", &t.credentials)] {
+            check_nullable(
+                &t.result_path,
+                s.field("ResultPath"),
+                "ResultPath",
+                Kind::Reference,
+                cx,
+            );
+            for (key, template) in [
+                ("Parameters", &t.parameters),
+                ("ResultSelector", &t.result_selector),
+                ("Credentials", &t.credentials),
+            ] {
                 if let Some(template) = template {
                     check_template(template, &s.field(key), cx);
                 }
             }
-            for (key, path) in [("TimeoutSecondsPath", &t.timeout_seconds_path), ("HeartbeatSecondsPath", &t.heartbeat_seconds_path)] {
+            for (key, path) in [
+                ("TimeoutSecondsPath", &t.timeout_seconds_path),
+                ("HeartbeatSecondsPath", &t.heartbeat_seconds_path),
+            ] {
                 if let Some(path) = path {
                     check_path(path, s.field(key), key, Kind::Definite, cx);
                 }
@@ -48,39 +79,69 @@ pub fn check_paths(s: &StateAt, cx: &Diagnostics) {
         }
         StateKind::Choice(choice) => {
             for (i, rule) in choice.choices.iter().enumerate() {
-                each_comparison(&rule.condition, s.field("Choices").index(i), &mut |c, at| {
-                    check_path(&c.variable, at.key("Variable"), "Variable", Kind::Path, cx);
-                    if c.operator.path
-                        && let Some(operand) = c.operand.as_str()
-                    {
-                        let name = c.operator.name();
-                        check_path(operand, at.key(&name), &name, Kind::Path, cx);
-                    }
-                });
+                each_comparison(
+                    &rule.condition,
+                    s.field("Choices").index(i),
+                    &mut |c, at| {
+                        check_path(&c.variable, at.key("Variable"), "Variable", Kind::Path, cx);
+                        if c.operator.path
+                            && let Some(operand) = c.operand.as_str()
+                        {
+                            let name = c.operator.name();
+                            check_path(operand, at.key(&name), &name, Kind::Path, cx);
+                        }
+                    },
+                );
             }
         }
         StateKind::Wait(wait) => match &wait.wait_for {
-            WaitFor::SecondsPath(p) => check_path(p, s.field("SecondsPath"), "SecondsPath", Kind::Definite, cx),
-            WaitFor::TimestampPath(p) => check_path(p, s.field("TimestampPath"), "TimestampPath", Kind::Definite, cx),
+            WaitFor::SecondsPath(p) => {
+                check_path(p, s.field("SecondsPath"), "SecondsPath", Kind::Definite, cx)
+            }
+            WaitFor::TimestampPath(p) => check_path(
+                p,
+                s.field("TimestampPath"),
+                "TimestampPath",
+                Kind::Definite,
+                cx,
+            ),
             _ => {}
         },
         StateKind::Fail(fail) => {
-            for (key, path) in [("ErrorPath", &fail.error_path), ("CausePath", &fail.cause_path)] {
+            for (key, path) in [
+                ("ErrorPath", &fail.error_path),
+                ("CausePath", &fail.cause_path),
+            ] {
                 if let Some(path) = path {
                     check_dynamic(path, s.field(key), key, cx);
                 }
             }
         }
         StateKind::Parallel(p) => {
-            check_nullable(&p.result_path, s.field("ResultPath"), "ResultPath", Kind::Reference, cx);
-            for (key, template) in [("Parameters", &p.parameters), ("ResultSelector", &p.result_selector)] {
+            check_nullable(
+                &p.result_path,
+                s.field("ResultPath"),
+                "ResultPath",
+                Kind::Reference,
+                cx,
+            );
+            for (key, template) in [
+                ("Parameters", &p.parameters),
+                ("ResultSelector", &p.result_selector),
+            ] {
                 if let Some(template) = template {
                     check_template(template, &s.field(key), cx);
                 }
             }
         }
         StateKind::Map(m) => {
-            check_nullable(&m.result_path, s.field("ResultPath"), "ResultPath", Kind::Reference, cx);
+            check_nullable(
+                &m.result_path,
+                s.field("ResultPath"),
+                "ResultPath",
+                Kind::Reference,
+                cx,
+            );
             for (key, template) in [
                 ("ItemSelector", &m.item_selector),
                 ("Parameters", &m.parameters),
@@ -94,7 +155,10 @@ pub fn check_paths(s: &StateAt, cx: &Diagnostics) {
                 ("ItemsPath", &m.items_path),
                 ("MaxConcurrencyPath", &m.max_concurrency_path),
                 ("ToleratedFailureCountPath", &m.tolerated_failure_count_path),
-                ("ToleratedFailurePercentagePath", &m.tolerated_failure_percentage_path),
+                (
+                    "ToleratedFailurePercentagePath",
+                    &m.tolerated_failure_percentage_path,
+                ),
             ] {
                 if let Some(path) = path {
                     check_path(path, s.field(key), key, Kind::Definite, cx);
@@ -116,7 +180,13 @@ enum Kind {
     Reference,
 }
 
-fn check_nullable(path: &Option<Nullable<String>>, at: Pointer, key: &str, kind: Kind, cx: &Diagnostics) {
+fn check_nullable(
+    path: &Option<Nullable<String>>,
+    at: Pointer,
+    key: &str,
+    kind: Kind,
+    cx: &Diagnostics,
+) {
     if let Some(Nullable::Value(path)) = path {
         check_path(path, at, key, kind, cx);
     }
@@ -127,15 +197,25 @@ fn check_path(text: &str, at: Pointer, key: &str, kind: Kind, cx: &Diagnostics) 
         Kind::Reference => ReferencePath::parse(text).err().map(|e| e.message),
         Kind::Path | Kind::Definite => match Path::parse(text) {
             Err(e) => Some(e.message),
-            Ok(p) if kind == Kind::Definite && !p.is_definite() => {
-                Some("it must name a single value: no wildcards, filters, slices or `..`".to_owned())
-            }
+            Ok(p) if kind == Kind::Definite && !p.is_definite() => Some(
+                "it must name a single value: no wildcards, filters, slices or `..`".to_owned(),
+            ),
             Ok(_) => None,
         },
     };
     if let Some(problem) = problem {
-        let what = if kind == Kind::Reference { "reference path" } else { "JSONPath" };
-        cx.schema(&at, format!("{} is not a valid {what}: \"{text}\": {problem}", field(key)));
+        let what = if kind == Kind::Reference {
+            "reference path"
+        } else {
+            "JSONPath"
+        };
+        cx.schema(
+            &at,
+            format!(
+                "{} is not a valid {what}: \"{text}\": {problem}",
+                field(key)
+            ),
+        );
     }
 }
 
@@ -189,7 +269,10 @@ mod tests {
 
     fn pass(fields: serde_json::Value) -> serde_json::Value {
         let mut state = json!({ "Type": "Pass", "End": true });
-        state.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+        state
+            .as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
         json!({ "StartAt": "P", "States": { "P": state } })
     }
 
@@ -203,9 +286,18 @@ mod tests {
         let pointers: Vec<&str> = found.iter().map(|(_, p)| p.as_str()).collect();
         assert_eq!(
             pointers,
-            ["/States/P/InputPath", "/States/P/ResultPath", "/States/P/Parameters/nested/bad.$", "/States/P/Parameters/call.$"]
+            [
+                "/States/P/InputPath",
+                "/States/P/ResultPath",
+                "/States/P/Parameters/nested/bad.$",
+                "/States/P/Parameters/call.$"
+            ]
         );
-        assert!(found.iter().all(|(c, _)| *c == Code::SchemaValidationFailed));
+        assert!(
+            found
+                .iter()
+                .all(|(c, _)| *c == Code::SchemaValidationFailed)
+        );
     }
 
     #[test]
@@ -231,6 +323,12 @@ mod tests {
             }
         }));
         let pointers: Vec<&str> = found.iter().map(|(_, p)| p.as_str()).collect();
-        assert_eq!(pointers, ["/States/C/Choices/0/Variable", "/States/C/Choices/0/NumericEqualsPath"]);
+        assert_eq!(
+            pointers,
+            [
+                "/States/C/Choices/0/Variable",
+                "/States/C/Choices/0/NumericEqualsPath"
+            ]
+        );
     }
 }
