@@ -262,3 +262,179 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use workflow_runtime::asl::StateMachine;
+    use workflow_runtime::asl::timestamp::Timestamp;
+    use workflow_runtime::{Mock, Resources, WorkflowState};
+
+    use super::*;
+
+    fn retry() -> Value {
+        json!([{ "ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 2, "MaxAttempts": 16, "BackoffRate": 2.0 }])
+    }
+
+    /// The flow the issue specifies, Resources aside.
+    #[test]
+    fn the_asl_is_exactly_the_onboarding_graph() {
+        let mut asl: Value = serde_json::from_str(Onboarding::ASL).unwrap();
+        for state in asl["States"].as_object_mut().unwrap().values_mut() {
+            state.as_object_mut().unwrap().remove("Resource");
+        }
+        let send = |next: &str| json!({ "Type": "Task", "Retry": retry(), "Next": next });
+        let check = |zero: &str| {
+            json!({ "Type": "Choice",
+                    "Choices": [{ "Variable": "$.activities", "NumericEquals": 0, "Next": zero }],
+                    "Default": "Done" })
+        };
+        let expected = json!({
+            "Comment": "AWS Step Functions Example",
+            "StartAt": "SendMessage1",
+            "Version": "1.0",
+            "States": {
+                "SendMessage1": send("Wait1"),
+                "Wait1": { "Type": "Wait", "Seconds": 3, "Next": "FetchActivityCount1" },
+                "FetchActivityCount1": { "Type": "Task", "Next": "CheckActivityCount1" },
+                "CheckActivityCount1": check("SendMessage2"),
+                "SendMessage2": send("Wait2"),
+                "Wait2": { "Type": "Wait", "Seconds": 3, "Next": "FetchActivityCount2" },
+                "FetchActivityCount2": { "Type": "Task", "Next": "CheckActivityCount2" },
+                "CheckActivityCount2": check("SendMessage3"),
+                "SendMessage3": send("Done"),
+                "Done": { "Type": "Succeed" }
+            }
+        });
+        assert_eq!(asl, expected);
+        let order: Vec<&str> = asl["States"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let variants: Vec<&str> = OnboardingState::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(order, variants);
+    }
+
+    /// The constant the macro rendered at compile time is what the core renders at run time
+    /// from the same model, byte for byte.
+    #[test]
+    fn compile_time_and_run_time_rendering_agree() {
+        let machine = StateMachine::from_json_str(Onboarding::ASL).unwrap();
+        assert_eq!(workflow_runtime::asl::render(&machine), Onboarding::ASL);
+        assert_eq!(
+            Onboarding::asl_with_resources(&[]).unwrap(),
+            Onboarding::ASL
+        );
+    }
+
+    #[test]
+    fn handler_resources_are_placeholders_unless_substituted() {
+        assert_eq!(
+            Onboarding::RESOURCES,
+            &[
+                ("${SendMessageFunctionArn}", "send_message"),
+                ("${FetchActivityCountFunctionArn}", "fetch_activity_count"),
+            ]
+        );
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:send-message";
+        let asl: Value = serde_json::from_str(
+            &Onboarding::asl_with_resources(&[("send_message", arn)]).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(asl["States"]["SendMessage2"]["Resource"], arn);
+        assert_eq!(
+            asl["States"]["FetchActivityCount1"]["Resource"],
+            "${FetchActivityCountFunctionArn}"
+        );
+    }
+
+    fn virtual_executor(resources: Resources) -> Executor {
+        let start = Timestamp::parse("2024-01-01T00:00:00Z").unwrap();
+        Executor::new(resources)
+            .with_clock(VirtualClock::new(start))
+            .with_seed(1)
+    }
+
+    /// The mock the issue describes: attempt 1 fails with States.TaskFailed, attempt 2
+    /// returns `{"activities": 0}`; stepping shows each typed state with its input.
+    #[tokio::test(start_paused = true)]
+    async fn steps_through_typed_states_with_mocks() {
+        let send = Mock::new().returns(json!({ "user_id": "u-1", "messages_sent": 1 }));
+        let fetch = Mock::new()
+            .fail(TaskError::new("States.TaskFailed", "stats service busy"))
+            .returns(json!({ "user_id": "u-1", "activities": 0 }))
+            .returns(json!({ "user_id": "u-1", "activities": 3 }));
+        // FetchActivityCount has no retrier: its failure fails the execution on attempt 1.
+        let resources = Resources::new()
+            .register("send_message", send.clone())
+            .register("fetch_activity_count", fetch);
+        let mut execution = virtual_executor(resources)
+            .start_workflow::<Onboarding>(json!({ "user_id": "u-1" }))
+            .unwrap();
+        let mut states = Vec::new();
+        while let Some((state, _input)) = execution.step().await {
+            states.push(state);
+        }
+        use OnboardingState::*;
+        assert_eq!(states, [SendMessage1, Wait1, FetchActivityCount1]);
+        let outcome = execution.into_outcome();
+        assert_eq!(outcome.status, Status::Failed);
+        assert_eq!(outcome.error.as_deref(), Some("States.TaskFailed"));
+        assert_eq!(send.calls(), [json!({ "user_id": "u-1" })]);
+    }
+
+    /// Sixteen failures then success: every retry waits as AWS would (2, 4, 8, ... seconds),
+    /// which the virtual clock shows in the timestamps and skips in wall time.
+    #[tokio::test(start_paused = true)]
+    async fn sixteen_retries_take_no_wall_time() {
+        let mut send = Mock::new();
+        for _ in 0..16 {
+            send = send.fail(TaskError::new("States.TaskFailed", "mail server busy"));
+        }
+        let send = send.returns(json!({ "user_id": "u-1", "messages_sent": 1 }));
+        let fetch = Mock::new().returns(json!({ "user_id": "u-1", "activities": 2 }));
+        let resources = Resources::new()
+            .register("send_message", send.clone())
+            .register("fetch_activity_count", fetch);
+        let wall = std::time::Instant::now();
+        let outcome = virtual_executor(resources)
+            .start_workflow::<Onboarding>(json!({ "user_id": "u-1" }))
+            .unwrap()
+            .run()
+            .await;
+        assert!(wall.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(outcome.status, Status::Succeeded);
+        assert_eq!(send.calls().len(), 17);
+        // 2 * (2^16 - 1) seconds of backoff, then the 3-second wait.
+        let seconds = 2 * ((1u64 << 16) - 1) + 3;
+        let end = Timestamp::from_unix_millis(
+            Timestamp::parse("2024-01-01T00:00:00Z")
+                .unwrap()
+                .unix_millis()
+                + seconds as i64 * 1000,
+        );
+        assert_eq!(
+            outcome.history.events().last().unwrap().timestamp,
+            end.to_string()
+        );
+    }
+
+    /// The example's own handlers, typed through the generated trait, drive a full run.
+    #[tokio::test(start_paused = true)]
+    async fn the_example_handlers_run_the_flow() {
+        let handlers = ExampleHandlers {
+            rng: Mutex::new(fastrand::Rng::with_seed(7)),
+        };
+        let outcome = virtual_executor(Onboarding::resources(handlers))
+            .start_workflow::<Onboarding>(json!({ "user_id": "u-7" }))
+            .unwrap()
+            .run()
+            .await;
+        assert_eq!(outcome.status, Status::Succeeded);
+        let output: User = serde_json::from_value(outcome.output.unwrap()).unwrap();
+        assert_eq!(output.user_id, "u-7");
+        assert!((1..=3).contains(&output.messages_sent));
+    }
+}
