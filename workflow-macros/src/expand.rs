@@ -147,6 +147,23 @@ fn items(workflow: &Workflow, states: &[StateName], variants: &[Ident], asl: &st
             const ASL: &'static str = #asl;
             const RESOURCES: &'static [(&'static str, &'static str)] = &[#(#resources),*];
             type State = #state_enum;
+
+            fn definition() -> ::core::result::Result<
+                ::std::sync::Arc<#rt::asl::StateMachine>,
+                #rt::asl::InvalidDefinition,
+            > {
+                static MACHINE: ::std::sync::OnceLock<
+                    ::core::result::Result<
+                        ::std::sync::Arc<#rt::asl::StateMachine>,
+                        #rt::asl::InvalidDefinition,
+                    >,
+                > = ::std::sync::OnceLock::new();
+                MACHINE
+                    .get_or_init(|| {
+                        #rt::asl::StateMachine::from_json_str(#asl).map(::std::sync::Arc::new)
+                    })
+                    .clone()
+            }
         }
 
         #[doc = #enum_doc]

@@ -21,10 +21,10 @@ pub trait Workflow: 'static {
     /// The enum of top-level states.
     type State: WorkflowState;
 
-    /// The state machine, parsed from [`Workflow::ASL`] (which the macro validated).
-    fn definition() -> Result<StateMachine, InvalidDefinition> {
-        StateMachine::from_json_str(Self::ASL)
-    }
+    /// The state machine, parsed from [`Workflow::ASL`] (which the macro validated) once
+    /// and shared by every execution. It is an error only for a workflow whose `workflow!`
+    /// block did not compile, whose ASL is empty.
+    fn definition() -> Result<Arc<StateMachine>, InvalidDefinition>;
 
     /// The ASL with each handler's `Resource` replaced by an ARN, keyed by handler name:
     /// the emit-time alternative to CloudFormation's `DefinitionSubstitutions`.
@@ -71,7 +71,7 @@ impl Executor {
         }
         let mut executor = self.clone();
         executor.resources = Arc::new(resources);
-        let inner = executor.start(Arc::new(machine), input)?;
+        let inner = executor.start(machine, input)?;
         Ok(TypedExecution {
             inner,
             workflow: PhantomData,
