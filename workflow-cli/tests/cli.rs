@@ -787,6 +787,50 @@ fn test_state_a_retried_parallel_is_retriable() {
 }
 
 #[test]
+fn test_state_mocks_a_computed_lambda_invoke_and_reaches_nested_states() {
+    let definition = r#"{"StartAt": "Call", "States": {
+        "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName.$": "$.fn", "Payload": {"n.$": "$.n"}},
+            "ResultSelector": {"out.$": "$.Payload"}, "Next": "Each"},
+        "Each": {"Type": "Map", "ItemsPath": "$.xs", "End": true,
+            "ItemProcessor": {"StartAt": "Twice", "States": {"Twice": {"Type": "Pass",
+                "Parameters": {"v.$": "States.MathAdd($, $)"}, "End": true}}}}}}"#;
+    let dir = Scratch::new().with("invoke.json", definition);
+    let inspection = |ran: &Ran, field: &str| -> Value {
+        let data = &ran.json()["inspectionData"];
+        serde_json::from_str(data[field].as_str().unwrap_or("null")).unwrap()
+    };
+    // The mock is the function `FunctionName.$` names: its result arrives in AWS's envelope.
+    let ran = dir.run(&[
+        "test-state",
+        "invoke.json",
+        "Call",
+        "--input",
+        r#"{"fn": "double", "n": 2}"#,
+        "--mock",
+        r#"{"result": "{\"v\": 4}"}"#,
+        "--inspection-level",
+        "DEBUG",
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(
+        inspection(&ran, "afterParameters"),
+        json!({ "FunctionName": "double", "Payload": { "n": 2 } })
+    );
+    assert_eq!(inspection(&ran, "result")["Payload"], json!({ "v": 4 }));
+    assert_eq!(inspection(&ran, "result")["StatusCode"], json!(200));
+    assert_eq!(ran.json()["output"], json!("{\"out\":{\"v\":4}}"));
+    assert_eq!(ran.json()["nextState"], json!("Each"));
+    // A state of a Map's item processor runs alone.
+    let ran = dir.run(&["test-state", "invoke.json", "Twice", "--input", "3"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(
+        ran.json(),
+        json!({ "output": "{\"v\":6}", "status": "SUCCEEDED" })
+    );
+}
+
+#[test]
 fn test_state_refuses_unknown_states_and_bad_mocks() {
     let dir = flow_dir();
     dir.command(&["test-state", "flow.asl.json", "CheckSnet"])

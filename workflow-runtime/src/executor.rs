@@ -5,7 +5,8 @@
 //! [`Interpreter`]; this file holds what they share: [`Interpreter::run_state`] (one state,
 //! with its entered and exited events), [`Interpreter::run_machine`] (a whole machine: a
 //! Parallel branch, a Map iteration, a distributed Map's child execution), the history,
-//! the execution-level timeout and the end states.
+//! the execution-level timeout and the end states. `Executor::test_state` (in
+//! `test_state.rs`) runs one state through the same [`Interpreter::run_state`].
 //!
 //! Variables (`Assign`, `$name`) follow one rule, documented in `io/variables.rs`: each run of
 //! a machine has its own scope over the scope of the state that runs it; a state's
@@ -35,6 +36,7 @@ use crate::handlers::Resources;
 use crate::history::{EventType, History};
 use crate::io::{Assigned, Variables, compact};
 use crate::limits;
+use crate::test_state::TestRun;
 
 /// How an execution ended, named as AWS names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,20 +131,11 @@ impl Executor {
         if size > limits::MAX_PAYLOAD_BYTES {
             return Err(StartError::InputTooLarge(size));
         }
-        let started = self.clock.now();
-        let mut history = History::default();
-        history.push(
-            EventType::ExecutionStarted,
-            started,
-            json!({ "input": compact(&input), "roleArn": self.config.role_arn }),
-        );
+        let (started, history) = self.started(&input);
         let deadline = machine
             .timeout_seconds
             .map(|s| Timestamp::from_unix_millis(started.unix_millis() + s as i64 * 1000));
-        let rng = match self.seed {
-            Some(seed) => fastrand::Rng::with_seed(seed),
-            None => fastrand::Rng::new(),
-        };
+        let rng = self.rng();
         Ok(Execution {
             next: Some((machine.start_at.clone(), input.clone())),
             machine,
@@ -155,6 +148,27 @@ impl Executor {
             rng,
             variables: Variables::default(),
         })
+    }
+
+    /// The start of a run on `input`: now, and a history holding its ExecutionStarted event
+    /// (so that the first state is entered at event #2, as AWS numbers it).
+    pub(crate) fn started(&self, input: &Value) -> (Timestamp, History) {
+        let started = self.clock.now();
+        let mut history = History::default();
+        history.push(
+            EventType::ExecutionStarted,
+            started,
+            json!({ "input": compact(input), "roleArn": self.config.role_arn }),
+        );
+        (started, history)
+    }
+
+    /// A random source for a run: seeded when the executor is.
+    pub(crate) fn rng(&self) -> fastrand::Rng {
+        match self.seed {
+            Some(seed) => fastrand::Rng::with_seed(seed),
+            None => fastrand::Rng::new(),
+        }
     }
 }
 
@@ -208,7 +222,7 @@ impl Execution {
         );
         let language = machine.query_language.unwrap_or(QueryLanguage::JsonPath);
         let variables = &self.variables;
-        let run = interpreter.run_state(state, input.clone(), variables, language);
+        let run = interpreter.run_state(state, input.clone(), variables, language, None);
         let result = match self.deadline {
             None => Some(run.await),
             Some(deadline) => {
@@ -425,7 +439,9 @@ impl<'a> Interpreter<'a> {
             let mut state = find_state(machine, &machine.start_at)?;
             let mut input = input;
             loop {
-                let (flow, assigned) = self.run_state(state, input, &variables, language).await?;
+                let (flow, assigned) = self
+                    .run_state(state, input, &variables, language, None)
+                    .await?;
                 variables.assign(assigned);
                 match flow {
                     Flow::End(output) => return Ok(output),
@@ -446,12 +462,17 @@ impl<'a> Interpreter<'a> {
     /// variables the state assigns, which the caller writes into the scope it runs in).
     /// `variables` is that scope, as the state is entered; `language` is the default query
     /// language of the state's machine.
+    ///
+    /// `test` is `Some` only for the state [`Executor::test_state`] runs (never for the
+    /// states nested in it): the state then records its inspection data in it as it
+    /// processes its input and output, and makes no retry (see `test_state.rs`).
     pub async fn run_state(
         &self,
         state: &State,
         input: Value,
         variables: &Variables<'_>,
         language: QueryLanguage,
+        test: Option<&TestRun>,
     ) -> Result<(Flow, Assigned), Failure> {
         let (entered_type, exited_type) = EventType::state_events(state.kind.type_name());
         let entered = self.event(
@@ -466,7 +487,9 @@ impl<'a> Interpreter<'a> {
             jsonata: state.kind.common().query_language.unwrap_or(language)
                 == QueryLanguage::Jsonata,
             inherited: language,
+            test,
         };
+        run.inspect(|i| i.input = Some(input.clone()));
         let exit = match &state.kind {
             StateKind::Pass(pass) => self.run_pass(&run, pass, input, variables)?,
             StateKind::Task(task) => self.run_task(&run, task, input, variables).await?,
@@ -512,7 +535,7 @@ impl<'a> Interpreter<'a> {
 
 /// Locks a mutex of the interpreter. A panic while it was held (there is no code that can
 /// panic there) would leave the data intact, so a poisoned lock is used as it is.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -559,6 +582,10 @@ pub(crate) struct StateRun<'a> {
     /// The default query language of the state's machine, which the machines nested in the
     /// state (Parallel branches, Map item processors) inherit.
     pub inherited: QueryLanguage,
+    /// The TestState run this state is the subject of, if any: what the state records its
+    /// inspection data in (`StateRun::inspect`, in `test_state.rs`). `None` in executions,
+    /// and for the states nested in a tested Parallel or Map.
+    pub test: Option<&'a TestRun>,
 }
 
 /// What a state's own work gives: its output, its `Next` (`None` for `End`), and the

@@ -13,7 +13,10 @@
 //!
 //! The [`Executor`] runs both `workflow!` workflows and ASL loaded at run time: one
 //! interpreter, with AWS's input/output processing, retries, catchers, error names and
-//! history. See `src/README.md` for a map of the modules.
+//! history. [`Executor::test_state`] runs one state of a machine once, as AWS's TestState
+//! API does, through the same interpreter, and reports its status and the data of each
+//! input and output processing step ([`TestStateOutput`]). See `src/README.md` for a map of
+//! the modules.
 
 pub use workflow_core as asl;
 pub use workflow_macros::workflow;
@@ -29,6 +32,7 @@ pub mod limits;
 mod retry;
 mod states;
 mod task_error;
+mod test_state;
 mod workflow;
 
 pub use clock::{Clock, SystemClock, VirtualClock};
@@ -39,6 +43,7 @@ pub use handlers::{Handler, HandlerFuture, Mock, Resources};
 pub use history::{EventType, History, HistoryEvent};
 pub use states::test_condition;
 pub use task_error::TaskError;
+pub use test_state::{InspectionData, TestStateError, TestStateOutput, TestStatus};
 pub use workflow::{TypedExecution, Workflow, WorkflowState};
 
 #[doc(hidden)]

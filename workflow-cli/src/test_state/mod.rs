@@ -17,32 +17,29 @@
 //! retrier matched the error: like TestState, the retry is not made) or `CAUGHT_ERROR` (a
 //! catcher took the error; `output` is what it passes on, `nextState` where it goes).
 //!
-//! The state runs on the runtime itself: it is put alone in a state machine, with a
-//! `Succeed` stub for each state it can go to, and run on the virtual clock (a Wait takes
-//! no time). A Task calls the handler of the mocks file (`--mocks`), or the one response of
-//! `--mock`, which takes TestState's `mock` shape (`{"result": "<JSON text>"}` or
-//! `{"errorOutput": {"error": "...", "cause": "..."}}`) or a mocks-file response.
+//! The state runs through the runtime's TestState, [`Executor::test_state`]: the
+//! interpreter executions use, on the virtual clock (a Wait takes no time), recording the
+//! inspection data as it processes the input and output. A Task calls the handlers of the
+//! mocks file (`--mocks`), or is answered by `--mock`, which takes TestState's `mock` shape
+//! (`{"result": "<JSON text>"}` or `{"errorOutput": {"error": "...", "cause": "..."}}`) or a
+//! mocks-file response.
 //!
 //! Exit codes: 0 when the state succeeded or caught its error, 1 when it failed or would be
 //! retried, 2 when the inputs cannot be used.
-
-mod inspect;
-mod probe;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
-use workflow_core::suggest::did_you_mean;
-use workflow_runtime::{Clock, SystemClock};
+use serde_json::Value;
+use workflow_runtime::{
+    Clock, Executor, Handler, HandlerFuture, SystemClock, TestStatus, VirtualClock,
+};
 
-use crate::mocks::{self, Mocks};
+use crate::mocks::{self, Mocks, Response};
 use crate::run::{current_thread, parse_start_time, unusable};
 use crate::source::{self, InputError};
 use crate::validate::{self, Color};
-use inspect::TestStatus;
-use probe::Gate;
 
 /// Arguments of `workflow test-state`.
 #[derive(clap::Args, Debug)]
@@ -112,21 +109,22 @@ fn test(args: &Args) -> Result<(Value, TestStatus), InputError> {
         args.state_machine.as_deref(),
     )?;
     definition.check_size()?;
-    if let Err(invalid) = definition.check() {
-        validate::report(&definition, &invalid, args.color.style());
-        return Err(InputError(format!(
-            "`{}` cannot be tested until it is valid",
-            definition.origin
-        )));
-    }
-    let document = definition.json().unwrap_or(Value::Null);
-    let found = find_state(&document, &args.state)?;
-    let input = source::json_argument("--input", &args.input)?;
-    let mut mocks = match &args.mocks {
-        Some(path) => Mocks::load(path)?,
-        None => Mocks::new(),
+    let machine = match definition.check() {
+        Ok(machine) => Arc::new(machine),
+        Err(invalid) => {
+            validate::report(&definition, &invalid, args.color.style());
+            return Err(InputError(format!(
+                "`{}` cannot be tested until it is valid",
+                definition.origin
+            )));
+        }
     };
-    let one_mock = match &args.mock {
+    let input = source::json_argument("--input", &args.input)?;
+    let resources = match &args.mocks {
+        Some(path) => Mocks::load(path)?.resources(),
+        None => Mocks::new().resources(),
+    };
+    let mock = match &args.mock {
         Some(text) => Some(
             mocks::test_state_mock(&source::json_argument("--mock", text)?)
                 .map_err(|e| InputError(format!("--mock: {e}")))?,
@@ -140,157 +138,37 @@ fn test(args: &Args) -> Result<(Value, TestStatus), InputError> {
         .transpose()?;
     let runtime =
         current_thread(true).map_err(|e| InputError(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async {
+    let tested = runtime.block_on(async {
         let start = start.unwrap_or_else(|| SystemClock.now());
-        let machine_json = probe::machine_around(&args.state, found.state, found.query_language);
-        let machine = workflow_core::check(&machine_json)
-            .map_err(|e| InputError(format!("state `{}` cannot run alone: {e}", args.state)))?;
-        if let Some(response) = one_mock {
-            for resource in resources_called(&args.state, found.state, &input, start).await {
-                mocks.insert(resource, vec![response.clone()]);
+        let executor = Executor::new(resources)
+            .with_clock(VirtualClock::new(start))
+            .with_seed(0);
+        match mock {
+            Some(response) => {
+                let mock = Arc::new(OneResponse(response));
+                executor
+                    .test_state_with_mock(machine, &args.state, input, mock)
+                    .await
             }
+            None => executor.test_state(machine, &args.state, input).await,
         }
-        let state_type = found
-            .state
-            .get("Type")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let gate = Gate::default();
-        // Only a Task's calls are its attempts; a Parallel or Map calls handlers many times.
-        let resources = if state_type == "Task" {
-            mocks.resources_with(|h| gate.wrap(h))
-        } else {
-            mocks.resources()
-        };
-        let run = probe::run_first_state(Arc::new(machine), input.clone(), resources, start)
-            .await
-            .map_err(InputError)?;
-        let verdict = inspect::verdict(&run, &args.state, state_type);
-        let mut response = Map::new();
-        let mut put = |key: &str, value: Option<String>| {
-            if let Some(value) = value {
-                response.insert(key.to_owned(), Value::String(value));
+    });
+    let tested = tested.map_err(|e| InputError(e.to_string()))?;
+    let response = tested.to_response(args.inspection_level == InspectionLevel::Debug);
+    Ok((response, tested.status))
+}
+
+/// The handler of `--mock`: its one response, to every call (the tested Task makes one).
+struct OneResponse(Response);
+
+impl Handler for OneResponse {
+    fn call(&self, _input: Value) -> HandlerFuture {
+        let Response { outcome, delay } = self.0.clone();
+        Box::pin(async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
             }
-        };
-        put("output", verdict.output.clone());
-        put("error", verdict.error.clone());
-        put("cause", verdict.cause.clone());
-        if args.inspection_level == InspectionLevel::Debug {
-            let data =
-                inspect::inspection_data(&run, &args.state, found.state, &input, &verdict, start)
-                    .await;
-            response.insert("inspectionData".to_owned(), Value::Object(data));
-        }
-        if let Some(next) = &verdict.next_state {
-            response.insert("nextState".to_owned(), Value::String(next.clone()));
-        }
-        response.insert(
-            "status".to_owned(),
-            Value::String(verdict.status.as_str().to_owned()),
-        );
-        Ok((Value::Object(response), verdict.status))
-    })
-}
-
-/// A state found in a definition, with the query language of its scope.
-#[derive(Debug)]
-struct Found<'a> {
-    state: &'a Value,
-    query_language: Option<&'a Value>,
-}
-
-/// The state named `name`: at the top level, or in a Parallel branch or a Map's item
-/// processor (the first found, depth first).
-fn find_state<'a>(document: &'a Value, name: &str) -> Result<Found<'a>, InputError> {
-    let mut names = Vec::new();
-    if let Some(found) = search(document, name, document.get("QueryLanguage"), &mut names) {
-        return Ok(found);
-    }
-    let hint = did_you_mean(name, names.iter().map(String::as_str))
-        .map(|n| format!(" (did you mean `{n}`?)"))
-        .unwrap_or_default();
-    Err(InputError(format!("there is no state `{name}`{hint}")))
-}
-
-fn search<'a>(
-    machine: &'a Value,
-    name: &str,
-    inherited: Option<&'a Value>,
-    names: &mut Vec<String>,
-) -> Option<Found<'a>> {
-    let query_language = machine.get("QueryLanguage").or(inherited);
-    let states = machine.get("States").and_then(Value::as_object)?;
-    if let Some(state) = states.get(name) {
-        return Some(Found {
-            state,
-            query_language,
-        });
-    }
-    names.extend(states.keys().cloned());
-    states.values().find_map(|state| {
-        let branches = state.get("Branches").and_then(Value::as_array);
-        let processor = state.get("ItemProcessor").or_else(|| state.get("Iterator"));
-        branches
-            .into_iter()
-            .flatten()
-            .chain(processor)
-            .find_map(|child| search(child, name, query_language, names))
-    })
-}
-
-/// The resources a Task state calls: its `Resource`, and for `lambda:invoke` the function
-/// its `Parameters` name (computed, since `FunctionName.$` may read the input).
-async fn resources_called(
-    name: &str,
-    state: &Value,
-    input: &Value,
-    start: workflow_core::timestamp::Timestamp,
-) -> Vec<String> {
-    let Some(resource) = state.get("Resource").and_then(Value::as_str) else {
-        return Vec::new();
-    };
-    let mut called = vec![resource.to_owned()];
-    if resource.starts_with("arn:aws:states:::lambda:invoke") {
-        let mut pass = Map::new();
-        pass.insert("Type".to_owned(), Value::from("Pass"));
-        for field in ["InputPath", "Parameters"] {
-            if let Some(value) = state.get(field) {
-                pass.insert(field.to_owned(), value.clone());
-            }
-        }
-        pass.insert("End".to_owned(), Value::Bool(true));
-        let parameters = probe::pass_output(name, Value::Object(pass), input.clone(), start).await;
-        if let Some(function) = parameters
-            .as_ref()
-            .and_then(|p| p.get("FunctionName"))
-            .and_then(Value::as_str)
-        {
-            called.push(function.to_owned());
-        }
-    }
-    called
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn states_are_found_in_nested_scopes_with_their_query_language() {
-        let document = json!({
-            "QueryLanguage": "JSONPath",
-            "StartAt": "P",
-            "States": {
-                "P": { "Type": "Parallel", "Branches": [
-                    { "StartAt": "Inner", "QueryLanguage": "JSONata", "States": { "Inner": { "Type": "Succeed" } } }
-                ], "End": true }
-            }
-        });
-        let found = find_state(&document, "Inner").unwrap();
-        assert_eq!(found.state, &json!({ "Type": "Succeed" }));
-        assert_eq!(found.query_language, Some(&json!("JSONata")));
-        let err = find_state(&document, "Innr").unwrap_err();
-        assert!(err.0.contains("did you mean `Inner`?"), "{err}");
+            outcome
+        })
     }
 }

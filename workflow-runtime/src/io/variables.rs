@@ -77,6 +77,16 @@ impl Assigned {
         self.0.is_empty()
     }
 
+    /// The variables as one JSON object, by name (TestState's `variables`).
+    pub fn to_value(&self) -> Value {
+        Value::Object(
+            self.0
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect(),
+        )
+    }
+
     /// The `assignedVariables` of a state's exited event: each value as compact JSON text,
     /// as the history API shows them (`"x": "42"`, `"s": "\"text\""`).
     pub fn history_details(&self) -> Value {

@@ -28,6 +28,7 @@ impl Interpreter<'_> {
         let context = self.context(run, None);
         let scope = Scope::new(run, &context, variables);
         let effective = scope.select(&choice.common.input_path, input)?;
+        run.inspect(|i| i.after_input_path = Some(effective.clone()));
         let mut matched = None;
         for rule in &choice.choices {
             if holds(&rule.condition, &effective, &scope).map_err(|e| scope.runtime(e))? {

@@ -66,7 +66,9 @@ impl Interpreter<'_> {
         let scope = Scope::new(run, &context, variables);
         reject_unsupported(&scope, map)?;
         let effective = scope.select(&map.common.input_path, input.clone())?;
+        run.inspect(|i| i.after_input_path = Some(effective.clone()));
         let items = items_of(&scope, map, &effective)?;
+        run.inspect(|i| i.after_items_path = Some(Value::Array(items.clone())));
         let distributed = is_distributed(&map.item_processor.machine);
         let limit = concurrency(&scope, map, &effective, distributed)?;
         self.event(EventType::MapStateStarted, json!({ "length": items.len() }));
@@ -91,12 +93,15 @@ impl Interpreter<'_> {
         };
         self.event(EventType::MapStateSucceeded, Value::Null);
         let result = Value::Array(results);
+        run.inspect(|i| i.result = Some(result.clone()));
         let selected = match &map.result_selector {
             Some(template) => scope.template(template, &result)?,
             None => result,
         };
+        run.inspect(|i| i.after_result_selector = Some(selected.clone()));
         let assigned = scope.assign(&map.common.assign, &selected)?;
         let output = scope.merge(&map.result_path, input.clone(), selected)?;
+        run.inspect(|i| i.after_result_path = Some(output.clone()));
         let output = scope.select(&map.common.output_path, output)?;
         Ok(Ok((output, assigned)))
     }
@@ -274,7 +279,13 @@ impl Items<'_> {
             );
         }
         let scope = Scope::new(self.run, &self.context, self.variables);
-        scope.template(template, self.effective)
+        let input = scope.template(template, self.effective)?;
+        // The items' inputs are made in item order, so each lands at its index.
+        self.run.inspect(|i| match &mut i.after_item_selector {
+            Some(Value::Array(inputs)) => inputs.push(input.clone()),
+            _ => i.after_item_selector = Some(Value::Array(vec![input.clone()])),
+        });
+        Ok(input)
     }
 }
 

@@ -5,6 +5,10 @@
 //! nested machine runs through the same code. `recovery.rs` holds the `Retry`/`Catch`
 //! handling that Task, Parallel and Map share, and `fan_out.rs` the concurrency of
 //! branches and iterations.
+//!
+//! Each state records the data of its input and output steps as it computes them
+//! (`run.inspect(|i| ...)`), which only the state a TestState run tests keeps (see
+//! `test_state.rs`).
 
 mod choice;
 mod fail;

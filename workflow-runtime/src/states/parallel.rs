@@ -49,10 +49,12 @@ impl Interpreter<'_> {
         let context = self.context(run, Some(retry_count));
         let scope = Scope::new(run, &context, variables);
         let effective = scope.select(&parallel.common.input_path, input.clone())?;
+        run.inspect(|i| i.after_input_path = Some(effective.clone()));
         let effective = match &parallel.parameters {
             Some(template) => scope.template(template, &effective)?,
             None => effective,
         };
+        run.inspect(|i| i.after_parameters = Some(effective.clone()));
         self.event(EventType::ParallelStateStarted, Value::Null);
         let branches = self.run_branches(run, &parallel.branches, &effective, variables);
         let outputs = match branches.await {
@@ -61,12 +63,15 @@ impl Interpreter<'_> {
         };
         self.event(EventType::ParallelStateSucceeded, Value::Null);
         let result = Value::Array(outputs);
+        run.inspect(|i| i.result = Some(result.clone()));
         let selected = match &parallel.result_selector {
             Some(template) => scope.template(template, &result)?,
             None => result,
         };
+        run.inspect(|i| i.after_result_selector = Some(selected.clone()));
         let assigned = scope.assign(&parallel.common.assign, &selected)?;
         let output = scope.merge(&parallel.result_path, input.clone(), selected)?;
+        run.inspect(|i| i.after_result_path = Some(output.clone()));
         let output = scope.select(&parallel.common.output_path, output)?;
         Ok(Ok((output, assigned)))
     }

@@ -20,13 +20,17 @@ impl Interpreter<'_> {
         let context = self.context(run, None);
         let scope = Scope::new(run, &context, variables);
         let effective = scope.select(&pass.common.input_path, input.clone())?;
+        run.inspect(|i| i.after_input_path = Some(effective.clone()));
         let effective = match &pass.parameters {
             Some(template) => scope.template(template, &effective)?,
             None => effective,
         };
+        run.inspect(|i| i.after_parameters = Some(effective.clone()));
         let result = pass.result.clone().unwrap_or(effective);
+        run.inspect(|i| i.result = Some(result.clone()));
         let assigned = scope.assign(&pass.common.assign, &result)?;
         let output = scope.merge(&pass.result_path, input, result)?;
+        run.inspect(|i| i.after_result_path = Some(output.clone()));
         let output = scope.select(&pass.common.output_path, output)?;
         Ok(Exit {
             output,

@@ -65,6 +65,9 @@ impl Interpreter<'_> {
     /// hands a failure that outlives them to the catchers. `gave_up` is the event AWS
     /// records once when the state gives up (`MapStateFailed`, `ParallelStateFailed`).
     /// `variables` is the scope the state runs in, which a catcher's `Assign` reads.
+    ///
+    /// The state a TestState run tests makes one attempt: a failure a retrier would retry
+    /// fails it at once, recorded as retriable.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn recover<Fut>(
         &self,
@@ -93,6 +96,11 @@ impl Interpreter<'_> {
                 Err(failure) => failure,
             };
             match retrying.next_delay(&failure, || self.random()) {
+                // TestState makes one attempt: that a retrier takes the error is the answer.
+                Some(_) if run.is_tested() => {
+                    run.retriable();
+                    return Err(failure);
+                }
                 Some(wait) => self.sleep(wait).await,
                 None => {
                     if let Some(event) = gave_up {
@@ -131,6 +139,8 @@ impl Interpreter<'_> {
         let error_output = failure.to_error_output();
         let assigned = scope.assign(&catcher.assign, &error_output)?;
         let output = scope.merge(&catcher.result_path, input, error_output)?;
+        run.caught(&failure);
+        run.inspect(|i| i.after_result_path = Some(output.clone()));
         Ok(Exit {
             output,
             next: Some(catcher.next.clone()),

@@ -17,6 +17,7 @@ impl Interpreter<'_> {
         let context = self.context(run, None);
         let scope = Scope::new(run, &context, variables);
         let effective = scope.select(&succeed.common.input_path, input)?;
+        run.inspect(|i| i.after_input_path = Some(effective.clone()));
         scope.select(&succeed.common.output_path, effective)
     }
 }

@@ -57,29 +57,36 @@ impl Interpreter<'_> {
         let context = self.context(run, Some(retry_count));
         let scope = Scope::new(run, &context, variables);
         let effective = scope.select(&task.common.input_path, input.clone())?;
+        run.inspect(|i| i.after_input_path = Some(effective.clone()));
         let timeout = task_timeout(&scope, task, &effective)?;
         let payload = match &task.parameters {
             Some(template) => scope.template(template, &effective)?,
             None => effective,
         };
-        let result = match self.attempt(task, payload, timeout).await {
+        run.inspect(|i| i.after_parameters = Some(payload.clone()));
+        let result = match self.attempt(run, task, payload, timeout).await {
             Ok(result) => result,
             Err(failure) => return Ok(Err(failure)),
         };
+        run.inspect(|i| i.result = Some(result.clone()));
         let selected = match &task.result_selector {
             Some(template) => scope.template(template, &result)?,
             None => result,
         };
+        run.inspect(|i| i.after_result_selector = Some(selected.clone()));
         let assigned = scope.assign(&task.common.assign, &selected)?;
         let output = scope.merge(&task.result_path, input.clone(), selected)?;
+        run.inspect(|i| i.after_result_path = Some(output.clone()));
         let output = scope.select(&task.common.output_path, output)?;
         Ok(Ok((output, assigned)))
     }
 
     /// One attempt: the scheduled/started/ended events of the resource's kind, around the
-    /// handler call.
+    /// handler call. The handler is the one the resource names, or the mock of a TestState
+    /// run.
     async fn attempt(
         &self,
+        run: &StateRun<'_>,
         task: &Task,
         payload: Value,
         timeout: Duration,
@@ -87,12 +94,12 @@ impl Interpreter<'_> {
         let resource = task.resource.as_str();
         let region = self.executor.config.region.clone();
         let resources = self.executor.resources.clone();
+        let find = |name: &str| run.mock().or_else(|| resources.find(name));
         match Resources::route(resource) {
             Route::LambdaFunction => {
                 self.event(EventType::LambdaFunctionScheduled, json!({ "resource": resource, "input": compact(&payload), "timeoutInSeconds": timeout.as_secs() }));
                 self.event(EventType::LambdaFunctionStarted, Value::Null);
-                let handler = resources.find(resource);
-                let outcome = match handler {
+                let outcome = match find(resource) {
                     Some(handler) => self.call(handler, payload, timeout).await,
                     None => Attempt::Failed(self.function_not_found(resource)),
                 };
@@ -128,7 +135,7 @@ impl Interpreter<'_> {
                     }
                     Some(body) => body.clone(),
                 };
-                let outcome = match resources.find(&function) {
+                let outcome = match find(&function) {
                     Some(handler) => match self.call(handler, body, timeout).await {
                         Attempt::Succeeded(result) => {
                             let date = http_date(self.now());
@@ -166,7 +173,7 @@ impl Interpreter<'_> {
                     EventType::TaskStarted,
                     json!({ "resourceType": "workflow", "resource": resource }),
                 );
-                let outcome = match resources.find(resource) {
+                let outcome = match find(resource) {
                     Some(handler) => self.call(handler, payload, timeout).await,
                     None => Attempt::Failed(Failure::new(
                         names::TASK_FAILED,

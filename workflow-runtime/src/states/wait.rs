@@ -23,6 +23,7 @@ impl Interpreter<'_> {
         let context = self.context(run, None);
         let scope = Scope::new(run, &context, variables);
         let effective = scope.select(&wait.common.input_path, input)?;
+        run.inspect(|i| i.after_input_path = Some(effective.clone()));
         let now = self.now();
         let read = |path: &str| scope.read(path, &effective);
         let until = match &wait.wait_for {
