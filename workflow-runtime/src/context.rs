@@ -1,5 +1,7 @@
 //! The context object, `$$`: the execution, the state machine, the current state.
 
+use std::sync::OnceLock;
+
 use serde_json::{Value, json};
 use workflow_core::timestamp::Timestamp;
 
@@ -80,5 +82,43 @@ impl ExecutionConfig {
             context["State"]["RetryCount"] = json!(count);
         }
         context
+    }
+}
+
+/// The context object of a running state, built on first use: most states never read
+/// `$$`, and building it (ARNs, timestamps, a copy of the execution input) is the largest
+/// part of running a simple state.
+pub(crate) struct LazyContext<'a> {
+    value: OnceLock<Value>,
+    build: Box<dyn Fn() -> Value + Send + Sync + 'a>,
+}
+
+impl<'a> LazyContext<'a> {
+    /// A context object that `build` makes when it is first read.
+    pub fn new(build: impl Fn() -> Value + Send + Sync + 'a) -> Self {
+        LazyContext {
+            value: OnceLock::new(),
+            build: Box::new(build),
+        }
+    }
+
+    /// A context object that is already made.
+    pub fn ready(value: Value) -> Self {
+        LazyContext {
+            value: OnceLock::from(value),
+            build: Box::new(|| Value::Null),
+        }
+    }
+
+    /// The context object to change, if it is made (it always is when made [`ready`]).
+    ///
+    /// [`ready`]: LazyContext::ready
+    pub fn made_mut(&mut self) -> Option<&mut Value> {
+        self.value.get_mut()
+    }
+
+    /// The context object, made now if it was not yet.
+    pub fn get(&self) -> &Value {
+        self.value.get_or_init(|| (self.build)())
     }
 }

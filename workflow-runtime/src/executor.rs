@@ -30,7 +30,7 @@ use workflow_core::model::{QueryLanguage, State, StateKind};
 use workflow_core::timestamp::Timestamp;
 
 use crate::clock::{Clock, SystemClock};
-use crate::context::ExecutionConfig;
+use crate::context::{ExecutionConfig, LazyContext};
 use crate::error::Failure;
 use crate::handlers::Resources;
 use crate::history::{EventType, History};
@@ -408,15 +408,22 @@ impl<'a> Interpreter<'a> {
         self.executor.clock.sleep(duration).await;
     }
 
-    /// The context object for the running state; `retry_count` for the states that retry.
-    pub fn context(&self, run: &StateRun, retry_count: Option<u32>) -> Value {
-        self.executor.config.context(
-            self.input,
-            self.started,
-            run.name,
-            run.entered_at,
-            retry_count,
-        )
+    /// The context object for the running state, made when a path first reads it;
+    /// `retry_count` for the states that retry.
+    pub fn context<'r>(
+        &'r self,
+        run: &'r StateRun<'_>,
+        retry_count: Option<u32>,
+    ) -> LazyContext<'r> {
+        LazyContext::new(move || {
+            self.executor.config.context(
+                self.input,
+                self.started,
+                run.name,
+                run.entered_at,
+                retry_count,
+            )
+        })
     }
 
     /// Runs a whole machine (a Parallel branch, a Map iteration, a child execution) from its
@@ -511,12 +518,14 @@ impl<'a> Interpreter<'a> {
             next,
             assigned,
         } = exit;
-        let size = limits::payload_size(&output);
-        if size > limits::MAX_PAYLOAD_BYTES {
+        // The output's JSON text is both what the payload limit measures and what the exited
+        // event records: make it once.
+        let output_text = compact(&output);
+        if output_text.len() > limits::MAX_PAYLOAD_BYTES {
             return Err(Failure::data_limit(&state.name));
         }
         if let Some(exited_type) = exited_type {
-            let mut details = json!({ "name": state.name, "output": compact(&output) });
+            let mut details = json!({ "name": state.name, "output": output_text });
             // AWS's StateExitedEventDetails: the variables the state assigned, each as JSON
             // text, and whether they were truncated (never, in the history API).
             if !assigned.is_empty() {

@@ -11,6 +11,7 @@ use workflow_core::intrinsics::{self, Call};
 use workflow_core::model::Nullable;
 use workflow_core::path::{Path, ReferencePath, Root};
 
+use crate::context::LazyContext;
 use crate::error::{Failure, names};
 use crate::executor::StateRun;
 use crate::limits;
@@ -22,7 +23,7 @@ pub(crate) use variables::{Assigned, Variables};
 pub(crate) struct Scope<'a> {
     pub state: &'a str,
     pub entered: u64,
-    pub context: &'a Value,
+    pub context: &'a LazyContext<'a>,
     pub variables: &'a Variables<'a>,
     /// Whether the state's query language is JSONata (for `Assign`, the one field both query
     /// languages share).
@@ -31,7 +32,11 @@ pub(crate) struct Scope<'a> {
 
 impl<'a> Scope<'a> {
     /// The scope of the running state.
-    pub fn new(run: &'a StateRun<'a>, context: &'a Value, variables: &'a Variables<'a>) -> Self {
+    pub fn new(
+        run: &'a StateRun<'a>,
+        context: &'a LazyContext<'a>,
+        variables: &'a Variables<'a>,
+    ) -> Self {
         Scope {
             state: run.name,
             entered: run.entered,
@@ -64,7 +69,7 @@ impl<'a> Scope<'a> {
     pub fn root<'v>(&'v self, path: &Path, input: &'v Value) -> Result<&'v Value, String> {
         match path.root() {
             Root::Input => Ok(input),
-            Root::Context => Ok(self.context),
+            Root::Context => Ok(self.context.get()),
             Root::Variable(name) => self
                 .variables
                 .get(name)
@@ -272,7 +277,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn scope<'a>(context: &'a Value, variables: &'a Variables<'a>) -> Scope<'a> {
+    fn scope<'a>(context: &'a LazyContext<'a>, variables: &'a Variables<'a>) -> Scope<'a> {
         Scope {
             state: "S",
             entered: 2,
@@ -284,7 +289,7 @@ mod tests {
 
     #[test]
     fn input_path_selects_or_discards() {
-        let cx = json!({});
+        let cx = LazyContext::ready(json!({}));
         let vars = Variables::default();
         let s = scope(&cx, &vars);
         let input = json!({ "a": { "b": 1 } });
@@ -312,7 +317,7 @@ mod tests {
 
     #[test]
     fn templates_resolve_dollar_keys_from_input_and_context() {
-        let cx = json!({ "Execution": { "Name": "run-1" } });
+        let cx = LazyContext::ready(json!({ "Execution": { "Name": "run-1" } }));
         let vars = Variables::default();
         let s = scope(&cx, &vars);
         let template = json!({ "user.$": "$.user", "run.$": "$$.Execution.Name", "fixed": { "n": 1 }, "list": [{ "x.$": "$.user" }] });
@@ -325,7 +330,7 @@ mod tests {
 
     #[test]
     fn missing_template_paths_quote_field_and_input() {
-        let cx = json!({});
+        let cx = LazyContext::ready(json!({}));
         let vars = Variables::default();
         let err = scope(&cx, &vars)
             .template(&json!({ "value.$": "$.nope" }), &json!({ "a": 1 }))
@@ -340,7 +345,7 @@ mod tests {
 
     #[test]
     fn result_path_writes_into_the_raw_input() {
-        let cx = json!({});
+        let cx = LazyContext::ready(json!({}));
         let vars = Variables::default();
         let s = scope(&cx, &vars);
         let input = json!({ "a": 1 });
@@ -363,7 +368,7 @@ mod tests {
 
     #[test]
     fn variables_are_read_by_paths_templates_and_intrinsics() {
-        let cx = json!({});
+        let cx = LazyContext::ready(json!({}));
         let mut vars = Variables::default();
         let mut assigned = Assigned::default();
         assigned.insert("order".into(), json!({ "id": 7, "items": [1, 2] }));

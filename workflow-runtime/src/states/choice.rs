@@ -3,6 +3,7 @@ use workflow_core::model::{Choice, Comparison, Condition, Test};
 use workflow_core::path::Path;
 use workflow_core::timestamp::Timestamp;
 
+use crate::context::LazyContext;
 use crate::error::{Failure, names};
 use crate::executor::{Exit, Interpreter, StateRun};
 use crate::io::{Scope, Variables};
@@ -74,10 +75,11 @@ pub fn test_condition(
     context: &Value,
 ) -> Result<bool, String> {
     let variables = Variables::default();
+    let context = LazyContext::new(|| context.clone());
     let scope = Scope {
         state: "",
         entered: 0,
-        context,
+        context: &context,
         variables: &variables,
         jsonata: false,
     };

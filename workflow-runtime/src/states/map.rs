@@ -1,6 +1,7 @@
 use serde_json::{Value, json};
 use workflow_core::model::{IntOrExpr, Map, QueryLanguage, StateMachine};
 
+use crate::context::LazyContext;
 use crate::error::{Failure, names};
 use crate::executor::{Exit, Interpreter, StateRun, failure_details};
 use crate::history::{EventType, History};
@@ -76,7 +77,7 @@ impl Interpreter<'_> {
             run,
             map,
             effective: &effective,
-            context: context.clone(),
+            context: LazyContext::ready(context.get().clone()),
             variables,
             items,
         };
@@ -247,7 +248,7 @@ struct Items<'a> {
     /// The state's effective input (after `InputPath`), which `ItemSelector` reads.
     effective: &'a Value,
     /// The state's context object; `Map.Item` is set for each item in turn.
-    context: Value,
+    context: LazyContext<'a>,
     /// The variables of the scope the state runs in, which `ItemSelector` reads and the
     /// inline iterations run over.
     variables: &'a Variables<'a>,
@@ -272,7 +273,7 @@ impl Items<'_> {
         else {
             return Ok(item);
         };
-        if let Some(context) = self.context.as_object_mut() {
+        if let Some(context) = self.context.made_mut().and_then(Value::as_object_mut) {
             context.insert(
                 "Map".to_owned(),
                 json!({ "Item": { "Index": index, "Value": item } }),
