@@ -9,6 +9,7 @@
 
 pub mod diagnostic;
 pub mod intrinsics;
+pub mod jsonata;
 pub mod locate;
 pub mod model;
 mod parse;

@@ -16,6 +16,8 @@ pub mod names {
     pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
     /// No choice rule matched and the Choice state has no `Default`.
     pub const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
+    /// A JSONata expression failed, returned nothing, or returned a value of the wrong type.
+    pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
     /// An intrinsic function failed.
     pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
     /// A `ResultPath` could not be applied.

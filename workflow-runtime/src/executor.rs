@@ -497,17 +497,28 @@ impl<'a> Interpreter<'a> {
             test,
         };
         run.inspect(|i| i.input = Some(input.clone()));
+        // States with no nested machines: a failed JSONata expression is recorded here.
+        // (Task, Parallel and Map record their own in `recover`.)
+        let own = |result: Result<Exit, Failure>| {
+            result.inspect_err(|failure| self.evaluation_failed(&run, failure))
+        };
         let exit = match &state.kind {
-            StateKind::Pass(pass) => self.run_pass(&run, pass, input, variables)?,
+            StateKind::Pass(pass) => own(self.run_pass(&run, pass, input, variables))?,
             StateKind::Task(task) => self.run_task(&run, task, input, variables).await?,
-            StateKind::Choice(choice) => self.run_choice(&run, choice, input, variables)?,
-            StateKind::Wait(wait) => self.run_wait(&run, wait, input, variables).await?,
+            StateKind::Choice(choice) => own(self.run_choice(&run, choice, input, variables))?,
+            StateKind::Wait(wait) => own(self.run_wait(&run, wait, input, variables).await)?,
             StateKind::Succeed(succeed) => Exit {
-                output: self.run_succeed(&run, succeed, input, variables)?,
+                output: self
+                    .run_succeed(&run, succeed, input, variables)
+                    .inspect_err(|failure| self.evaluation_failed(&run, failure))?,
                 next: None,
                 assigned: Assigned::default(),
             },
-            StateKind::Fail(fail) => return Err(self.run_fail(&run, fail, input, variables)),
+            StateKind::Fail(fail) => {
+                let failure = self.run_fail(&run, fail, input, variables);
+                self.evaluation_failed(&run, &failure);
+                return Err(failure);
+            }
             StateKind::Parallel(parallel) => {
                 self.run_parallel(&run, parallel, input, variables).await?
             }
@@ -539,6 +550,18 @@ impl<'a> Interpreter<'a> {
             None => Flow::End(output),
         };
         Ok((flow, assigned))
+    }
+}
+
+impl Interpreter<'_> {
+    /// Records AWS's `EvaluationFailed` event when a state's own JSONata expression failed
+    /// (`States.QueryEvaluationError`); other failures record nothing here.
+    pub(crate) fn evaluation_failed(&self, run: &StateRun<'_>, failure: &Failure) {
+        if failure.error.as_deref() == Some(crate::error::names::QUERY_EVALUATION_ERROR) {
+            let mut details = failure_details(failure);
+            details["state"] = json!(run.name);
+            self.event(EventType::EvaluationFailed, details);
+        }
     }
 }
 

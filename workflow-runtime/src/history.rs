@@ -51,6 +51,8 @@ pub enum EventType {
     LambdaFunctionSucceeded,
     LambdaFunctionFailed,
     LambdaFunctionTimedOut,
+    /// A JSONata expression of a state failed (`States.QueryEvaluationError`).
+    EvaluationFailed,
 }
 
 impl EventType {

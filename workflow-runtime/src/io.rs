@@ -2,6 +2,7 @@
 //! -> `ResultSelector` -> `Assign` (evaluated) -> `ResultPath` -> `OutputPath`; the
 //! variables `Assign` sets are written when the state ends (see [`variables`]).
 
+mod jsonata;
 mod variables;
 
 use std::cell::RefCell;
@@ -16,6 +17,7 @@ use crate::error::{Failure, names};
 use crate::executor::StateRun;
 use crate::limits;
 
+pub(crate) use jsonata::{States, expression_text};
 pub(crate) use variables::{Assigned, Variables};
 
 /// What paths read: the state's raw input (`$`), the context object (`$$`) and the
@@ -28,6 +30,8 @@ pub(crate) struct Scope<'a> {
     /// Whether the state's query language is JSONata (for `Assign`, the one field both query
     /// languages share).
     pub jsonata: bool,
+    /// When the state was entered, in milliseconds since the epoch: JSONata's `$now()`.
+    pub now_millis: i64,
 }
 
 impl<'a> Scope<'a> {
@@ -43,6 +47,7 @@ impl<'a> Scope<'a> {
             context,
             variables,
             jsonata: run.jsonata,
+            now_millis: run.entered_at.unix_millis(),
         }
     }
 
@@ -210,6 +215,16 @@ impl<'a> Scope<'a> {
     /// AWS limits one variable, and one `Assign` in all, to 256 KiB; past that the state
     /// fails with `States.Runtime` (AWS's own wording was not found).
     pub fn assign(&self, assign: &Option<Value>, document: &Value) -> Result<Assigned, Failure> {
+        self.assign_with(assign, document, States::input(document))
+    }
+
+    /// [`Scope::assign`], with the `$states` a JSONata `Assign` reads.
+    pub fn assign_with(
+        &self,
+        assign: &Option<Value>,
+        document: &Value,
+        states: States<'_>,
+    ) -> Result<Assigned, Failure> {
         let Some(Value::Object(fields)) = assign else {
             return Ok(Assigned::default());
         };
@@ -217,12 +232,10 @@ impl<'a> Scope<'a> {
         let mut total = 0;
         for (key, value) in fields {
             let (name, value) = if self.jsonata {
-                if contains_jsonata(value) {
-                    return Err(
-                        self.runtime("JSONata expressions are not supported by this runtime yet")
-                    );
-                }
-                (key.as_str(), value.clone())
+                (
+                    key.as_str(),
+                    self.evaluate(&format!("Assign/{key}"), value, states)?,
+                )
             } else {
                 match (key.strip_suffix(".$"), value) {
                     (Some(name), Value::String(expr)) => (name, self.dynamic(key, expr, document)?),
@@ -254,19 +267,6 @@ fn undefined(name: &str, path: &str) -> String {
     format!("The variable '${name}' referenced by the JSONPath '{path}' is not defined.")
 }
 
-/// Whether a JSONata state's value holds a `{% expression %}` anywhere.
-fn contains_jsonata(value: &Value) -> bool {
-    match value {
-        Value::String(s) => {
-            let s = s.trim();
-            s.len() >= 4 && s.starts_with("{%") && s.ends_with("%}")
-        }
-        Value::Array(items) => items.iter().any(contains_jsonata),
-        Value::Object(fields) => fields.values().any(contains_jsonata),
-        _ => false,
-    }
-}
-
 /// JSON as AWS quotes it in causes: compact.
 pub(crate) fn compact(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
@@ -284,6 +284,7 @@ mod tests {
             context,
             variables,
             jsonata: false,
+            now_millis: 0,
         }
     }
 

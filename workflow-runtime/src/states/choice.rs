@@ -6,7 +6,7 @@ use workflow_core::timestamp::Timestamp;
 use crate::context::LazyContext;
 use crate::error::{Failure, names};
 use crate::executor::{Exit, Interpreter, StateRun};
-use crate::io::{Scope, Variables};
+use crate::io::{Scope, States, Variables};
 
 impl Interpreter<'_> {
     /// Choice: `InputPath`, then the first rule that matches names the next state, else
@@ -28,6 +28,9 @@ impl Interpreter<'_> {
     ) -> Result<Exit, Failure> {
         let context = self.context(run, None);
         let scope = Scope::new(run, &context, variables);
+        if run.jsonata {
+            return jsonata_choice(run, choice, &input, &scope);
+        }
         let effective = scope.select(&choice.common.input_path, input)?;
         run.inspect(|i| i.after_input_path = Some(effective.clone()));
         let mut matched = None;
@@ -65,6 +68,85 @@ impl Interpreter<'_> {
     }
 }
 
+/// A JSONata Choice: the first rule whose `Condition` is true (rules are tried in order),
+/// else `Default`. The output is the matched rule's `Output`, else the state's, else the
+/// input; the state's `Assign` applies, and the matched rule's on top of it.
+fn jsonata_choice(
+    run: &StateRun<'_>,
+    choice: &Choice,
+    input: &Value,
+    scope: &Scope<'_>,
+) -> Result<Exit, Failure> {
+    let states = States::input(input);
+    let mut matched = None;
+    for rule in &choice.choices {
+        if jsonata_holds(&rule.condition, scope, states)? {
+            matched = Some(rule);
+            break;
+        }
+    }
+    let next = match (matched, &choice.default) {
+        (Some(rule), _) => rule.next.clone(),
+        (None, Some(default)) => default.clone(),
+        (None, None) => {
+            return Err(Failure::new(
+                names::NO_CHOICE_MATCHED,
+                format!(
+                    "No Matches! The choice state '{}' has no rule that matches its input and no Default",
+                    run.name
+                ),
+            ));
+        }
+    };
+    let mut assigned = scope.assign_with(&choice.common.assign, input, states)?;
+    let mut output = &choice.common.output;
+    if let Some(rule) = matched {
+        assigned.extend(scope.assign_with(&rule.assign, input, states)?);
+        if rule.output.is_some() {
+            output = &rule.output;
+        }
+    }
+    let output = scope.output(output, input, states)?;
+    Ok(Exit {
+        output,
+        next: Some(next),
+        assigned,
+    })
+}
+
+/// A JSONata rule's `Condition`: an expression (or a literal) that gives a boolean.
+fn jsonata_holds(
+    condition: &Condition,
+    scope: &Scope<'_>,
+    states: States<'_>,
+) -> Result<bool, Failure> {
+    match condition {
+        Condition::Jsonata(value) => {
+            let result = scope.evaluate_typed("Condition", value, states, "boolean")?;
+            Ok(result.as_bool().unwrap_or(false))
+        }
+        Condition::And(all) => {
+            for c in all {
+                if !jsonata_holds(c, scope, states)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        Condition::Or(any) => {
+            for c in any {
+                if jsonata_holds(c, scope, states)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        Condition::Not(inner) => Ok(!jsonata_holds(inner, scope, states)?),
+        Condition::Comparison(_) => Err(scope
+            .query_error("A JSONata Choice rule takes a Condition, not a JSONPath comparison.")),
+    }
+}
+
 /// Whether a condition holds for `input`. A value of the wrong type makes a comparison
 /// false, not an error (the ASL spec: "a comparison of a string to a number is false").
 /// `Err` carries the detail of a `States.Runtime` failure. Paths read `input` (`$`) and
@@ -82,6 +164,7 @@ pub fn test_condition(
         context: &context,
         variables: &variables,
         jsonata: false,
+        now_millis: 0,
     };
     holds(condition, input, &scope)
 }

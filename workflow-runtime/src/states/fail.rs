@@ -3,7 +3,7 @@ use workflow_core::model::Fail;
 
 use crate::error::Failure;
 use crate::executor::{Interpreter, StateRun};
-use crate::io::{Scope, Variables};
+use crate::io::{Scope, States, Variables};
 
 impl Interpreter<'_> {
     /// Fail: the error and cause are literal, or read by `ErrorPath`/`CausePath` (a path or
@@ -17,6 +17,23 @@ impl Interpreter<'_> {
     ) -> Failure {
         let context = self.context(run, None);
         let scope = Scope::new(run, &context, variables);
+        if run.jsonata {
+            // `Error` and `Cause` may be expressions; a non-string result is shown as JSON.
+            let states = States::input(&input);
+            let field = |name: &str, value: &Option<String>| -> Result<Option<String>, Failure> {
+                let Some(text) = value else { return Ok(None) };
+                Ok(Some(
+                    match scope.evaluate(name, &Value::String(text.clone()), states)? {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    },
+                ))
+            };
+            return match (field("Error", &fail.error), field("Cause", &fail.cause)) {
+                (Ok(error), Ok(cause)) => Failure { error, cause },
+                (Err(failure), _) | (_, Err(failure)) => failure,
+            };
+        }
         let read = |literal: &Option<String>,
                     path: &Option<String>,
                     field: &str|

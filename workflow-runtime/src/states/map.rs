@@ -5,7 +5,7 @@ use crate::context::LazyContext;
 use crate::error::{Failure, names};
 use crate::executor::{Exit, Interpreter, StateRun, failure_details};
 use crate::history::{EventType, History};
-use crate::io::{Scope, Variables, compact};
+use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
 use crate::states::fan_out::FanOut;
 use crate::states::recovery::Attempted;
@@ -66,7 +66,11 @@ impl Interpreter<'_> {
         let context = self.context(run, Some(retry_count));
         let scope = Scope::new(run, &context, variables);
         reject_unsupported(&scope, map)?;
-        let effective = scope.select(&map.common.input_path, input.clone())?;
+        let effective = if run.jsonata {
+            input.clone()
+        } else {
+            scope.select(&map.common.input_path, input.clone())?
+        };
         run.inspect(|i| i.after_input_path = Some(effective.clone()));
         let items = items_of(&scope, map, &effective)?;
         run.inspect(|i| i.after_items_path = Some(Value::Array(items.clone())));
@@ -95,6 +99,12 @@ impl Interpreter<'_> {
         self.event(EventType::MapStateSucceeded, Value::Null);
         let result = Value::Array(results);
         run.inspect(|i| i.result = Some(result.clone()));
+        if run.jsonata {
+            let states = States::result(input, &result);
+            let assigned = scope.assign_with(&map.common.assign, &result, states)?;
+            let output = scope.output(&map.common.output, &result, states)?;
+            return Ok(Ok((output, assigned)));
+        }
         let selected = match &map.result_selector {
             Some(template) => scope.template(template, &result)?,
             None => result,
@@ -280,7 +290,11 @@ impl Items<'_> {
             );
         }
         let scope = Scope::new(self.run, &self.context, self.variables);
-        let input = scope.template(template, self.effective)?;
+        let input = if self.run.jsonata {
+            scope.evaluate("ItemSelector", template, States::input(self.effective))?
+        } else {
+            scope.template(template, self.effective)?
+        };
         // The items' inputs are made in item order, so each lands at its index.
         self.run.inspect(|i| match &mut i.after_item_selector {
             Some(Value::Array(inputs)) => inputs.push(input.clone()),
@@ -316,7 +330,6 @@ fn reject_unsupported(scope: &Scope<'_>, map: &Map) -> Result<(), Failure> {
         ("ItemReader", map.item_reader.is_some()),
         ("ItemBatcher", map.item_batcher.is_some()),
         ("ResultWriter", map.result_writer.is_some()),
-        ("Items (JSONata)", map.items.is_some()),
     ];
     match unsupported.iter().find(|(_, present)| *present) {
         Some((field, _)) => Err(scope.runtime(format!(
@@ -326,8 +339,24 @@ fn reject_unsupported(scope: &Scope<'_>, map: &Map) -> Result<(), Failure> {
     }
 }
 
-/// `ItemsPath` (default `$`) read from the effective input; it must be an array.
+/// `ItemsPath` (default `$`) read from the effective input, or in JSONata `Items` (default
+/// the input); it must be an array.
 fn items_of(scope: &Scope<'_>, map: &Map, effective: &Value) -> Result<Vec<Value>, Failure> {
+    if scope.jsonata {
+        let value = match &map.items {
+            Some(items) => {
+                scope.evaluate_typed("Items", items, States::input(effective), "array")?
+            }
+            None => effective.clone(),
+        };
+        return match value {
+            Value::Array(items) => Ok(items),
+            other => Err(scope.query_error(format!(
+                "Map state input must be an array but was: {}",
+                compact(&other)
+            ))),
+        };
+    }
     let value = match &map.items_path {
         Some(path) => scope.read(path, effective)?,
         None => effective.clone(),
@@ -362,7 +391,9 @@ fn concurrency(
 ) -> Result<usize, Failure> {
     let requested = match (&map.max_concurrency, &map.max_concurrency_path) {
         (Some(IntOrExpr::Int(n)), _) => *n,
-        (Some(IntOrExpr::Expr(_)), _) => return Err(jsonata_unsupported(scope)),
+        (Some(IntOrExpr::Expr(text)), _) => {
+            jsonata_count(scope, "MaxConcurrency", text, effective)?
+        }
         (None, Some(path)) => {
             let value = scope.read(path, effective)?;
             integer_of(&value)
@@ -389,7 +420,12 @@ fn tolerance(scope: &Scope<'_>, map: &Map, effective: &Value) -> Result<Toleranc
         &map.tolerated_failure_count_path,
     ) {
         (Some(IntOrExpr::Int(n)), _) => Some(*n),
-        (Some(IntOrExpr::Expr(_)), _) => return Err(jsonata_unsupported(scope)),
+        (Some(IntOrExpr::Expr(text)), _) => Some(jsonata_count(
+            scope,
+            "ToleratedFailureCount",
+            text,
+            effective,
+        )?),
         (None, Some(path)) => {
             let value = scope.read(path, effective)?;
             match integer_of(&value) {
@@ -409,6 +445,11 @@ fn tolerance(scope: &Scope<'_>, map: &Map, effective: &Value) -> Result<Toleranc
         &map.tolerated_failure_percentage,
         &map.tolerated_failure_percentage_path,
     ) {
+        (Some(value), _) if scope.jsonata => {
+            let field = "ToleratedFailurePercentage";
+            let value = scope.evaluate_typed(field, value, States::input(effective), "number")?;
+            Some(value.as_f64().unwrap_or_default())
+        }
         (Some(value), _) => Some(value.as_f64().ok_or_else(|| jsonata_unsupported(scope))?),
         (None, Some(path)) => {
             let value = scope.read(path, effective)?;
@@ -455,6 +496,28 @@ fn not_valid(scope: &Scope<'_>, field: &str, value: &Value, kind: &str, path: &s
     scope.runtime(format!(
         "The {field} field refers to value \"{shown}\" which is not a valid {kind}: {path}"
     ))
+}
+
+/// A JSONata `MaxConcurrency` or `ToleratedFailureCount`: a non-negative integer.
+fn jsonata_count(
+    scope: &Scope<'_>,
+    field: &str,
+    text: &str,
+    input: &Value,
+) -> Result<u64, Failure> {
+    let value = scope.evaluate_typed(
+        field,
+        &Value::String(text.to_owned()),
+        States::input(input),
+        "number",
+    )?;
+    value.as_u64().ok_or_else(|| {
+        scope.query_error(format!(
+            "The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected 'non-negative integer', but was '{}'",
+            crate::io::expression_text(text),
+            compact(&value)
+        ))
+    })
 }
 
 fn jsonata_unsupported(scope: &Scope<'_>) -> Failure {

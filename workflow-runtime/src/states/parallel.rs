@@ -4,7 +4,7 @@ use workflow_core::model::{Parallel, StateMachine};
 use crate::error::Failure;
 use crate::executor::{Exit, Interpreter, StateRun};
 use crate::history::EventType;
-use crate::io::{Scope, Variables};
+use crate::io::{Scope, States, Variables};
 use crate::states::fan_out::FanOut;
 use crate::states::recovery::Attempted;
 
@@ -48,11 +48,19 @@ impl Interpreter<'_> {
     ) -> Attempted {
         let context = self.context(run, Some(retry_count));
         let scope = Scope::new(run, &context, variables);
-        let effective = scope.select(&parallel.common.input_path, input.clone())?;
-        run.inspect(|i| i.after_input_path = Some(effective.clone()));
-        let effective = match &parallel.parameters {
-            Some(template) => scope.template(template, &effective)?,
-            None => effective,
+        let effective = if run.jsonata {
+            // JSONata: `Arguments` (default: the input) is what every branch gets.
+            match &parallel.arguments {
+                Some(arguments) => scope.evaluate("Arguments", arguments, States::input(input))?,
+                None => input.clone(),
+            }
+        } else {
+            let effective = scope.select(&parallel.common.input_path, input.clone())?;
+            run.inspect(|i| i.after_input_path = Some(effective.clone()));
+            match &parallel.parameters {
+                Some(template) => scope.template(template, &effective)?,
+                None => effective,
+            }
         };
         run.inspect(|i| i.after_parameters = Some(effective.clone()));
         self.event(EventType::ParallelStateStarted, Value::Null);
@@ -64,6 +72,12 @@ impl Interpreter<'_> {
         self.event(EventType::ParallelStateSucceeded, Value::Null);
         let result = Value::Array(outputs);
         run.inspect(|i| i.result = Some(result.clone()));
+        if run.jsonata {
+            let states = States::result(input, &result);
+            let assigned = scope.assign_with(&parallel.common.assign, &result, states)?;
+            let output = scope.output(&parallel.common.output, &result, states)?;
+            return Ok(Ok((output, assigned)));
+        }
         let selected = match &parallel.result_selector {
             Some(template) => scope.template(template, &result)?,
             None => result,
@@ -284,5 +298,34 @@ mod tests {
             "{:?}",
             outcome.cause
         );
+    }
+}
+
+#[cfg(test)]
+mod jsonata_tests {
+    use serde_json::json;
+
+    use crate::Status;
+    use crate::states::test_support::run;
+
+    #[tokio::test(start_paused = true)]
+    async fn jsonata_arguments_feed_the_branches_and_output_reads_the_result() {
+        let branch = |name: &str| {
+            json!({ "StartAt": name, "States": { name: {
+                "Type": "Pass", "Output": "{% $states.input.n * 2 %}", "End": true } } })
+        };
+        let outcome = run(
+            json!({ "QueryLanguage": "JSONata", "StartAt": "P", "States": { "P": {
+                "Type": "Parallel",
+                "Arguments": { "n": "{% $states.input.x + 1 %}" },
+                "Branches": [branch("A"), branch("B")],
+                "Output": { "sum": "{% $sum($states.result) %}", "in": "{% $states.input.x %}" },
+                "End": true
+            } } }),
+            json!({ "x": 1 }),
+        )
+        .await;
+        assert_eq!(outcome.status, Status::Succeeded, "{:?}", outcome.cause);
+        assert_eq!(outcome.output, Some(json!({ "sum": 8, "in": 1 })));
     }
 }

@@ -3,7 +3,7 @@ use workflow_core::model::Pass;
 
 use crate::error::Failure;
 use crate::executor::{Exit, Interpreter, StateRun, next_of};
-use crate::io::{Scope, Variables};
+use crate::io::{Scope, States, Variables};
 
 impl Interpreter<'_> {
     /// Pass: `InputPath` -> `Parameters` -> `Result` (instead of the input) -> `Assign` ->
@@ -19,6 +19,16 @@ impl Interpreter<'_> {
     ) -> Result<Exit, Failure> {
         let context = self.context(run, None);
         let scope = Scope::new(run, &context, variables);
+        if run.jsonata {
+            let states = States::input(&input);
+            let assigned = scope.assign_with(&pass.common.assign, &input, states)?;
+            let output = scope.output(&pass.common.output, &input, states)?;
+            return Ok(Exit {
+                output,
+                next: next_of(&pass.transition),
+                assigned,
+            });
+        }
         let effective = scope.select(&pass.common.input_path, input.clone())?;
         run.inspect(|i| i.after_input_path = Some(effective.clone()));
         let effective = match &pass.parameters {
@@ -192,7 +202,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn jsonata_assignments_are_literal_or_fail_clearly() {
+    async fn jsonata_assignments_and_output_are_evaluated() {
         let definition = |value: Value| {
             json!({ "QueryLanguage": "JSONata", "StartAt": "P", "States": {
                 "P": { "Type": "Pass", "Assign": { "x": value }, "End": true }
@@ -203,7 +213,22 @@ mod tests {
             assigned(&literal),
             [("P".to_owned(), json!({ "x": "{\"k.$\":\"$.a\"}" }))]
         );
-        let expression = run(definition(json!("{% $states.input %}")), json!({})).await;
-        assert_eq!(expression.error.as_deref(), Some("States.Runtime"));
+        let expression = run(
+            definition(json!("{% $states.input.a + 1 %}")),
+            json!({ "a": 1 }),
+        )
+        .await;
+        assert_eq!(
+            assigned(&expression),
+            [("P".to_owned(), json!({ "x": "2" }))]
+        );
+        let output = run(
+            json!({ "QueryLanguage": "JSONata", "StartAt": "P", "States": {
+                "P": { "Type": "Pass", "Output": { "b": "{% $states.input.a * 2 %}" }, "End": true }
+            } }),
+            json!({ "a": 3 }),
+        )
+        .await;
+        assert_eq!(output.output, Some(json!({ "b": 6 })));
     }
 }

@@ -8,7 +8,7 @@ use workflow_core::model::{Catcher, Retrier, Transition};
 use crate::error::Failure;
 use crate::executor::{Exit, Interpreter, StateRun, next_of};
 use crate::history::EventType;
-use crate::io::{Assigned, Scope, Variables};
+use crate::io::{Assigned, Scope, States, Variables};
 use crate::retry::{delay, matching_retrier, max_attempts};
 
 /// The retriers of one state run: how many retries each has spent, and how many there were
@@ -85,7 +85,18 @@ impl Interpreter<'_> {
     {
         let mut retrying = Retrying::new(retriers);
         loop {
-            let failure = match attempt(retrying.count()).await? {
+            let attempted = attempt(retrying.count()).await;
+            if let Err(failure) = &attempted {
+                // The state's own JSONata failed: recorded, and (Map, Parallel) the state
+                // gives up at once.
+                if failure.error.as_deref() == Some(crate::error::names::QUERY_EVALUATION_ERROR) {
+                    self.evaluation_failed(run, failure);
+                    if let Some(event) = gave_up {
+                        self.event(event, Value::Null);
+                    }
+                }
+            }
+            let failure = match attempted? {
                 Ok((output, assigned)) => {
                     return Ok(Exit {
                         output,
@@ -137,8 +148,26 @@ impl Interpreter<'_> {
         let context = self.context(run, Some(retry_count));
         let scope = Scope::new(run, &context, variables);
         let error_output = failure.to_error_output();
-        let assigned = scope.assign(&catcher.assign, &error_output)?;
-        let output = scope.merge(&catcher.result_path, input, error_output)?;
+        let (assigned, output) = if run.jsonata {
+            // JSONata: `$states.errorOutput`; the output defaults to the error output. A
+            // catcher's own expression that fails is recorded as the state's.
+            let states = States::error(&input, &error_output);
+            let evaluated = scope
+                .assign_with(&catcher.assign, &error_output, states)
+                .and_then(|assigned| {
+                    Ok((
+                        assigned,
+                        scope.output(&catcher.output, &error_output, states)?,
+                    ))
+                });
+            evaluated.inspect_err(|failure| self.evaluation_failed(run, failure))?
+        } else {
+            let assigned = scope.assign(&catcher.assign, &error_output)?;
+            (
+                assigned,
+                scope.merge(&catcher.result_path, input, error_output)?,
+            )
+        };
         run.caught(&failure);
         run.inspect(|i| i.after_result_path = Some(output.clone()));
         Ok(Exit {

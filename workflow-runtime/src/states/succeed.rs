@@ -3,7 +3,7 @@ use workflow_core::model::Succeed;
 
 use crate::error::Failure;
 use crate::executor::{Interpreter, StateRun};
-use crate::io::{Scope, Variables};
+use crate::io::{Scope, States, Variables};
 
 impl Interpreter<'_> {
     /// Succeed: `InputPath` -> `OutputPath`, then the execution (or branch) ends.
@@ -16,6 +16,9 @@ impl Interpreter<'_> {
     ) -> Result<Value, Failure> {
         let context = self.context(run, None);
         let scope = Scope::new(run, &context, variables);
+        if run.jsonata {
+            return scope.output(&succeed.common.output, &input, States::input(&input));
+        }
         let effective = scope.select(&succeed.common.input_path, input)?;
         run.inspect(|i| i.after_input_path = Some(effective.clone()));
         scope.select(&succeed.common.output_path, effective)

@@ -8,7 +8,7 @@ use crate::error::{Failure, names};
 use crate::executor::{Exit, Interpreter, StateRun};
 use crate::handlers::{Handler, Resources, Route, lambda_invoke_envelope};
 use crate::history::EventType;
-use crate::io::{Scope, Variables, compact};
+use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
 use crate::states::recovery::Attempted;
 
@@ -56,6 +56,23 @@ impl Interpreter<'_> {
     ) -> Attempted {
         let context = self.context(run, Some(retry_count));
         let scope = Scope::new(run, &context, variables);
+        if run.jsonata {
+            let states = States::input(input);
+            let timeout = jsonata_timeout(&scope, task, states)?;
+            let payload = match &task.arguments {
+                Some(arguments) => scope.evaluate("Arguments", arguments, states)?,
+                None => input.clone(),
+            };
+            let result = match self.attempt(run, task, payload, timeout).await {
+                Ok(result) => result,
+                Err(failure) => return Ok(Err(failure)),
+            };
+            run.inspect(|i| i.result = Some(result.clone()));
+            let states = States::result(input, &result);
+            let assigned = scope.assign_with(&task.common.assign, &result, states)?;
+            let output = scope.output(&task.common.output, &result, states)?;
+            return Ok(Ok((output, assigned)));
+        }
         let effective = scope.select(&task.common.input_path, input.clone())?;
         run.inspect(|i| i.after_input_path = Some(effective.clone()));
         let timeout = task_timeout(&scope, task, &effective)?;
@@ -292,6 +309,37 @@ fn task_timeout(scope: &Scope<'_>, task: &Task, effective: &Value) -> Result<Dur
         _ => limits::DEFAULT_TASK_TIMEOUT_SECONDS,
     };
     Ok(Duration::from_secs(seconds))
+}
+
+/// `TimeoutSeconds` (and `HeartbeatSeconds`, evaluated for its errors only: heartbeats are
+/// not modelled) of a JSONata task: a number or an expression that gives a positive integer.
+fn jsonata_timeout(
+    scope: &Scope<'_>,
+    task: &Task,
+    states: States<'_>,
+) -> Result<Duration, Failure> {
+    let seconds = |field: &str, value: &Option<IntOrExpr>| -> Result<Option<u64>, Failure> {
+        match value {
+            None => Ok(None),
+            Some(IntOrExpr::Int(n)) => Ok(Some(*n)),
+            Some(IntOrExpr::Expr(text)) => {
+                let value =
+                    scope.evaluate_typed(field, &Value::String(text.clone()), states, "number")?;
+                match value.as_u64().filter(|n| *n > 0) {
+                    Some(n) => Ok(Some(n)),
+                    None => Err(scope.query_error(format!(
+                        "The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected 'positive integer', but was '{value}'",
+                        crate::io::expression_text(text)
+                    ))),
+                }
+            }
+        }
+    };
+    let timeout = seconds("TimeoutSeconds", &task.timeout_seconds)?;
+    seconds("HeartbeatSeconds", &task.heartbeat_seconds)?;
+    Ok(Duration::from_secs(
+        timeout.unwrap_or(limits::DEFAULT_TASK_TIMEOUT_SECONDS),
+    ))
 }
 
 fn panic_cause(e: tokio::task::JoinError) -> String {

@@ -6,7 +6,7 @@ use workflow_core::timestamp::Timestamp;
 
 use crate::error::Failure;
 use crate::executor::{Exit, Interpreter, StateRun, next_of};
-use crate::io::{Scope, Variables};
+use crate::io::{Scope, States, Variables};
 
 impl Interpreter<'_> {
     /// Wait: `InputPath`, then sleep for `Seconds` or until `Timestamp` (read directly or
@@ -22,6 +22,9 @@ impl Interpreter<'_> {
     ) -> Result<Exit, Failure> {
         let context = self.context(run, None);
         let scope = Scope::new(run, &context, variables);
+        if run.jsonata {
+            return self.jsonata_wait(wait, input, &scope).await;
+        }
         let effective = scope.select(&wait.common.input_path, input)?;
         run.inspect(|i| i.after_input_path = Some(effective.clone()));
         let now = self.now();
@@ -91,6 +94,71 @@ impl Interpreter<'_> {
         }
         let assigned = scope.assign(&wait.common.assign, &effective)?;
         let output = scope.select(&wait.common.output_path, effective)?;
+        Ok(Exit {
+            output,
+            next: next_of(&wait.transition),
+            assigned,
+        })
+    }
+}
+
+impl Interpreter<'_> {
+    /// A JSONata Wait: `Seconds` (a number, or an expression giving one) or `Timestamp` (a
+    /// timestamp, or an expression giving one), then `Assign` and `Output` (default: the
+    /// input).
+    async fn jsonata_wait(
+        &self,
+        wait: &Wait,
+        input: Value,
+        scope: &Scope<'_>,
+    ) -> Result<Exit, Failure> {
+        let states = States::input(&input);
+        let now = self.now();
+        let until = match &wait.wait_for {
+            WaitFor::Seconds(IntOrExpr::Int(seconds)) => now.unix_millis() + *seconds as i64 * 1000,
+            WaitFor::Seconds(IntOrExpr::Expr(text)) => {
+                let value = scope.evaluate_typed(
+                    "Seconds",
+                    &Value::String(text.clone()),
+                    states,
+                    "number",
+                )?;
+                match value.as_i64() {
+                    Some(seconds) => now.unix_millis() + seconds.max(0) * 1000,
+                    None => {
+                        return Err(scope.query_error(format!(
+                            "The Seconds field cannot be parsed as a long value: {value}"
+                        )));
+                    }
+                }
+            }
+            WaitFor::Timestamp(text) => {
+                let value = scope.evaluate("Timestamp", &Value::String(text.clone()), states)?;
+                match value.as_str().and_then(Timestamp::parse) {
+                    Some(t) => t.unix_millis(),
+                    None => {
+                        let shown = value
+                            .as_str()
+                            .map_or_else(|| value.to_string(), str::to_owned);
+                        return Err(scope.query_error(format!(
+                            "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {shown}"
+                        )));
+                    }
+                }
+            }
+            WaitFor::SecondsPath(_) | WaitFor::TimestampPath(_) => {
+                return Err(scope.query_error("SecondsPath and TimestampPath are JSONPath fields."));
+            }
+        };
+        let left = until - now.unix_millis();
+        if left > 0 {
+            self.executor
+                .clock
+                .sleep(Duration::from_millis(left as u64))
+                .await;
+        }
+        let assigned = scope.assign_with(&wait.common.assign, &input, states)?;
+        let output = scope.output(&wait.common.output, &input, states)?;
         Ok(Exit {
             output,
             next: next_of(&wait.transition),

@@ -1,0 +1,142 @@
+//! Array functions: `$count`, `$append`, `$sort`, `$reverse`, `$shuffle`, `$distinct`,
+//! `$zip`.
+
+use serde_json::Value;
+
+use super::{Args, json};
+use crate::jsonata::Error;
+use crate::jsonata::eval::{Evaluator, Val, deep_equal, truthy};
+
+pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Val, Error> {
+    Ok(match args.name {
+        "count" => json(Value::from(args.array(0)?.map_or(0, |a| a.len()))),
+        "append" => {
+            let a = args.array(0)?;
+            let b = args.array(1)?;
+            match (a, b) {
+                (None, None) => Val::Undef,
+                (Some(a), None) | (None, Some(a)) => json(Value::Array(a)),
+                (Some(mut a), Some(b)) => {
+                    a.extend(b);
+                    json(Value::Array(a))
+                }
+            }
+        }
+        "reverse" => match args.array(0)? {
+            None => Val::Undef,
+            Some(mut a) => {
+                a.reverse();
+                json(Value::Array(a))
+            }
+        },
+        "shuffle" => match args.array(0)? {
+            None => Val::Undef,
+            Some(mut a) => {
+                for i in (1..a.len()).rev() {
+                    let j = (super::numeric::random_u64() % (i as u64 + 1)) as usize;
+                    a.swap(i, j);
+                }
+                json(Value::Array(a))
+            }
+        },
+        "distinct" => match args.get(0) {
+            Val::J(Value::Array(items)) | Val::Seq(items) => {
+                let mut out: Vec<Value> = Vec::new();
+                for item in items {
+                    if !out.iter().any(|o| deep_equal(o, item)) {
+                        out.push(item.clone());
+                    }
+                }
+                json(Value::Array(out))
+            }
+            other => other.clone(),
+        },
+        "zip" => {
+            let mut arrays = Vec::new();
+            for i in 0..args.len() {
+                arrays.push(args.array(i)?.unwrap_or_default());
+            }
+            let len = arrays.iter().map(Vec::len).min().unwrap_or(0);
+            json(Value::Array(
+                (0..len)
+                    .map(|i| Value::Array(arrays.iter().map(|a| a[i].clone()).collect()))
+                    .collect(),
+            ))
+        }
+        _ => {
+            // sort
+            let Some(items) = args.array(0)? else {
+                return Ok(Val::Undef);
+            };
+            let comparator = args.function(1)?;
+            let mut items = items;
+            match comparator {
+                None => {
+                    if items.iter().all(Value::is_number) {
+                        items.sort_by(|a, b| {
+                            a.as_f64()
+                                .partial_cmp(&b.as_f64())
+                                .unwrap_or(std::cmp::Ordering::Equal)
+                        });
+                    } else if items.iter().all(Value::is_string) {
+                        items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                    } else {
+                        return Err(Error::new(
+                            "D3070",
+                            "The single argument form of the sort function can only be applied to an array of strings or an array of numbers.  Use the second argument to specify a comparison function",
+                        ));
+                    }
+                }
+                Some(f) => {
+                    // A stable insertion sort: `f(a, b)` is true when a goes after b.
+                    let mut sorted: Vec<Value> = Vec::with_capacity(items.len());
+                    for item in items {
+                        let mut at = sorted.len();
+                        while at > 0 {
+                            let after = ev.apply(
+                                f,
+                                vec![Val::J(sorted[at - 1].clone()), Val::J(item.clone())],
+                                ctx,
+                            )?;
+                            if truthy(&after) {
+                                at -= 1;
+                            } else {
+                                break;
+                            }
+                        }
+                        sorted.insert(at, item);
+                    }
+                    items = sorted;
+                }
+            }
+            json(Value::Array(items))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::jsonata::evaluate;
+
+    fn ev(text: &str) -> serde_json::Value {
+        evaluate(text, &json!(null)).unwrap().unwrap()
+    }
+
+    #[test]
+    fn arrays() {
+        assert_eq!(ev("$count([1, 2])"), json!(2));
+        assert_eq!(ev("$count(nothing)"), json!(0));
+        assert_eq!(ev("$append([1], 2)"), json!([1, 2]));
+        assert_eq!(ev("$sort([3, 1, 2])"), json!([1, 2, 3]));
+        assert_eq!(
+            ev("$sort([3, 1, 2], function($a, $b){ $a < $b })"),
+            json!([3, 2, 1])
+        );
+        assert_eq!(ev("$reverse([1, 2])"), json!([2, 1]));
+        assert_eq!(ev("$distinct([1, 1, 2])"), json!([1, 2]));
+        assert_eq!(ev("$zip([1, 2], ['a', 'b'])"), json!([[1, "a"], [2, "b"]]));
+        assert_eq!(ev("$count($shuffle([1, 2, 3]))"), json!(3));
+    }
+}
