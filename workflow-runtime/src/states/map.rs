@@ -9,6 +9,7 @@ use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
 use crate::states::fan_out::FanOut;
 use crate::states::recovery::Attempted;
+use crate::states::result::{ResultFields, process_result};
 
 /// What AWS says when a distributed Map's failures exceed its tolerance (the `TestState`
 /// API's wording; no recorded execution shows it).
@@ -98,23 +99,12 @@ impl Interpreter<'_> {
         };
         self.event(EventType::MapStateSucceeded, Value::Null);
         let result = Value::Array(results);
-        run.inspect(|i| i.result = Some(result.clone()));
-        if run.jsonata {
-            let states = States::result(input, &result);
-            let assigned = scope.assign_with(&map.common.assign, &result, states)?;
-            let output = scope.output(&map.common.output, &result, states)?;
-            return Ok(Ok((output, assigned)));
-        }
-        let selected = match &map.result_selector {
-            Some(template) => scope.template(template, &result)?,
-            None => result,
+        let fields = ResultFields {
+            common: &map.common,
+            result_selector: &map.result_selector,
+            result_path: &map.result_path,
         };
-        run.inspect(|i| i.after_result_selector = Some(selected.clone()));
-        let assigned = scope.assign(&map.common.assign, &selected)?;
-        let output = scope.merge(&map.result_path, input.clone(), selected)?;
-        run.inspect(|i| i.after_result_path = Some(output.clone()));
-        let output = scope.select(&map.common.output_path, output)?;
-        Ok(Ok((output, assigned)))
+        Ok(Ok(process_result(&scope, run, fields, input, result)?))
     }
 
     /// Inline iterations: each in this execution's history, between MapIterationStarted and

@@ -17,6 +17,7 @@ mod map;
 mod parallel;
 mod pass;
 mod recovery;
+mod result;
 mod succeed;
 mod task;
 mod wait;

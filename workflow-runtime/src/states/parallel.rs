@@ -7,6 +7,7 @@ use crate::history::EventType;
 use crate::io::{Scope, States, Variables};
 use crate::states::fan_out::FanOut;
 use crate::states::recovery::Attempted;
+use crate::states::result::{ResultFields, process_result};
 
 impl Interpreter<'_> {
     /// Parallel: `InputPath` -> `Parameters` -> every branch at once on that input -> the
@@ -71,23 +72,12 @@ impl Interpreter<'_> {
         };
         self.event(EventType::ParallelStateSucceeded, Value::Null);
         let result = Value::Array(outputs);
-        run.inspect(|i| i.result = Some(result.clone()));
-        if run.jsonata {
-            let states = States::result(input, &result);
-            let assigned = scope.assign_with(&parallel.common.assign, &result, states)?;
-            let output = scope.output(&parallel.common.output, &result, states)?;
-            return Ok(Ok((output, assigned)));
-        }
-        let selected = match &parallel.result_selector {
-            Some(template) => scope.template(template, &result)?,
-            None => result,
+        let fields = ResultFields {
+            common: &parallel.common,
+            result_selector: &parallel.result_selector,
+            result_path: &parallel.result_path,
         };
-        run.inspect(|i| i.after_result_selector = Some(selected.clone()));
-        let assigned = scope.assign(&parallel.common.assign, &selected)?;
-        let output = scope.merge(&parallel.result_path, input.clone(), selected)?;
-        run.inspect(|i| i.after_result_path = Some(output.clone()));
-        let output = scope.select(&parallel.common.output_path, output)?;
-        Ok(Ok((output, assigned)))
+        Ok(Ok(process_result(&scope, run, fields, input, result)?))
     }
 
     /// Runs the branches concurrently, each in a scope of its own over `variables`; their

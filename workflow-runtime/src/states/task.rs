@@ -11,6 +11,7 @@ use crate::history::EventType;
 use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
 use crate::states::recovery::Attempted;
+use crate::states::result::{ResultFields, process_result};
 
 /// How one attempt ended.
 enum Attempt {
@@ -67,11 +68,13 @@ impl Interpreter<'_> {
                 Ok(result) => result,
                 Err(failure) => return Ok(Err(failure)),
             };
-            run.inspect(|i| i.result = Some(result.clone()));
-            let states = States::result(input, &result);
-            let assigned = scope.assign_with(&task.common.assign, &result, states)?;
-            let output = scope.output(&task.common.output, &result, states)?;
-            return Ok(Ok((output, assigned)));
+            return Ok(Ok(process_result(
+                &scope,
+                run,
+                task_result_fields(task),
+                input,
+                result,
+            )?));
         }
         let effective = scope.select(&task.common.input_path, input.clone())?;
         run.inspect(|i| i.after_input_path = Some(effective.clone()));
@@ -85,17 +88,13 @@ impl Interpreter<'_> {
             Ok(result) => result,
             Err(failure) => return Ok(Err(failure)),
         };
-        run.inspect(|i| i.result = Some(result.clone()));
-        let selected = match &task.result_selector {
-            Some(template) => scope.template(template, &result)?,
-            None => result,
-        };
-        run.inspect(|i| i.after_result_selector = Some(selected.clone()));
-        let assigned = scope.assign(&task.common.assign, &selected)?;
-        let output = scope.merge(&task.result_path, input.clone(), selected)?;
-        run.inspect(|i| i.after_result_path = Some(output.clone()));
-        let output = scope.select(&task.common.output_path, output)?;
-        Ok(Ok((output, assigned)))
+        Ok(Ok(process_result(
+            &scope,
+            run,
+            task_result_fields(task),
+            input,
+            result,
+        )?))
     }
 
     /// One attempt: the scheduled/started/ended events of the resource's kind, around the
@@ -371,6 +370,14 @@ fn http_date(t: workflow_core::timestamp::Timestamp) -> String {
         &iso[0..4],
         &iso[11..19]
     )
+}
+
+fn task_result_fields(task: &Task) -> ResultFields<'_> {
+    ResultFields {
+        common: &task.common,
+        result_selector: &task.result_selector,
+        result_path: &task.result_path,
+    }
 }
 
 #[cfg(test)]
