@@ -290,8 +290,12 @@ impl<'a> Evaluator<'a> {
             }
             Node::Name(name) => lookup_field(ctx, name),
             Node::Var(name) => self.variable(name, ctx, env),
-            Node::Wildcard => self.eval_wildcard(ctx, env)?,
-            Node::Descendants => self.eval_descendants(ctx, env)?,
+            Node::Wildcard => wildcard(ctx),
+            Node::Descendants => {
+                let mut out = Vec::new();
+                descendants(ctx, &mut out);
+                Val::from_items(out)
+            }
             Node::Path(steps) => self.path(steps, ctx, env)?,
             Node::Filter(expr, predicate) => self.eval_filter(expr, predicate, ctx, env)?,
             Node::KeepArray(expr) => self.eval_keeparray(expr, ctx, env)?,
@@ -316,39 +320,6 @@ impl<'a> Evaluator<'a> {
     }
 
     #[inline(never)]
-    fn eval_wildcard(&self, ctx: &Value, env: &Rc<Env>) -> Result<Val, Error> {
-        let _ = (ctx, env);
-        Ok({
-            let mut out = Vec::new();
-            let values: Vec<&Value> = match ctx {
-                Value::Object(map) => map.values().collect(),
-                Value::Array(items) => items.iter().collect(),
-                _ => Vec::new(),
-            };
-            for v in values {
-                match v {
-                    Value::Array(items) => out.extend(items.iter().cloned()),
-                    Value::Object(map) if matches!(ctx, Value::Array(_)) => {
-                        out.extend(map.values().cloned())
-                    }
-                    other => out.push(other.clone()),
-                }
-            }
-            Val::from_items(out)
-        })
-    }
-
-    #[inline(never)]
-    fn eval_descendants(&self, ctx: &Value, env: &Rc<Env>) -> Result<Val, Error> {
-        let _ = (ctx, env);
-        Ok({
-            let mut out = Vec::new();
-            descendants(ctx, &mut out);
-            Val::from_items(out)
-        })
-    }
-
-    #[inline(never)]
     fn eval_filter(
         &self,
         expr: &Node,
@@ -356,7 +327,6 @@ impl<'a> Evaluator<'a> {
         ctx: &Value,
         env: &Rc<Env>,
     ) -> Result<Val, Error> {
-        let _ = (ctx, env);
         Ok({
             let value = self.eval(expr, ctx, env)?;
             self.filter(value, predicate, env)?
@@ -365,7 +335,6 @@ impl<'a> Evaluator<'a> {
 
     #[inline(never)]
     fn eval_keeparray(&self, expr: &Node, ctx: &Value, env: &Rc<Env>) -> Result<Val, Error> {
-        let _ = (ctx, env);
         Ok(match self.eval(expr, ctx, env)? {
             Val::Seq(items) => Val::J(Value::Array(items)),
             Val::J(Value::Array(items)) => Val::J(Value::Array(items)),
@@ -376,7 +345,6 @@ impl<'a> Evaluator<'a> {
 
     #[inline(never)]
     fn eval_array(&self, items: &[Node], ctx: &Value, env: &Rc<Env>) -> Result<Val, Error> {
-        let _ = (ctx, env);
         Ok({
             let mut out = Vec::new();
             for item in items {
@@ -403,7 +371,6 @@ impl<'a> Evaluator<'a> {
         ctx: &Value,
         env: &Rc<Env>,
     ) -> Result<Val, Error> {
-        let _ = (ctx, env);
         Ok({
             let value = self.eval(expr, ctx, env)?;
             let mut groups: Vec<(String, usize, Vec<Value>)> = Vec::new();
@@ -438,7 +405,6 @@ impl<'a> Evaluator<'a> {
 
     #[inline(never)]
     fn eval_neg(&self, expr: &Node, ctx: &Value, env: &Rc<Env>) -> Result<Val, Error> {
-        let _ = (ctx, env);
         Ok(match self.eval(expr, ctx, env)? {
             Val::J(Value::Number(n)) => Val::J(num(-n.as_f64().unwrap_or(0.0))),
             v if v.is_undef() => Val::Undef,
@@ -457,7 +423,6 @@ impl<'a> Evaluator<'a> {
         ctx: &Value,
         env: &Rc<Env>,
     ) -> Result<Val, Error> {
-        let _ = (ctx, env);
         Ok({
             if truthy(&self.eval(cond, ctx, env)?) {
                 self.eval(then, ctx, env)?
@@ -471,7 +436,6 @@ impl<'a> Evaluator<'a> {
 
     #[inline(never)]
     fn eval_block(&self, items: &[Node], ctx: &Value, env: &Rc<Env>) -> Result<Val, Error> {
-        let _ = (ctx, env);
         Ok({
             let scope = Env::child(env);
             let mut last = Val::Undef;
@@ -490,7 +454,6 @@ impl<'a> Evaluator<'a> {
         ctx: &Value,
         env: &Rc<Env>,
     ) -> Result<Val, Error> {
-        let _ = (ctx, env);
         Ok({
             let f = self.eval(callee, ctx, env)?;
             let mut values = Vec::with_capacity(args.len());
@@ -526,7 +489,6 @@ impl<'a> Evaluator<'a> {
         ctx: &Value,
         env: &Rc<Env>,
     ) -> Result<Val, Error> {
-        let _ = (ctx, env);
         Ok({
             let value = self.eval(left, ctx, env)?;
             match right {
@@ -564,7 +526,6 @@ impl<'a> Evaluator<'a> {
         ctx: &Value,
         env: &Rc<Env>,
     ) -> Result<Val, Error> {
-        let _ = (ctx, env);
         Ok({
             let items = self.eval(expr, ctx, env)?.items();
             let mut keyed = Vec::with_capacity(items.len());
@@ -955,6 +916,27 @@ fn index(items: &[Value], n: f64) -> Option<Value> {
         return None;
     }
     items.get(i as usize).cloned()
+}
+
+/// `*`: the values of the context's fields (or of each object in a context array),
+/// arrays flattened one level.
+fn wildcard(ctx: &Value) -> Val {
+    let values: Vec<&Value> = match ctx {
+        Value::Object(map) => map.values().collect(),
+        Value::Array(items) => items.iter().collect(),
+        _ => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for v in values {
+        match v {
+            Value::Array(items) => out.extend(items.iter().cloned()),
+            Value::Object(map) if matches!(ctx, Value::Array(_)) => {
+                out.extend(map.values().cloned())
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    Val::from_items(out)
 }
 
 #[cfg(test)]
