@@ -235,13 +235,13 @@ fn finish(outcome: &Outcome, history: Option<HistoryFormat>) -> ExitCode {
                 }
             }
             Status::TimedOut => eprintln!("execution timed out"),
-            Status::Running => eprintln!("execution stopped while running"),
+            Status::Running | Status::Aborted => eprintln!("execution stopped while running"),
         }
     }
     ExitCode::from(match outcome.status {
         Status::Succeeded => 0,
         Status::TimedOut => 3,
-        Status::Failed | Status::Running => 1,
+        Status::Failed | Status::Running | Status::Aborted => 1,
     })
 }
 

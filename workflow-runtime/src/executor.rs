@@ -50,6 +50,34 @@ pub enum Status {
     Failed,
     /// Ran past the state machine's `TimeoutSeconds`.
     TimedOut,
+    /// Stopped from outside (`StopExecution`).
+    Aborted,
+}
+
+impl Status {
+    /// The status as AWS spells it: `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Running => "RUNNING",
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMED_OUT",
+            Status::Aborted => "ABORTED",
+        }
+    }
+
+    /// The status named `text`, as AWS spells it.
+    pub fn parse(text: &str) -> Option<Status> {
+        [
+            Status::Running,
+            Status::Succeeded,
+            Status::Failed,
+            Status::TimedOut,
+            Status::Aborted,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
 }
 
 /// The end of an execution.
@@ -147,7 +175,34 @@ impl Executor {
             outcome: None,
             rng,
             variables: Variables::default(),
+            waiting: None,
         })
+    }
+
+    /// Continues an execution of `machine` from `checkpoint`, with the history committed with
+    /// it: at the recorded state with the recorded input, or in the recorded Wait, which
+    /// wakes at its recorded time (at once if that has passed). ASL needs no code replay.
+    pub fn resume(
+        &self,
+        machine: Arc<StateMachine>,
+        checkpoint: Checkpoint,
+        history: History,
+    ) -> Execution {
+        let mut variables = Variables::default();
+        variables.assign(Assigned::from_map(checkpoint.variables));
+        Execution {
+            machine,
+            executor: self.clone(),
+            history,
+            input: checkpoint.input,
+            started: Timestamp::from_unix_millis(checkpoint.started),
+            rng: fastrand::Rng::with_seed(checkpoint.rng_seed),
+            deadline: checkpoint.deadline.map(Timestamp::from_unix_millis),
+            next: checkpoint.next,
+            outcome: None,
+            variables,
+            waiting: checkpoint.waiting,
+        }
     }
 
     /// The start of a run on `input`: now, and a history holding its ExecutionStarted event
@@ -188,6 +243,44 @@ pub struct Execution {
     outcome: Option<(Status, Option<Value>, Option<Failure>)>,
     /// The variables of the top-level states.
     variables: Variables<'static>,
+    /// A top-level Wait that has been entered and sleeps until its wake-up time.
+    waiting: Option<Waiting>,
+}
+
+/// A top-level Wait state between its entered and exited events: a durable point of an
+/// execution, so that a resumed execution wakes at the recorded time instead of waiting
+/// the whole `Seconds` again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Waiting {
+    state: String,
+    input: Value,
+    /// When it wakes, in milliseconds since the epoch.
+    until: i64,
+    /// What the state does when it wakes: its output, `Next` and assignments, all computed
+    /// when it was entered (they depend on nothing that changes while it waits).
+    exit: Exit,
+}
+
+/// Everything an execution needs to continue, besides its definition and history: what a
+/// store writes with each transition. Opaque on purpose: only [`Executor::resume`] reads it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Checkpoint {
+    input: Value,
+    started: i64,
+    deadline: Option<i64>,
+    next: Option<(String, Value)>,
+    waiting: Option<Waiting>,
+    variables: serde_json::Map<String, Value>,
+    rng_seed: u64,
+}
+
+impl Checkpoint {
+    /// When the execution wakes next, if it is waiting in a Wait state.
+    pub fn wakes_at(&self) -> Option<Timestamp> {
+        self.waiting
+            .as_ref()
+            .map(|w| Timestamp::from_unix_millis(w.until))
+    }
 }
 
 /// Where a state sends the execution.
@@ -196,6 +289,10 @@ pub(crate) enum Flow {
     Next(String, Value),
     /// To its end, with this output.
     End(Value),
+    /// A Wait state sleeps until this instant (milliseconds since the epoch), then exits as
+    /// [`Interpreter::finish`] says. The caller sleeps: a top-level Wait is a durable point
+    /// of the execution (see [`Waiting`]).
+    Sleep(i64, Exit),
 }
 
 impl Execution {
@@ -204,6 +301,23 @@ impl Execution {
     ///
     /// Dropping the returned future before it completes leaves the execution unusable.
     pub async fn step(&mut self) -> Option<Step> {
+        let step = self.advance().await?;
+        while self.waiting.is_some() {
+            self.advance().await;
+        }
+        Some(step)
+    }
+
+    /// Runs to the next durable point: the end of the next state, or a top-level Wait state
+    /// entered (and then, on the next call, its end). A durable runner commits a
+    /// [`Checkpoint`] after each. Returns the state it ran in, or `None` once the execution
+    /// has ended.
+    ///
+    /// Dropping the returned future before it completes leaves the execution unusable.
+    pub async fn advance(&mut self) -> Option<Step> {
+        if let Some(waiting) = self.waiting.take() {
+            return Some(self.wake(waiting).await);
+        }
         let (name, input) = self.next.take()?;
         let machine = self.machine.clone();
         let state = match find_state(&machine, &name) {
@@ -223,21 +337,50 @@ impl Execution {
         let language = machine.query_language.unwrap_or(QueryLanguage::JsonPath);
         let variables = &self.variables;
         let run = interpreter.run_state(state, input.clone(), variables, language, None);
-        let result = match self.deadline {
-            None => Some(run.await),
-            Some(deadline) => {
-                let left = deadline.unix_millis() - interpreter.now().unix_millis();
-                let timer = self
-                    .executor
-                    .clock
-                    .sleep(Duration::from_millis(left.max(0) as u64));
-                tokio::select! {
-                    result = run => Some(result),
-                    () = timer => None,
-                }
-            }
-        };
+        let result = within(&self.executor, self.deadline, run).await;
         (self.history, self.rng) = interpreter.into_parts();
+        match result {
+            Some(Ok((Flow::Sleep(until, exit), _))) => {
+                self.waiting = Some(Waiting {
+                    state: name.clone(),
+                    input: input.clone(),
+                    until,
+                    exit,
+                });
+            }
+            result => self.settle(result),
+        }
+        Some(Step { state: name, input })
+    }
+
+    /// Sleeps until a top-level Wait wakes, then ends it.
+    async fn wake(&mut self, waiting: Waiting) -> Step {
+        let machine = self.machine.clone();
+        let interpreter = Interpreter::new(
+            &self.executor,
+            &self.input,
+            self.started,
+            std::mem::take(&mut self.history),
+            self.rng.clone(),
+        );
+        let Waiting {
+            state: name,
+            input,
+            until,
+            exit,
+        } = waiting;
+        let run = async {
+            interpreter.sleep_until(until).await;
+            interpreter.finish(find_state(&machine, &name)?, exit)
+        };
+        let result = within(&self.executor, self.deadline, run).await;
+        (self.history, self.rng) = interpreter.into_parts();
+        self.settle(result);
+        Step { state: name, input }
+    }
+
+    /// Moves on after a state: to its `Next`, or to the execution's end.
+    fn settle(&mut self, result: Option<Result<(Flow, Assigned), Failure>>) {
         match result {
             Some(Ok((flow, assigned))) => {
                 // The state has ended: what it assigned is what the next state reads.
@@ -245,6 +388,8 @@ impl Execution {
                 match flow {
                     Flow::Next(next, output) => self.next = Some((next, output)),
                     Flow::End(output) => self.end_succeeded(output),
+                    // Only `advance` sees a Wait sleep; `finish` never returns one.
+                    Flow::Sleep(..) => self.end_failed(unwoken_wait()),
                 }
             }
             Some(Err(failure)) => self.end_failed(failure),
@@ -254,13 +399,38 @@ impl Execution {
             self.next = None;
             self.end_failed(history_limit_failure());
         }
-        Some(Step { state: name, input })
+    }
+
+    /// What a store needs to continue this execution after its last committed event.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            input: self.input.clone(),
+            started: self.started.unix_millis(),
+            deadline: self.deadline.map(|d| d.unix_millis()),
+            next: self.next.clone(),
+            waiting: self.waiting.clone(),
+            variables: self.variables.own().clone(),
+            rng_seed: self.rng.get_seed(),
+        }
     }
 
     /// Runs to the end.
     pub async fn run(mut self) -> Outcome {
         while self.step().await.is_some() {}
         self.into_outcome()
+    }
+
+    /// Whether it has ended.
+    pub fn is_done(&self) -> bool {
+        self.outcome.is_some()
+    }
+
+    /// The output, error and cause it ended with, as JSON text where AWS gives text
+    /// (`None` while it runs).
+    pub fn result(&self) -> Option<(Status, Option<&Value>, Option<&Failure>)> {
+        self.outcome
+            .as_ref()
+            .map(|(status, output, failure)| (*status, output.as_ref(), failure.as_ref()))
     }
 
     /// The status so far.
@@ -447,7 +617,7 @@ impl<'a> Interpreter<'a> {
             let mut input = input;
             loop {
                 let (flow, assigned) = self
-                    .run_state(state, input, &variables, language, None)
+                    .run_state_to_end(state, input, &variables, language, None)
                     .await?;
                 variables.assign(assigned);
                 match flow {
@@ -456,6 +626,7 @@ impl<'a> Interpreter<'a> {
                         state = find_state(machine, &next)?;
                         input = output;
                     }
+                    Flow::Sleep(..) => return Err(unwoken_wait()),
                 }
                 // A loop inside a branch would otherwise never come back to `step`'s check.
                 if self.history_len() >= limits::MAX_HISTORY_EVENTS {
@@ -481,7 +652,7 @@ impl<'a> Interpreter<'a> {
         language: QueryLanguage,
         test: Option<&TestRun>,
     ) -> Result<(Flow, Assigned), Failure> {
-        let (entered_type, exited_type) = EventType::state_events(state.kind.type_name());
+        let (entered_type, _) = EventType::state_events(state.kind.type_name());
         let entered = self.event(
             entered_type,
             json!({ "name": state.name, "input": compact(&input) }),
@@ -506,7 +677,15 @@ impl<'a> Interpreter<'a> {
             StateKind::Pass(pass) => own(self.run_pass(&run, pass, input, variables))?,
             StateKind::Task(task) => self.run_task(&run, task, input, variables).await?,
             StateKind::Choice(choice) => own(self.run_choice(&run, choice, input, variables))?,
-            StateKind::Wait(wait) => own(self.run_wait(&run, wait, input, variables).await)?,
+            StateKind::Wait(wait) => {
+                let (exit, wakes_at) = self
+                    .run_wait(&run, wait, input, variables)
+                    .inspect_err(|failure| self.evaluation_failed(&run, failure))?;
+                if let Some(until) = wakes_at {
+                    return Ok((Flow::Sleep(until, exit), Assigned::default()));
+                }
+                exit
+            }
             StateKind::Succeed(succeed) => Exit {
                 output: self
                     .run_succeed(&run, succeed, input, variables)
@@ -524,6 +703,44 @@ impl<'a> Interpreter<'a> {
             }
             StateKind::Map(map) => self.run_map(&run, map, input, variables).await?,
         };
+        self.finish(state, exit)
+    }
+
+    /// Runs one state as [`Interpreter::run_state`] does, sleeping through a Wait in place:
+    /// for the states nested in a Parallel or Map and for TestState.
+    pub async fn run_state_to_end(
+        &self,
+        state: &State,
+        input: Value,
+        variables: &Variables<'_>,
+        language: QueryLanguage,
+        test: Option<&TestRun>,
+    ) -> Result<(Flow, Assigned), Failure> {
+        match self
+            .run_state(state, input, variables, language, test)
+            .await?
+        {
+            (Flow::Sleep(until, exit), _) => {
+                self.sleep_until(until).await;
+                self.finish(state, exit)
+            }
+            done => Ok(done),
+        }
+    }
+
+    /// Sleeps until `until`, in milliseconds since the epoch, by the executor's clock.
+    pub async fn sleep_until(&self, until: i64) {
+        let left = until - self.now().unix_millis();
+        if left > 0 {
+            self.sleep(Duration::from_millis(left as u64)).await;
+        }
+    }
+
+    /// Ends a state whose work is done: the payload limit on its output, its exited event
+    /// (with the variables it assigned, which the caller writes into the scope it runs in),
+    /// and where it goes next.
+    pub fn finish(&self, state: &State, exit: Exit) -> Result<(Flow, Assigned), Failure> {
+        let (_, exited_type) = EventType::state_events(state.kind.type_name());
         let Exit {
             output,
             next,
@@ -593,6 +810,34 @@ fn find_state<'m>(machine: &'m StateMachine, name: &str) -> Result<&'m State, Fa
     })
 }
 
+/// Runs `run` unless the execution's `TimeoutSeconds` deadline passes first (`None`).
+async fn within<T>(
+    executor: &Executor,
+    deadline: Option<Timestamp>,
+    run: impl Future<Output = T>,
+) -> Option<T> {
+    let Some(deadline) = deadline else {
+        return Some(run.await);
+    };
+    let left = deadline.unix_millis() - executor.clock.now().unix_millis();
+    let timer = executor
+        .clock
+        .sleep(Duration::from_millis(left.max(0) as u64));
+    tokio::select! {
+        result = run => Some(result),
+        () = timer => None,
+    }
+}
+
+/// A sleep where a state's end was expected: `finish` never returns one, so this cannot
+/// happen; it is an error rather than a panic all the same.
+fn unwoken_wait() -> Failure {
+    Failure::new(
+        crate::error::names::RUNTIME,
+        "a Wait state ended without waking",
+    )
+}
+
 fn history_limit_failure() -> Failure {
     Failure::new(
         crate::error::names::RUNTIME,
@@ -622,6 +867,7 @@ pub(crate) struct StateRun<'a> {
 
 /// What a state's own work gives: its output, its `Next` (`None` for `End`), and the
 /// variables its `Assign` (or its Choice rule's, or its catcher's) sets.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Exit {
     pub output: Value,
     pub next: Option<String>,

@@ -50,6 +50,11 @@ impl<'o> Variables<'o> {
             .or_else(|| self.outer.and_then(|outer| outer.get(name)))
     }
 
+    /// This run's own variables (what a checkpoint of the top level keeps).
+    pub fn own(&self) -> &Map<String, Value> {
+        &self.own
+    }
+
     /// Writes what one state assigned into this run's own variables.
     pub fn assign(&mut self, assigned: Assigned) {
         self.own.extend(assigned.0);
@@ -59,10 +64,15 @@ impl<'o> Variables<'o> {
 /// The variables one `Assign` sets, evaluated but not yet written: a state's assignments are
 /// all evaluated against the values the state was entered with, and written only when the
 /// state ends. Sorted by name, as AWS lists them in the state's exited event.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Assigned(BTreeMap<String, Value>);
 
 impl Assigned {
+    /// Assignments of every variable in `map`.
+    pub fn from_map(map: Map<String, Value>) -> Self {
+        Assigned(map.into_iter().collect())
+    }
+
     /// Adds the assignments of `other`, which win over these on a name both assign (a Choice
     /// rule's `Assign` over the state's).
     pub fn extend(&mut self, other: Assigned) {

@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use serde_json::Value;
 use workflow_core::model::{IntOrExpr, Wait, WaitFor};
 use workflow_core::timestamp::Timestamp;
@@ -9,21 +7,25 @@ use crate::executor::{Exit, Interpreter, StateRun, next_of};
 use crate::io::{Scope, States, Variables};
 
 impl Interpreter<'_> {
-    /// Wait: `InputPath`, then sleep for `Seconds` or until `Timestamp` (read directly or
+    /// Wait: `InputPath`, then when to wake, from `Seconds` or `Timestamp` (read directly or
     /// through a path from the effective input, the context object or a variable), then
-    /// `Assign` (reading the effective input as `$`) and `OutputPath`. A timestamp in the past
-    /// does not wait at all.
-    pub(crate) async fn run_wait(
+    /// `Assign` (reading the effective input as `$`) and `OutputPath`. Returns the state's
+    /// exit and when it wakes (in milliseconds since the epoch), `None` for a time already
+    /// past. The caller sleeps (`Flow::Sleep`): a top-level Wait is a durable point of the
+    /// execution. `Assign` and the output read only the input, the variables and the context
+    /// as the state was entered, none of which changes while it sleeps, so they are evaluated
+    /// now.
+    pub(crate) fn run_wait(
         &self,
         run: &StateRun<'_>,
         wait: &Wait,
         input: Value,
         variables: &Variables<'_>,
-    ) -> Result<Exit, Failure> {
+    ) -> Result<(Exit, Option<i64>), Failure> {
         let context = self.context(run, None);
         let scope = Scope::new(run, &context, variables);
         if run.jsonata {
-            return self.jsonata_wait(wait, input, &scope).await;
+            return self.jsonata_wait(wait, input, &scope);
         }
         let effective = scope.select(&wait.common.input_path, input)?;
         run.inspect(|i| i.after_input_path = Some(effective.clone()));
@@ -85,20 +87,14 @@ impl Interpreter<'_> {
                 }
             }
         };
-        let left = until - now.unix_millis();
-        if left > 0 {
-            self.executor
-                .clock
-                .sleep(Duration::from_millis(left as u64))
-                .await;
-        }
         let assigned = scope.assign(&wait.common.assign, &effective)?;
         let output = scope.select(&wait.common.output_path, effective)?;
-        Ok(Exit {
+        let exit = Exit {
             output,
             next: next_of(&wait.transition),
             assigned,
-        })
+        };
+        Ok((exit, (until > now.unix_millis()).then_some(until)))
     }
 }
 
@@ -106,12 +102,12 @@ impl Interpreter<'_> {
     /// A JSONata Wait: `Seconds` (a number, or an expression giving one) or `Timestamp` (a
     /// timestamp, or an expression giving one), then `Assign` and `Output` (default: the
     /// input).
-    async fn jsonata_wait(
+    fn jsonata_wait(
         &self,
         wait: &Wait,
         input: Value,
         scope: &Scope<'_>,
-    ) -> Result<Exit, Failure> {
+    ) -> Result<(Exit, Option<i64>), Failure> {
         let states = States::input(&input);
         let now = self.now();
         let until = match &wait.wait_for {
@@ -150,20 +146,14 @@ impl Interpreter<'_> {
                 return Err(scope.query_error("SecondsPath and TimestampPath are JSONPath fields."));
             }
         };
-        let left = until - now.unix_millis();
-        if left > 0 {
-            self.executor
-                .clock
-                .sleep(Duration::from_millis(left as u64))
-                .await;
-        }
         let assigned = scope.assign_with(&wait.common.assign, &input, states)?;
         let output = scope.output(&wait.common.output, &input, states)?;
-        Ok(Exit {
+        let exit = Exit {
             output,
             next: next_of(&wait.transition),
             assigned,
-        })
+        };
+        Ok((exit, (until > now.unix_millis()).then_some(until)))
     }
 }
 
