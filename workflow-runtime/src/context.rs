@@ -7,7 +7,7 @@ use workflow_core::timestamp::Timestamp;
 
 /// Names and place of an execution, as the context object and ARNs show them. Tests can set
 /// every value; the defaults are a plausible local account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionConfig {
     /// The execution's name.
     pub name: String,

@@ -179,8 +179,8 @@ impl Executor {
         })
     }
 
-    /// Continues an execution of `machine` from `checkpoint`, with the history committed with
-    /// it: at the recorded state with the recorded input, or in the recorded Wait, which
+    /// Continues an execution of `machine` from `checkpoint` (with the names it was started
+    /// with), and the history committed with it: at the recorded state with the recorded input, or in the recorded Wait, which
     /// wakes at its recorded time (at once if that has passed). ASL needs no code replay.
     pub fn resume(
         &self,
@@ -192,7 +192,7 @@ impl Executor {
         variables.assign(Assigned::from_map(checkpoint.variables));
         Execution {
             machine,
-            executor: self.clone(),
+            executor: self.clone().with_config(checkpoint.config),
             history,
             input: checkpoint.input,
             started: Timestamp::from_unix_millis(checkpoint.started),
@@ -265,6 +265,7 @@ pub(crate) struct Waiting {
 /// store writes with each transition. Opaque on purpose: only [`Executor::resume`] reads it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Checkpoint {
+    config: ExecutionConfig,
     input: Value,
     started: i64,
     deadline: Option<i64>,
@@ -404,6 +405,7 @@ impl Execution {
     /// What a store needs to continue this execution after its last committed event.
     pub fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
+            config: self.executor.config.clone(),
             input: self.input.clone(),
             started: self.started.unix_millis(),
             deadline: self.deadline.map(|d| d.unix_millis()),

@@ -13,6 +13,7 @@ pub enum EventType {
     ExecutionSucceeded,
     ExecutionFailed,
     ExecutionTimedOut,
+    ExecutionAborted,
     PassStateEntered,
     PassStateExited,
     TaskStateEntered,
@@ -131,21 +132,34 @@ pub struct History {
     events: Vec<HistoryEvent>,
 }
 
-impl History {
-    /// Appends an event with its details (an object, or null for none); returns its id.
-    pub fn push(&mut self, event_type: EventType, at: Timestamp, details: Value) -> u64 {
-        let id = self.events.len() as u64 + 1;
+impl HistoryEvent {
+    /// Event number `id`, with its details (an object, or null for none).
+    pub fn new(id: u64, event_type: EventType, at: Timestamp, details: Value) -> Self {
         let mut wrapped = Map::new();
         if !details.is_null() {
             wrapped.insert(event_type.details_key(), details);
         }
-        self.events.push(HistoryEvent {
+        HistoryEvent {
             id,
             previous_event_id: id - 1,
             timestamp: at.to_string(),
             event_type,
             details: wrapped,
-        });
+        }
+    }
+}
+
+impl History {
+    /// A history holding `events` (as a store gives them back).
+    pub fn from_events(events: Vec<HistoryEvent>) -> Self {
+        History { events }
+    }
+
+    /// Appends an event with its details (an object, or null for none); returns its id.
+    pub fn push(&mut self, event_type: EventType, at: Timestamp, details: Value) -> u64 {
+        let id = self.events.len() as u64 + 1;
+        self.events
+            .push(HistoryEvent::new(id, event_type, at, details));
         id
     }
 

@@ -23,6 +23,7 @@ pub use workflow_macros::workflow;
 
 pub mod clock;
 mod context;
+mod durable;
 mod error;
 mod executor;
 mod handlers;
@@ -31,14 +32,16 @@ mod io;
 pub mod limits;
 mod retry;
 mod states;
+pub mod store;
 mod task_error;
 mod test_state;
 mod workflow;
 
 pub use clock::{Clock, SystemClock, VirtualClock};
 pub use context::ExecutionConfig;
+pub use durable::{Durable, DurableError, StartRequest};
 pub use error::{Failure, names};
-pub use executor::{Execution, Executor, Outcome, StartError, Status, Step};
+pub use executor::{Checkpoint, Execution, Executor, Outcome, StartError, Status, Step};
 pub use handlers::{Handler, HandlerFuture, Mock, Resources};
 pub use history::{EventType, History, HistoryEvent};
 pub use states::test_condition;

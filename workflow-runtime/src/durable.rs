@@ -1,0 +1,355 @@
+//! Durable executions: the executor, driven through a [`Store`].
+//!
+//! [`Durable::start`] records an execution (its `ExecutionStarted` event and first
+//! checkpoint) and answers only once that commit is done; a task of its own then runs it,
+//! one [`Execution::advance`] at a time, committing the events and checkpoint of each
+//! before the next. [`Durable::resume`] picks up every `RUNNING` execution of the store
+//! after a restart. [`Durable::stop`] aborts one, as `StopExecution` does.
+//!
+//! What this guarantees, and what it does not, is in the [`crate::store`] module docs.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use workflow_core::StateMachine;
+
+use crate::context::ExecutionConfig;
+use crate::executor::{Execution, Executor, StartError, Status, failure_details, lock};
+use crate::history::{EventType, History, HistoryEvent};
+use crate::io::compact;
+use crate::store::{
+    Commit, ExecutionRecord, NewExecution, Started, Store, StoreError, definition_hash,
+};
+
+/// Runs executions durably: an [`Executor`] (handlers, clock) and a [`Store`].
+pub struct Durable {
+    executor: Executor,
+    store: Arc<dyn Store>,
+    /// The executions this process is driving, and how to stop each.
+    running: Mutex<HashMap<String, oneshot::Sender<Stop>>>,
+    /// Parsed definitions, by hash: every execution of a definition shares one.
+    machines: Mutex<HashMap<String, Arc<StateMachine>>>,
+}
+
+/// A request to abort a running execution.
+struct Stop {
+    error: Option<String>,
+    cause: Option<String>,
+    done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// An execution to start durably.
+#[derive(Debug, Clone)]
+pub struct StartRequest {
+    /// Its names (execution, state machine, account, region, role): its ARN is
+    /// [`ExecutionConfig::execution_arn`].
+    pub config: ExecutionConfig,
+    /// The ARN of what was started (a state machine, or one of its versions).
+    pub state_machine_arn: String,
+    /// The definition it runs.
+    pub definition: String,
+    /// Its input.
+    pub input: Value,
+    /// What else the caller records with it ([`ExecutionRecord::attributes`]).
+    pub attributes: Value,
+}
+
+/// Why a durable execution could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DurableError {
+    /// The executor refused it (input too large, invalid definition).
+    #[error(transparent)]
+    Start(#[from] StartError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Durable {
+    /// Runs executions with `executor`'s handlers and clock, kept in `store`.
+    pub fn new(executor: Executor, store: Arc<dyn Store>) -> Arc<Self> {
+        Arc::new(Durable {
+            executor,
+            store,
+            running: Mutex::default(),
+            machines: Mutex::default(),
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The executor.
+    pub fn executor(&self) -> &Executor {
+        &self.executor
+    }
+
+    /// The parsed definition, shared by every execution of it.
+    fn machine(&self, hash: &str, definition: &str) -> Result<Arc<StateMachine>, StartError> {
+        if let Some(machine) = lock(&self.machines).get(hash) {
+            return Ok(machine.clone());
+        }
+        let machine = StateMachine::from_json_str(definition)
+            .map(Arc::new)
+            .map_err(|invalid| StartError::InvalidDefinition(invalid.to_string()))?;
+        lock(&self.machines).insert(hash.to_owned(), machine.clone());
+        Ok(machine)
+    }
+
+    /// Records the execution and starts running it; answers once the start is committed.
+    /// An execution with the same ARN that exists already is returned as
+    /// [`Started::Existing`], and nothing starts.
+    pub async fn start(
+        self: &Arc<Self>,
+        request: StartRequest,
+    ) -> Result<(ExecutionRecord, Started), DurableError> {
+        let hash = definition_hash(&request.definition);
+        let machine = self.machine(&hash, &request.definition)?;
+        let arn = request.config.execution_arn();
+        let execution = self
+            .executor
+            .clone()
+            .with_config(request.config.clone())
+            .start(machine, request.input.clone())?;
+        let started = execution.history().events()[0].clone();
+        let record = ExecutionRecord {
+            arn: arn.clone(),
+            name: request.config.name.clone(),
+            state_machine_arn: request.state_machine_arn,
+            status: Status::Running,
+            start_date: workflow_core::timestamp::Timestamp::parse(&started.timestamp)
+                .map_or(0, |t| t.unix_millis()),
+            stop_date: None,
+            input: compact(&request.input),
+            output: None,
+            error: None,
+            cause: None,
+            definition_hash: hash,
+            attributes: request.attributes,
+        };
+        let stored = self
+            .store
+            .start(NewExecution {
+                record: record.clone(),
+                definition: request.definition,
+                started,
+                checkpoint: execution.checkpoint(),
+            })
+            .await?;
+        match stored {
+            Started::New => {
+                self.spawn(arn, execution);
+                Ok((record, Started::New))
+            }
+            Started::Existing(existing) => Ok((existing.clone(), Started::Existing(existing))),
+        }
+    }
+
+    /// Resumes every `RUNNING` execution of the store that this process is not driving
+    /// (after a restart, all of them); returns how many. One whose definition no longer
+    /// parses fails with `States.Runtime` rather than being lost.
+    pub async fn resume(self: &Arc<Self>) -> Result<usize, StoreError> {
+        let mut resumed = 0;
+        for (record, checkpoint) in self.store.running()? {
+            if lock(&self.running).contains_key(&record.arn) {
+                continue;
+            }
+            let definition = self
+                .store
+                .definition(&record.definition_hash)?
+                .unwrap_or_default();
+            let history = History::from_events(self.store.history(&record.arn)?);
+            match self.machine(&record.definition_hash, &definition) {
+                Ok(machine) => {
+                    let execution = self.executor.resume(machine, checkpoint, history);
+                    self.spawn(record.arn, execution);
+                    resumed += 1;
+                }
+                Err(e) => {
+                    let details = json!({
+                        "error": crate::names::RUNTIME,
+                        "cause": format!("The execution cannot resume: {e}"),
+                    });
+                    self.end(
+                        &record.arn,
+                        history.len(),
+                        EventType::ExecutionFailed,
+                        details,
+                    )
+                    .await?;
+                }
+            }
+        }
+        Ok(resumed)
+    }
+
+    /// Aborts a running execution, as `StopExecution` does: its `ExecutionAborted` event (with
+    /// `error` and `cause`, when given) and status `ABORTED`, committed before this returns.
+    /// The state it was in stops where it is. Returns the execution as stored afterwards
+    /// (unchanged when it had already ended); `None` for an unknown ARN.
+    pub async fn stop(
+        &self,
+        arn: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<Option<ExecutionRecord>, StoreError> {
+        let sender = lock(&self.running).remove(arn);
+        let (done, answer) = oneshot::channel();
+        let stop = Stop { error, cause, done };
+        let undelivered = match sender {
+            Some(sender) => match sender.send(stop) {
+                Ok(()) => None,
+                Err(stop) => Some(stop),
+            },
+            None => Some(stop),
+        };
+        match undelivered {
+            // The runner aborts it between two commits.
+            None => {
+                // The runner ended first (the execution ended on its own): nothing to do.
+                if let Ok(result) = answer.await {
+                    result?;
+                }
+            }
+            // Not driven here (its runner ended, or it never resumed): abort it in the store.
+            Some(stop) => {
+                if let Some(record) = self.store.execution(arn)?
+                    && record.status == Status::Running
+                {
+                    let events = self.store.history(arn)?.len();
+                    self.end(
+                        arn,
+                        events,
+                        EventType::ExecutionAborted,
+                        abort_details(&stop),
+                    )
+                    .await?;
+                }
+            }
+        }
+        self.store.execution(arn)
+    }
+
+    /// Whether this process is driving the execution.
+    pub fn is_running(&self, arn: &str) -> bool {
+        lock(&self.running).contains_key(arn)
+    }
+
+    fn spawn(self: &Arc<Self>, arn: String, execution: Execution) {
+        let (sender, receiver) = oneshot::channel();
+        lock(&self.running).insert(arn.clone(), sender);
+        let durable = self.clone();
+        tokio::spawn(async move { durable.drive(arn, execution, receiver).await });
+    }
+
+    /// Runs an execution to its end, committing after each advance; aborts it when asked.
+    async fn drive(
+        self: Arc<Self>,
+        arn: String,
+        mut execution: Execution,
+        mut stop: oneshot::Receiver<Stop>,
+    ) {
+        let mut committed = execution.history().len();
+        loop {
+            if execution.is_done() {
+                break;
+            }
+            let advanced = tokio::select! {
+                biased;
+                Ok(stop) = &mut stop => {
+                    let details = abort_details(&stop);
+                    let result = self
+                        .end(&arn, committed, EventType::ExecutionAborted, details)
+                        .await;
+                    let _ = stop.done.send(result);
+                    return;
+                }
+                advanced = execution.advance() => advanced,
+            };
+            if advanced.is_none() {
+                break;
+            }
+            let events = execution.history().events()[committed..].to_vec();
+            committed = execution.history().len();
+            let commit = self.commit_of(&execution, events);
+            if let Err(e) = self.store.commit(arn.clone(), commit).await {
+                // The execution stays RUNNING in the store, at its last commit, and resumes
+                // when the store works again (at the next start).
+                eprintln!("workflow: cannot commit a transition of {arn}: {e}");
+                break;
+            }
+        }
+        lock(&self.running).remove(&arn);
+    }
+
+    /// The commit of an execution's latest advance.
+    fn commit_of(&self, execution: &Execution, events: Vec<HistoryEvent>) -> Commit {
+        match execution.result() {
+            None => Commit {
+                events,
+                checkpoint: Some(execution.checkpoint()),
+                status: Status::Running,
+                output: None,
+                error: None,
+                cause: None,
+                stop_date: None,
+            },
+            Some((status, output, failure)) => Commit {
+                events,
+                checkpoint: None,
+                status,
+                output: output.map(compact),
+                error: failure.and_then(|f| f.error.clone()),
+                // AWS reports an empty cause (a timeout's) as none.
+                cause: failure
+                    .and_then(|f| f.cause.clone())
+                    .filter(|c| !c.is_empty()),
+                stop_date: Some(self.executor.clock.now().unix_millis()),
+            },
+        }
+    }
+
+    /// Ends an execution with one event after its `events` committed ones: aborted, or failed
+    /// when it cannot resume.
+    async fn end(
+        &self,
+        arn: &str,
+        events: usize,
+        event_type: EventType,
+        details: Value,
+    ) -> Result<(), StoreError> {
+        let now = self.executor.clock.now();
+        let text = |key: &str| details.get(key).and_then(Value::as_str).map(str::to_owned);
+        let commit = Commit {
+            status: if event_type == EventType::ExecutionAborted {
+                Status::Aborted
+            } else {
+                Status::Failed
+            },
+            output: None,
+            error: text("error"),
+            cause: text("cause"),
+            stop_date: Some(now.unix_millis()),
+            checkpoint: None,
+            events: vec![HistoryEvent::new(
+                events as u64 + 1,
+                event_type,
+                now,
+                details,
+            )],
+        };
+        self.store.commit(arn.to_owned(), commit).await
+    }
+}
+
+/// `executionAbortedEventDetails`: the error and cause given to `StopExecution`, if any.
+fn abort_details(stop: &Stop) -> Value {
+    failure_details(&crate::Failure {
+        error: stop.error.clone(),
+        cause: stop.cause.clone(),
+    })
+}

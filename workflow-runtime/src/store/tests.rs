@@ -1,0 +1,1 @@
+//! Checks every store passes; `memory.rs` and `sqlite.rs` run them.
