@@ -1,0 +1,278 @@
+//! Durable executions through the public API: start, resume after a crash, stop.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use workflow_runtime::asl::timestamp::Timestamp;
+use workflow_runtime::store::{ExecutionRecord, MemoryStore, Started, Store};
+use workflow_runtime::{
+    Durable, EventType, ExecutionConfig, Executor, HistoryEvent, Resources, StartRequest, Status,
+    VirtualClock,
+};
+
+fn definition(wait_seconds: u64) -> String {
+    json!({
+        "StartAt": "Prepare",
+        "States": {
+            "Prepare": { "Type": "Pass", "Parameters": { "n.$": "States.MathAdd($.n, 1)" }, "Next": "Pause" },
+            "Pause": { "Type": "Wait", "Seconds": wait_seconds, "Next": "Work" },
+            "Work": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:work", "Next": "Done" },
+            "Done": { "Type": "Succeed" }
+        }
+    })
+    .to_string()
+}
+
+fn request(name: &str, definition: String, input: Value) -> StartRequest {
+    let config = ExecutionConfig {
+        name: name.to_owned(),
+        state_machine_name: "flow".to_owned(),
+        ..ExecutionConfig::default()
+    };
+    StartRequest {
+        state_machine_arn: config.state_machine_arn(),
+        config,
+        definition,
+        input,
+        attributes: json!({}),
+    }
+}
+
+/// Resources whose `work` handler doubles `n` and counts its calls.
+fn counting(calls: Arc<AtomicUsize>) -> Resources {
+    Resources::new().register("work", move |input: Value| {
+        let calls = calls.clone();
+        async move {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Ok(json!({ "n": input["n"].as_i64().unwrap_or_default() * 2 }))
+        }
+    })
+}
+
+async fn until_ended(store: &dyn Store, arn: &str) -> ExecutionRecord {
+    for _ in 0..5_000 {
+        let record = store.execution(arn).unwrap().expect("stored");
+        if record.status != Status::Running {
+            return record;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{arn} did not end");
+}
+
+/// Ids 1..N without a gap, each after the one before, one start and one end.
+fn assert_well_formed(events: &[HistoryEvent]) {
+    for (i, event) in events.iter().enumerate() {
+        assert_eq!(event.id, i as u64 + 1);
+        assert_eq!(event.previous_event_id, i as u64);
+    }
+    let starts = events
+        .iter()
+        .filter(|e| e.event_type == EventType::ExecutionStarted)
+        .count();
+    assert_eq!(starts, 1);
+    let ends = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.event_type,
+                EventType::ExecutionSucceeded
+                    | EventType::ExecutionFailed
+                    | EventType::ExecutionTimedOut
+                    | EventType::ExecutionAborted
+            )
+        })
+        .count();
+    assert_eq!(ends, 1, "{events:#?}");
+}
+
+fn millis(event: &HistoryEvent) -> i64 {
+    Timestamp::parse(&event.timestamp)
+        .expect("timestamp")
+        .unix_millis()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_durable_execution_commits_every_transition_and_ends() {
+    let store = Arc::new(MemoryStore::new());
+    let calls = Arc::new(AtomicUsize::new(0));
+    let executor = Executor::new(counting(calls.clone()))
+        .with_clock(VirtualClock::new(Timestamp::from_unix_millis(0)));
+    let durable = Durable::new(executor, store.clone());
+    let (record, started) = durable
+        .start(request("one", definition(30), json!({ "n": 1 })))
+        .await
+        .unwrap();
+    assert_eq!(started, Started::New);
+    assert_eq!(record.status, Status::Running);
+    // Acknowledged only after the commit: the start is there already.
+    assert_eq!(store.history(&record.arn).unwrap().len(), 1);
+
+    let ended = until_ended(store.as_ref(), &record.arn).await;
+    assert_eq!(ended.status, Status::Succeeded);
+    assert_eq!(ended.output.as_deref(), Some(r#"{"n":4}"#));
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let events = store.history(&record.arn).unwrap();
+    assert_well_formed(&events);
+    let types: Vec<String> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "WaitStateEntered",
+            "WaitStateExited",
+            "TaskStateEntered",
+            "LambdaFunctionScheduled",
+            "LambdaFunctionStarted",
+            "LambdaFunctionSucceeded",
+            "TaskStateExited",
+            "SucceedStateEntered",
+            "SucceedStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    assert_eq!(millis(&events[4]) - millis(&events[3]), 30_000);
+}
+
+#[tokio::test(start_paused = true)]
+async fn starting_the_same_name_again_returns_the_stored_execution() {
+    let store = Arc::new(MemoryStore::new());
+    let durable = Durable::new(Executor::new(counting(Arc::default())), store.clone());
+    let (first, _) = durable
+        .start(request("same", definition(5), json!({ "n": 1 })))
+        .await
+        .unwrap();
+    let (second, started) = durable
+        .start(request("same", definition(5), json!({ "n": 2 })))
+        .await
+        .unwrap();
+    assert_eq!(second.arn, first.arn);
+    // The caller compares inputs to tell AWS's idempotent start from ExecutionAlreadyExists.
+    assert!(matches!(started, Started::Existing(ref r) if r.input == r#"{"n":1}"#));
+    assert_eq!(store.executions(None).unwrap().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn stopping_a_waiting_execution_aborts_it_after_its_committed_events() {
+    let store = Arc::new(MemoryStore::new());
+    let durable = Durable::new(Executor::new(counting(Arc::default())), store.clone());
+    let (record, _) = durable
+        .start(request("stopped", definition(3600), json!({ "n": 1 })))
+        .await
+        .unwrap();
+    // Let it reach the Wait.
+    while store.history(&record.arn).unwrap().len() < 4 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let stopped = durable
+        .stop(
+            &record.arn,
+            Some("Cancelled".into()),
+            Some("by the test".into()),
+        )
+        .await
+        .unwrap()
+        .expect("known");
+    assert_eq!(stopped.status, Status::Aborted);
+    assert_eq!(stopped.error.as_deref(), Some("Cancelled"));
+    let events = store.history(&record.arn).unwrap();
+    assert_well_formed(&events);
+    let last = events.last().unwrap();
+    assert_eq!(last.event_type, EventType::ExecutionAborted);
+    assert_eq!(
+        serde_json::to_value(last).unwrap()["executionAbortedEventDetails"],
+        json!({ "error": "Cancelled", "cause": "by the test" })
+    );
+    assert_eq!(
+        events[events.len() - 2].event_type,
+        EventType::WaitStateEntered
+    );
+    assert!(!durable.is_running(&record.arn));
+    // Stopping it again changes nothing.
+    let again = durable
+        .stop(&record.arn, None, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again, stopped);
+    assert_eq!(store.history(&record.arn).unwrap().len(), events.len());
+}
+
+/// A process "crashes" (its runtime is dropped mid-Wait, so nothing after the last commit
+/// happens), stays down for a while, and a new one resumes from the SQLite file: the Wait
+/// wakes at its recorded time, not a whole wait after the restart, and the history stays
+/// whole.
+#[cfg(feature = "sqlite")]
+#[test]
+fn an_execution_resumes_from_sqlite_after_a_crash_and_wakes_on_time() {
+    use workflow_runtime::store::SqliteStore;
+
+    let dir = std::env::temp_dir().join(format!("workflow-durable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("store.db");
+    let _ = std::fs::remove_file(&path);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+
+    let arn = {
+        let store = Arc::new(SqliteStore::open(&path).unwrap());
+        let durable = Durable::new(Executor::new(counting(calls.clone())), store.clone());
+        let first = runtime();
+        let arn = first.block_on(async {
+            let (record, _) = durable
+                .start(request("survivor", definition(2), json!({ "n": 1 })))
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            record.arn
+        });
+        // The crash: every task of the process stops where it is.
+        drop(first);
+        drop(durable);
+        let events = store.history(&arn).unwrap();
+        assert_eq!(
+            events.last().unwrap().event_type,
+            EventType::WaitStateEntered
+        );
+        arn
+    };
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    std::thread::sleep(Duration::from_millis(1000));
+
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    let durable = Durable::new(Executor::new(counting(calls.clone())), store.clone());
+    let restarted = std::time::Instant::now();
+    let record = runtime().block_on(async {
+        assert_eq!(durable.resume().await.unwrap(), 1);
+        until_ended(store.as_ref(), &arn).await
+    });
+    assert_eq!(record.status, Status::Succeeded);
+    assert_eq!(record.output.as_deref(), Some(r#"{"n":4}"#));
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    // 2 s after it entered the Wait, which is well under 2 s after the restart.
+    assert!(restarted.elapsed() < Duration::from_millis(1800));
+    let events = store.history(&arn).unwrap();
+    assert_well_formed(&events);
+    let entered = events
+        .iter()
+        .find(|e| e.event_type == EventType::WaitStateEntered)
+        .unwrap();
+    let exited = events
+        .iter()
+        .find(|e| e.event_type == EventType::WaitStateExited)
+        .unwrap();
+    let waited = millis(exited) - millis(entered);
+    assert!((2_000..2_300).contains(&waited), "waited {waited} ms");
+    drop(durable);
+    drop(store);
+    let _ = std::fs::remove_dir_all(dir);
+}
