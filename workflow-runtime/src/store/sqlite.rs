@@ -128,6 +128,21 @@ impl SqliteStore {
     /// The schema version this program writes.
     pub const SCHEMA_VERSION: i64 = SCHEMA_VERSION;
 
+    /// Runs SQLite's full `PRAGMA integrity_check` (opening runs the quicker
+    /// `quick_check`).
+    pub fn check_integrity(&self) -> Result<(), StoreError> {
+        let result: String =
+            self.read(|c| c.query_row("PRAGMA integrity_check", [], |row| row.get(0)))?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: result,
+            })
+        }
+    }
+
     fn send(&self, write: Write) -> oneshot::Receiver<Result<Written, StoreError>> {
         let (reply, receiver) = oneshot::channel();
         if let Some(sender) = lock(&self.writer).as_ref() {
