@@ -13,6 +13,7 @@ pub mod cloudformation;
 pub mod graph;
 pub mod mocks;
 pub mod run;
+pub mod serve;
 pub mod source;
 pub mod test_state;
 pub mod validate;

@@ -23,6 +23,8 @@ enum Command {
     Run(workflow_cli::run::Args),
     /// Draw a state machine (Mermaid, Graphviz DOT or SVG).
     Graph(workflow_cli::graph::Args),
+    /// Serve the AWS Step Functions API locally (state machines, executions, histories).
+    Serve(workflow_cli::serve::Args),
     /// Run one state, like AWS's TestState API.
     TestState(workflow_cli::test_state::Args),
     /// Export a state machine for deployment.
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => workflow_cli::validate::main(args),
         Command::Run(args) => workflow_cli::run::main(args),
         Command::Graph(args) => workflow_cli::graph::main(args),
+        Command::Serve(args) => workflow_cli::serve::main(args),
         Command::TestState(args) => workflow_cli::test_state::main(args),
         Command::Export(Export::Cloudformation(args)) => workflow_cli::cloudformation::main(args),
     }

@@ -1,0 +1,96 @@
+//! `workflow serve`: the local AWS Step Functions API server (`workflow-server`) on a SQLite
+//! store, so that state machines and executions survive a restart.
+//!
+//! ```text
+//! workflow serve [--port 8083] [--host 127.0.0.1] [--db ./workflow.db]
+//!                [--account 123456789012] [--region us-east-1]
+//! ```
+//!
+//! Point an AWS SDK or the AWS CLI at it with `--endpoint-url http://127.0.0.1:8083`.
+//! Executions left `RUNNING` by a previous process resume on start. Exit code 2 when the
+//! store cannot be opened or the address cannot be bound.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use workflow_runtime::Resources;
+use workflow_runtime::store::SqliteStore;
+use workflow_server::{ServerConfig, Service};
+
+/// Arguments of `workflow serve`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The port to listen on.
+    #[arg(long, default_value_t = 8083)]
+    pub port: u16,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// The SQLite file that keeps state machines and executions (created when missing).
+    #[arg(long, value_name = "FILE", default_value = "./workflow.db")]
+    pub db: PathBuf,
+    /// The account id in every ARN.
+    #[arg(long, default_value = "123456789012")]
+    pub account: String,
+    /// The region in every ARN.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+}
+
+/// Runs `workflow serve` until the process is killed.
+pub fn main(args: Args) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: Args) -> ExitCode {
+    let store = match SqliteStore::open(&args.db) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("error: cannot open {}: {e}", args.db.display());
+            return ExitCode::from(2);
+        }
+    };
+    let config = ServerConfig {
+        account: args.account,
+        region: args.region,
+    };
+    let service = match Service::open(config, Arc::new(store), Resources::new()).await {
+        Ok(service) => service,
+        Err(e) => {
+            eprintln!(
+                "error: cannot resume the executions of {}: {e}",
+                args.db.display()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind((args.host.as_str(), args.port)).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}:{}: {e}", args.host, args.port);
+            return ExitCode::from(2);
+        }
+    };
+    match listener.local_addr() {
+        Ok(address) => eprintln!("workflow serve: listening on http://{address}"),
+        Err(_) => eprintln!("workflow serve: listening on {}:{}", args.host, args.port),
+    }
+    match workflow_server::serve(listener, service).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! Executions: StartExecution (durable, through the runtime's [`workflow_runtime::Durable`]),
+//! StartSyncExecution (Express, in memory), Describe, DescribeStateMachineForExecution, List
+//! and Stop.
+//!
+//! An execution keeps, in its record's attributes, the configuration of its state machine
+//! when it started (`stateMachine`), so that later updates and deletion do not change what
+//! DescribeStateMachineForExecution shows.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use workflow_runtime::asl::StateMachine;
+use workflow_runtime::store::{ExecutionRecord, Started};
+use workflow_runtime::{DurableError, ExecutionConfig, StartError, StartRequest, Status};
+
+use crate::arn::Arn;
+use crate::pagination::Page;
+use crate::protocol::{ApiError, Request, now_millis, seconds, uuid};
+use crate::state_machines::{self, configuration};
+use crate::{Service, members, names};
+
+/// The largest input AWS accepts, in characters.
+const MAX_INPUT: usize = 262_144;
+
+const STATUSES: &str = "[SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]";
+
+/// The execution's name (a UUID when none is given) and its parsed input.
+fn name_and_input(request: &Request) -> Result<(String, Value), ApiError> {
+    let name = match request.str_opt("name")? {
+        Some(name) => {
+            names::check(name)?;
+            name.to_owned()
+        }
+        None => uuid(),
+    };
+    let text = request.str_opt("input")?.unwrap_or("{}");
+    if text.len() > MAX_INPUT {
+        return Err(ApiError::new(
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to {MAX_INPUT}"
+            ),
+        ));
+    }
+    let input = serde_json::from_str(text).map_err(|e| {
+        ApiError::new(
+            "InvalidExecutionInput",
+            format!("Invalid State Machine Execution Input: '{e}'"),
+        )
+    })?;
+    Ok((name, input))
+}
+
+fn start_error(error: StartError) -> ApiError {
+    match error {
+        StartError::InputTooLarge(_) => ApiError::new("InvalidExecutionInput", error.to_string()),
+        StartError::InvalidDefinition(_) => ApiError::new("InvalidDefinition", error.to_string()),
+    }
+}
+
+fn config(service: &Service, machine: &Value, name: &str) -> ExecutionConfig {
+    ExecutionConfig {
+        name: name.to_owned(),
+        state_machine_name: machine["name"].as_str().unwrap_or_default().to_owned(),
+        region: service.config.region.clone(),
+        account: service.config.account.clone(),
+        role_arn: machine["roleArn"].as_str().unwrap_or_default().to_owned(),
+    }
+}
+
+pub async fn start(service: &Service, request: &Request) -> Result<Value, ApiError> {
+    let machine_arn = request.str("stateMachineArn")?;
+    let machine = state_machines::find(service, machine_arn)?;
+    let (name, input) = name_and_input(request)?;
+    let mut snapshot = machine.clone();
+    if let Some(header) = request.str_opt("traceHeader")? {
+        snapshot["traceHeader"] = json!(header);
+    }
+    let start = StartRequest {
+        config: config(service, &machine, &name),
+        state_machine_arn: machine_arn.to_owned(),
+        definition: machine["definition"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        input: input.clone(),
+        attributes: json!({ "stateMachine": snapshot }),
+    };
+    let (record, started) = service.durable.start(start).await.map_err(|e| match e {
+        DurableError::Start(e) => start_error(e),
+        DurableError::Store(e) => ApiError::from(e),
+    })?;
+    if let Started::Existing(existing) = &started {
+        // AWS starts a name once: the same request while it runs is answered with it, any
+        // other is a conflict.
+        let same_input = serde_json::from_str::<Value>(&existing.input).ok() == Some(input);
+        if !same_input || existing.status != Status::Running {
+            return Err(ApiError::new(
+                "ExecutionAlreadyExists",
+                format!("Execution Already Exists: '{}'", existing.arn),
+            ));
+        }
+    }
+    Ok(json!({ "executionArn": record.arn, "startDate": seconds(record.start_date) }))
+}
+
+pub async fn start_sync(service: &Service, request: &Request) -> Result<Value, ApiError> {
+    let machine_arn = request.str("stateMachineArn")?;
+    let machine = state_machines::find(service, machine_arn)?;
+    if machine["type"] != "EXPRESS" {
+        return Err(ApiError::new(
+            "StateMachineTypeNotSupported",
+            "This operation is not supported by this type of state machine",
+        ));
+    }
+    let (name, input) = name_and_input(request)?;
+    let definition = machine["definition"].as_str().unwrap_or_default();
+    let parsed =
+        StateMachine::from_json_str_as(definition, crate::validate::machine_type_of(&machine))
+            .map_err(|e| ApiError::new("InvalidDefinition", e.to_string()))?;
+    let executor = service
+        .durable
+        .executor()
+        .clone()
+        .with_config(config(service, &machine, &name));
+    let started = now_millis();
+    let outcome = executor
+        .start(Arc::new(parsed), input.clone())
+        .map_err(start_error)?
+        .run()
+        .await;
+    let stopped = now_millis();
+    let sm_name = machine["name"].as_str().unwrap_or_default();
+    let arn = service
+        .config
+        .arn("express", &format!("{sm_name}:{name}:{}", uuid()));
+    // AWS bills at least 100 ms, in 100 ms steps.
+    let billed = ((stopped - started).max(1) as u64).div_ceil(100) * 100;
+    Ok(members(vec![
+        ("executionArn", Some(json!(arn))),
+        ("stateMachineArn", Some(json!(machine_arn))),
+        ("name", Some(json!(name))),
+        ("startDate", Some(seconds(started))),
+        ("stopDate", Some(seconds(stopped))),
+        ("status", Some(json!(outcome.status.as_str()))),
+        ("input", Some(json!(compact(&input)))),
+        ("inputDetails", Some(json!({ "included": true }))),
+        ("output", outcome.output.as_ref().map(|o| json!(compact(o)))),
+        ("outputDetails", Some(json!({ "included": true }))),
+        ("error", outcome.error.map(Value::String)),
+        ("cause", outcome.cause.map(Value::String)),
+        (
+            "traceHeader",
+            request.str_opt("traceHeader")?.map(|h| json!(h)),
+        ),
+        (
+            "billingDetails",
+            Some(json!({ "billedDurationInMilliseconds": billed, "billedMemoryUsedInMB": 64 })),
+        ),
+    ]))
+}
+
+fn compact(value: &Value) -> String {
+    value.to_string()
+}
+
+/// The stored execution named by `arn_text`.
+pub(crate) fn find(service: &Service, arn_text: &str) -> Result<ExecutionRecord, ApiError> {
+    let arn = Arn::parse_as(arn_text, &["execution", "express"])?;
+    let missing = || {
+        ApiError::new(
+            "ExecutionDoesNotExist",
+            format!("Execution Does Not Exist: '{arn_text}'"),
+        )
+    };
+    if arn.resource_type == "express" {
+        return Err(missing());
+    }
+    service.store().execution(arn_text)?.ok_or_else(missing)
+}
+
+fn redrive(status: Status) -> (&'static str, Option<String>) {
+    match status {
+        Status::Running | Status::Succeeded => (
+            "NOT_REDRIVABLE",
+            Some(format!(
+                "Execution is {} and cannot be redriven",
+                status.as_str()
+            )),
+        ),
+        _ => ("REDRIVABLE", None),
+    }
+}
+
+/// The base state machine an execution ran (its record may name a version).
+fn base_machine(record: &ExecutionRecord) -> String {
+    record.attributes["stateMachine"]["stateMachineArn"]
+        .as_str()
+        .map_or_else(|| record.state_machine_arn.clone(), str::to_owned)
+}
+
+pub fn describe(service: &Service, request: &Request) -> Result<Value, ApiError> {
+    let record = find(service, request.str("executionArn")?)?;
+    let (redrive_status, reason) = redrive(record.status);
+    let succeeded = record.status == Status::Succeeded;
+    Ok(members(vec![
+        ("executionArn", Some(json!(record.arn))),
+        ("stateMachineArn", Some(json!(base_machine(&record)))),
+        ("name", Some(json!(record.name))),
+        ("status", Some(json!(record.status.as_str()))),
+        ("startDate", Some(seconds(record.start_date))),
+        ("stopDate", record.stop_date.map(seconds)),
+        ("input", Some(json!(record.input))),
+        ("inputDetails", Some(json!({ "included": true }))),
+        (
+            "output",
+            record
+                .output
+                .clone()
+                .filter(|_| succeeded)
+                .map(Value::String),
+        ),
+        (
+            "outputDetails",
+            succeeded.then(|| json!({ "included": true })),
+        ),
+        ("error", record.error.clone().map(Value::String)),
+        ("cause", record.cause.clone().map(Value::String)),
+        (
+            "traceHeader",
+            record.attributes["stateMachine"]
+                .get("traceHeader")
+                .cloned(),
+        ),
+        ("redriveCount", Some(json!(0))),
+        ("redriveStatus", Some(json!(redrive_status))),
+        ("redriveStatusReason", reason.map(Value::String)),
+    ]))
+}
+
+pub fn describe_state_machine_for_execution(
+    service: &Service,
+    request: &Request,
+) -> Result<Value, ApiError> {
+    let record = find(service, request.str("executionArn")?)?;
+    let snapshot = &record.attributes["stateMachine"];
+    let mut fields = configuration(snapshot);
+    fields.push(("updateDate", snapshot["updateDate"].as_i64().map(seconds)));
+    Ok(members(fields))
+}
+
+pub fn list(service: &Service, request: &Request) -> Result<Value, ApiError> {
+    let page_token_max = 3096;
+    let machine_arn = request.str_opt("stateMachineArn")?;
+    let filter = match request.str_opt("statusFilter")? {
+        None => None,
+        Some(text) => Some(Status::parse(text).ok_or_else(|| {
+            ApiError::constraint(
+                "statusFilter",
+                text,
+                &format!("Member must satisfy enum value set: {STATUSES}"),
+            )
+        })?),
+    };
+    let page = Page::read(
+        request,
+        page_token_max,
+        &format!(
+            "ListExecutions {} {}",
+            machine_arn.unwrap_or_default(),
+            filter.map_or("", |s| s.as_str())
+        ),
+    )?;
+    let Some(machine_arn) = machine_arn else {
+        return Err(ApiError::new(
+            "ValidationException",
+            "Must provide a StateMachine ARN or MapRun ARN",
+        ));
+    };
+    let machine = state_machines::find(service, machine_arn)?;
+    if machine["type"] == "EXPRESS" {
+        return Err(ApiError::new(
+            "StateMachineTypeNotSupported",
+            "This operation is not supported by this type of state machine",
+        ));
+    }
+    let items = service
+        .store()
+        .executions(Some(machine_arn))?
+        .into_iter()
+        .filter(|r| filter.is_none_or(|s| r.status == s))
+        .map(|r| {
+            members(vec![
+                ("executionArn", Some(json!(r.arn))),
+                ("stateMachineArn", Some(json!(base_machine(&r)))),
+                ("name", Some(json!(r.name))),
+                ("status", Some(json!(r.status.as_str()))),
+                ("startDate", Some(seconds(r.start_date))),
+                ("stopDate", r.stop_date.map(seconds)),
+                ("redriveCount", Some(json!(0))),
+            ])
+        })
+        .collect();
+    let (items, next) = page.slice(items);
+    Ok(members(vec![
+        ("executions", Some(Value::Array(items))),
+        ("nextToken", next.map(Value::String)),
+    ]))
+}
+
+pub async fn stop(service: &Service, request: &Request) -> Result<Value, ApiError> {
+    let arn = request.str("executionArn")?;
+    let error = request.str_len("error", 256)?.map(str::to_owned);
+    let cause = request.str_len("cause", 32768)?.map(str::to_owned);
+    find(service, arn)?;
+    let record = service
+        .durable
+        .stop(arn, error, cause)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                "ExecutionDoesNotExist",
+                format!("Execution Does Not Exist: '{arn}'"),
+            )
+        })?;
+    Ok(json!({ "stopDate": seconds(record.stop_date.unwrap_or_else(now_millis)) }))
+}

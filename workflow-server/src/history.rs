@@ -1,0 +1,77 @@
+//! GetExecutionHistory: the runtime's events ([`HistoryEvent`]: ISO timestamps) in the API's
+//! shape: epoch-second timestamps, and the `inputDetails`/`outputDetails` AWS adds next to
+//! every `input`/`output`.
+
+use serde_json::{Map, Value, json};
+use workflow_runtime::asl::timestamp::Timestamp;
+use workflow_runtime::{EventType, HistoryEvent};
+
+use crate::pagination::Page;
+use crate::protocol::{ApiError, Request, seconds};
+use crate::{Service, executions, members};
+
+/// One event as the API writes it. `first_state` says whether this is the execution's first
+/// state event, which AWS links to no previous event (0), as it does `ExecutionAborted`.
+pub fn event(event: &HistoryEvent, first_state: bool, include_data: bool) -> Value {
+    let millis = Timestamp::parse(&event.timestamp).map_or(0, |t| t.unix_millis());
+    let previous = match event.event_type {
+        EventType::ExecutionStarted | EventType::ExecutionAborted => 0,
+        _ if first_state => 0,
+        _ => event.previous_event_id,
+    };
+    let mut out = Map::new();
+    out.insert("id".to_owned(), json!(event.id));
+    out.insert("previousEventId".to_owned(), json!(previous));
+    out.insert("timestamp".to_owned(), seconds(millis));
+    out.insert("type".to_owned(), json!(event.event_type.as_str()));
+    for (key, details) in &event.details {
+        let mut details = details.clone();
+        if let Some(fields) = details.as_object_mut() {
+            for (member, flag) in [("input", "inputDetails"), ("output", "outputDetails")] {
+                if fields.contains_key(member) {
+                    if !include_data {
+                        fields.shift_remove(member);
+                    }
+                    fields
+                        .entry(flag)
+                        .or_insert_with(|| json!({ "truncated": false }));
+                }
+            }
+        }
+        out.insert(key.clone(), details);
+    }
+    Value::Object(out)
+}
+
+/// Every event of a history, in the API's shape.
+pub fn events(history: &[HistoryEvent], include_data: bool) -> Vec<Value> {
+    let first_state = history
+        .iter()
+        .find(|e| e.event_type.as_str().ends_with("StateEntered"))
+        .map(|e| e.id);
+    history
+        .iter()
+        .map(|e| event(e, Some(e.id) == first_state, include_data))
+        .collect()
+}
+
+pub fn get(service: &Service, request: &Request) -> Result<Value, ApiError> {
+    let arn = request.str("executionArn")?;
+    let reverse = request.bool_opt("reverseOrder")?.unwrap_or(false);
+    let include = request.bool_opt("includeExecutionData")?.unwrap_or(true);
+    let page = Page::read(
+        request,
+        1024,
+        &format!("GetExecutionHistory {arn} {reverse} {include}"),
+    )?;
+    executions::find(service, arn)?;
+    let mut all = events(&service.store().history(arn)?, include);
+    if reverse {
+        all.reverse();
+    }
+    let (items, next) = page.slice(all);
+    Ok(members(vec![
+        ("events", Some(Value::Array(items))),
+        ("nextToken", next.map(Value::String)),
+    ]))
+}

@@ -1,0 +1,179 @@
+//! A local AWS Step Functions API server: the Step Functions API (AWS JSON 1.0) over the
+//! workflow runtime's interpreter, with state machines, executions and their histories kept
+//! in a [`Store`] so that they survive a restart.
+//!
+//! One module per AWS concept: [`protocol`] (the wire format and errors), [`arn`], [`names`],
+//! [`pagination`], [`state_machines`], [`executions`], [`history`], [`tags`], [`activities`],
+//! [`validate`], [`test_state`].
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
+use workflow_runtime::store::{Store, StoreError};
+use workflow_runtime::{Durable, Executor, Resources};
+
+pub mod activities;
+pub mod arn;
+pub mod executions;
+pub mod history;
+pub mod names;
+pub mod pagination;
+pub mod protocol;
+pub mod state_machines;
+pub mod tags;
+pub mod test_state;
+pub mod validate;
+pub mod variable_references;
+
+use protocol::{ApiError, Request};
+
+/// Who the server answers as.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The 12-digit account in every ARN.
+    pub account: String,
+    /// The region in every ARN.
+    pub region: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            account: "123456789012".to_owned(),
+            region: "us-east-1".to_owned(),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// `arn:aws:states:<region>:<account>:<resource_type>:<name>`.
+    pub fn arn(&self, resource_type: &str, name: &str) -> String {
+        format!(
+            "arn:aws:states:{}:{}:{resource_type}:{name}",
+            self.region, self.account
+        )
+    }
+}
+
+/// The Step Functions service: the durable runner, its store, and the server's names.
+pub struct Service {
+    pub(crate) config: ServerConfig,
+    pub(crate) durable: Arc<Durable>,
+    /// Serializes read-modify-write changes of resources (a state machine's update, tags),
+    /// so that two concurrent requests cannot lose one another's change.
+    pub(crate) writes: tokio::sync::Mutex<()>,
+}
+
+impl Service {
+    /// A service over `store`, whose Tasks call `resources`; resumes every execution the
+    /// store has as `RUNNING` (after a restart: all of them). Must be called within a tokio
+    /// runtime, which runs the executions.
+    pub async fn open(
+        config: ServerConfig,
+        store: Arc<dyn Store>,
+        resources: Resources,
+    ) -> Result<Arc<Service>, StoreError> {
+        let durable = Durable::new(Executor::new(resources), store);
+        durable.resume().await?;
+        Ok(Arc::new(Service {
+            config,
+            durable,
+            writes: tokio::sync::Mutex::new(()),
+        }))
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        self.durable.store()
+    }
+
+    /// The server's names.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// Runs one operation on its request members.
+    pub async fn call(&self, operation: &str, request: Request) -> Result<Value, ApiError> {
+        match operation {
+            "CreateStateMachine" => state_machines::create(self, &request).await,
+            "DescribeStateMachine" => state_machines::describe(self, &request),
+            "ListStateMachines" => state_machines::list(self, &request),
+            "UpdateStateMachine" => state_machines::update(self, &request).await,
+            "DeleteStateMachine" => state_machines::delete(self, &request).await,
+            "ListStateMachineVersions" => state_machines::list_versions(self, &request),
+            "ListStateMachineAliases" => state_machines::list_aliases(self, &request),
+            "ValidateStateMachineDefinition" => validate::operation(&request),
+            "StartExecution" => executions::start(self, &request).await,
+            "StartSyncExecution" => executions::start_sync(self, &request).await,
+            "DescribeExecution" => executions::describe(self, &request),
+            "DescribeStateMachineForExecution" => {
+                executions::describe_state_machine_for_execution(self, &request)
+            }
+            "ListExecutions" => executions::list(self, &request),
+            "StopExecution" => executions::stop(self, &request).await,
+            "GetExecutionHistory" => history::get(self, &request),
+            "TagResource" => tags::tag(self, &request).await,
+            "UntagResource" => tags::untag(self, &request).await,
+            "ListTagsForResource" => tags::list(self, &request),
+            "CreateActivity" => activities::create(self, &request).await,
+            "DescribeActivity" => activities::describe(self, &request),
+            "DeleteActivity" => activities::delete(self, &request).await,
+            "ListActivities" => activities::list(self, &request),
+            "TestState" => test_state::operation(self, &request).await,
+            _ => Err(ApiError::new(
+                "UnknownOperationException",
+                format!("Unknown operation: '{operation}'"),
+            )),
+        }
+    }
+}
+
+/// The API's routes: `POST /`, the operation named by `X-Amz-Target`.
+pub fn router(service: Arc<Service>) -> Router {
+    Router::new().route("/", post(handle)).with_state(service)
+}
+
+async fn handle(State(service): State<Arc<Service>>, headers: HeaderMap, body: Body) -> Response {
+    let answer = async {
+        let operation = protocol::operation(&headers)?;
+        let members = protocol::read_body(body).await?;
+        service.call(&operation, Request(members)).await
+    }
+    .await;
+    match answer {
+        Ok(body) => protocol::json_response(StatusCode::OK, &body),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// Serves the API on `listener` until the process ends.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    service: Arc<Service>,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(service)).await
+}
+
+/// An object of the members that are present: the API never writes `null`.
+pub(crate) fn members(pairs: Vec<(&str, Option<Value>)>) -> Value {
+    let mut object = serde_json::Map::new();
+    for (key, value) in pairs {
+        if let Some(value) = value
+            && !value.is_null()
+        {
+            object.insert(key.to_owned(), value);
+        }
+    }
+    Value::Object(object)
+}
+
+/// `{}`: the answer of operations with no output.
+pub(crate) fn empty() -> Value {
+    json!({})
+}
