@@ -9,6 +9,7 @@ use crate::protocol::{ApiError, Request};
 pub const DEFAULT_PAGE: usize = 100;
 
 /// One page of a query.
+#[derive(Debug)]
 pub struct Page {
     pub start: usize,
     pub size: usize,

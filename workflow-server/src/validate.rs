@@ -27,8 +27,8 @@ pub fn diagnostics(text: &str, machine_type: MachineType) -> Vec<Diagnostic> {
             location: None,
         }];
     }
-    match StateMachine::from_json_str_as(text, machine_type) {
-        Ok(_) => Vec::new(),
+    let found: Vec<Diagnostic> = match StateMachine::from_json_str_as(text, machine_type) {
+        Ok(_) => return Vec::new(),
         Err(invalid) => invalid
             .0
             .iter()
@@ -40,12 +40,72 @@ pub fn diagnostics(text: &str, machine_type: MachineType) -> Vec<Diagnostic> {
                 }
                 Diagnostic {
                     code: d.code.as_str().to_owned(),
-                    message: d.message(Spelling::Asl),
+                    message: aws_wording(&d.message(Spelling::Asl)),
                     location: Some(d.pointer.to_string()),
                 }
             })
             .collect(),
+    };
+    // AWS checks the schema first and reports nothing else when it fails.
+    let schema: Vec<Diagnostic> = found
+        .iter()
+        .filter(|d| d.code == "SCHEMA_VALIDATION_FAILED")
+        .cloned()
+        .collect();
+    merge_required(if schema.is_empty() { found } else { schema })
+}
+
+const REQUIRED: &str = "missing required field `";
+
+/// AWS reports the missing fields of one object in one diagnostic:
+/// `These fields are required: [States, StartAt]`.
+fn merge_required(found: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let mut fields: Vec<(usize, Vec<String>)> = Vec::new();
+    for d in found {
+        let field = d
+            .message
+            .strip_prefix(REQUIRED)
+            .and_then(|rest| rest.strip_suffix('`'));
+        let Some(field) = field else {
+            out.push(d);
+            continue;
+        };
+        let same_place = fields
+            .iter_mut()
+            .find(|(i, _)| out[*i].location == d.location);
+        match same_place {
+            Some((_, list)) => list.push(field.to_owned()),
+            None => {
+                fields.push((out.len(), vec![field.to_owned()]));
+                out.push(d);
+            }
+        }
     }
+    for (i, mut list) in fields {
+        // AWS lists `States` before `StartAt`.
+        list.sort_by_key(|f| match f.as_str() {
+            "States" => 0,
+            "StartAt" => 1,
+            _ => 2,
+        });
+        out[i].message = format!("These fields are required: [{}]", list.join(", "));
+    }
+    out
+}
+
+/// The validator's messages that AWS words differently, in AWS's words (they are compared
+/// verbatim by clients' tests).
+fn aws_wording(message: &str) -> String {
+    if message.starts_with("Express state machine does not support '.waitForTaskToken'") {
+        // AWS's message ends with a space.
+        return format!("{message} ");
+    }
+    if message == "`QueryLanguage` cannot be \"JSONPath\" when the state machine's is \"JSONata\"" {
+        return "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine"
+            .to_owned();
+    }
+    message.to_owned()
 }
 
 /// AWS parses with Jackson: text that does not start like JSON is reported as an

@@ -1,0 +1,438 @@
+//! The API end to end through the router, in process (no network).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use workflow_runtime::Resources;
+use workflow_runtime::store::MemoryStore;
+use workflow_server::{ServerConfig, Service, router};
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/sfn";
+const SM: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:";
+
+async fn service() -> Arc<Service> {
+    Service::open(
+        ServerConfig::default(),
+        Arc::new(MemoryStore::new()),
+        Resources::new(),
+    )
+    .await
+    .expect("opens")
+}
+
+/// Sends raw bytes as operation `op`; the status and the JSON answer.
+async fn raw(service: &Arc<Service>, op: &str, body: &str) -> (StatusCode, Value) {
+    let request = Request::post("/")
+        .header("X-Amz-Target", format!("AWSStepFunctions.{op}"))
+        .header("Content-Type", "application/x-amz-json-1.0")
+        .body(Body::from(body.to_owned()))
+        .expect("request");
+    let response = router(service.clone())
+        .oneshot(request)
+        .await
+        .expect("answers");
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (status, serde_json::from_slice(&bytes).expect("JSON answer"))
+}
+
+async fn ok(service: &Arc<Service>, op: &str, body: Value) -> Value {
+    let (status, answer) = raw(service, op, &body.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{op}: {answer}");
+    answer
+}
+
+async fn error(service: &Arc<Service>, op: &str, body: Value) -> (String, String) {
+    let (status, answer) = raw(service, op, &body.to_string()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{op}: {answer}");
+    (
+        answer["__type"].as_str().unwrap_or_default().to_owned(),
+        answer["message"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+fn pass_wait_succeed() -> String {
+    json!({"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Result": {"x": 1}, "Next": "W"},
+        "W": {"Type": "Wait", "Seconds": 1, "Next": "S"},
+        "S": {"Type": "Succeed"}}})
+    .to_string()
+}
+
+fn waits(seconds: u32) -> String {
+    json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": seconds, "End": true}}})
+        .to_string()
+}
+
+async fn create(service: &Arc<Service>, name: &str, definition: &str) -> String {
+    let answer = ok(
+        service,
+        "CreateStateMachine",
+        json!({"name": name, "definition": definition, "roleArn": ROLE}),
+    )
+    .await;
+    answer["stateMachineArn"].as_str().expect("arn").to_owned()
+}
+
+async fn describe_execution(service: &Arc<Service>, arn: &str) -> Value {
+    ok(service, "DescribeExecution", json!({"executionArn": arn})).await
+}
+
+#[tokio::test]
+async fn a_state_machine_is_created_described_listed_updated_and_deleted() {
+    let service = service().await;
+    let definition = pass_wait_succeed();
+    let arn = create(&service, "flow", &definition).await;
+    assert_eq!(arn, format!("{SM}flow"));
+
+    let described = ok(
+        &service,
+        "DescribeStateMachine",
+        json!({"stateMachineArn": arn}),
+    )
+    .await;
+    assert_eq!(described["name"], "flow");
+    assert_eq!(described["status"], "ACTIVE");
+    assert_eq!(described["type"], "STANDARD");
+    assert_eq!(described["definition"], definition.as_str());
+    assert_eq!(described["roleArn"], ROLE);
+    assert_eq!(
+        described["loggingConfiguration"],
+        json!({"level": "OFF", "includeExecutionData": false})
+    );
+    assert_eq!(described["tracingConfiguration"], json!({"enabled": false}));
+    assert!(described["creationDate"].is_f64());
+    assert!(described.get("revisionId").is_none());
+
+    let listed = ok(&service, "ListStateMachines", json!({})).await;
+    assert_eq!(listed["stateMachines"][0]["stateMachineArn"], arn.as_str());
+    assert!(listed.get("nextToken").is_none());
+
+    let updated = ok(
+        &service,
+        "UpdateStateMachine",
+        json!({"stateMachineArn": arn, "roleArn": "arn:aws:iam::123456789012:role/other"}),
+    )
+    .await;
+    let revision = updated["revisionId"].as_str().expect("a new revision");
+    assert_eq!(revision.len(), 36);
+    let again = ok(
+        &service,
+        "UpdateStateMachine",
+        json!({"stateMachineArn": arn, "roleArn": "arn:aws:iam::123456789012:role/other"}),
+    )
+    .await;
+    assert_eq!(again["revisionId"], revision, "no change, same revision");
+
+    assert_eq!(
+        ok(
+            &service,
+            "DeleteStateMachine",
+            json!({"stateMachineArn": arn})
+        )
+        .await,
+        json!({})
+    );
+    let (code, message) = error(
+        &service,
+        "DescribeStateMachine",
+        json!({"stateMachineArn": arn}),
+    )
+    .await;
+    assert_eq!(code, "com.amazonaws.states#StateMachineDoesNotExist");
+    assert_eq!(message, format!("State Machine Does Not Exist: '{arn}'"));
+}
+
+#[tokio::test]
+async fn an_invalid_definition_is_refused_with_aws_wording() {
+    let service = service().await;
+    let (code, message) = error(
+        &service,
+        "CreateStateMachine",
+        json!({"name": "bad", "definition": "{\"StartAt\": \"A\"}", "roleArn": ROLE}),
+    )
+    .await;
+    assert_eq!(code, "com.amazonaws.states#InvalidDefinition");
+    assert_eq!(
+        message,
+        "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: These fields are required: [States] at /'"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_execution_runs_to_success_with_its_history() {
+    let service = service().await;
+    let machine = create(&service, "flow", &pass_wait_succeed()).await;
+    let started = ok(
+        &service,
+        "StartExecution",
+        json!({"stateMachineArn": machine, "name": "run-1", "input": "{\"a\":1}"}),
+    )
+    .await;
+    let arn = started["executionArn"].as_str().expect("arn").to_owned();
+    assert_eq!(
+        arn,
+        "arn:aws:states:us-east-1:123456789012:execution:flow:run-1"
+    );
+    let running = describe_execution(&service, &arn).await;
+    assert_eq!(running["status"], "RUNNING");
+    assert!(running.get("stopDate").is_none());
+
+    let mut described = running;
+    for _ in 0..50 {
+        described = describe_execution(&service, &arn).await;
+        if described["status"] != "RUNNING" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(described["status"], "SUCCEEDED");
+    assert_eq!(described["output"], "{\"x\":1}");
+    assert_eq!(described["input"], "{\"a\":1}");
+    assert_eq!(described["stateMachineArn"], machine.as_str());
+    assert_eq!(described["redriveStatus"], "NOT_REDRIVABLE");
+    assert!(described["stopDate"].is_f64());
+
+    let history = ok(
+        &service,
+        "GetExecutionHistory",
+        json!({"executionArn": arn}),
+    )
+    .await;
+    let events = history["events"].as_array().expect("events");
+    let types: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "WaitStateEntered",
+            "WaitStateExited",
+            "SucceedStateEntered",
+            "SucceedStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    assert_eq!(
+        events[0]["executionStartedEventDetails"]["input"],
+        "{\"a\":1}"
+    );
+    assert_eq!(
+        events[0]["executionStartedEventDetails"]["inputDetails"],
+        json!({"truncated": false})
+    );
+    assert_eq!(events[1]["previousEventId"], 0);
+    assert_eq!(events[2]["previousEventId"], 2);
+    assert!(events[0]["timestamp"].is_f64());
+
+    let reversed = ok(
+        &service,
+        "GetExecutionHistory",
+        json!({"executionArn": arn, "reverseOrder": true, "maxResults": 2}),
+    )
+    .await;
+    assert_eq!(reversed["events"][0]["type"], "ExecutionSucceeded");
+    assert_eq!(reversed["events"].as_array().map(Vec::len), Some(2));
+    let token = reversed["nextToken"].as_str().expect("more pages");
+    let rest = ok(
+        &service,
+        "GetExecutionHistory",
+        json!({"executionArn": arn, "reverseOrder": true, "nextToken": token}),
+    )
+    .await;
+    assert_eq!(rest["events"].as_array().map(Vec::len), Some(6));
+    assert_eq!(rest["events"][5]["type"], "ExecutionStarted");
+
+    let listed = ok(
+        &service,
+        "ListExecutions",
+        json!({"stateMachineArn": machine, "statusFilter": "SUCCEEDED"}),
+    )
+    .await;
+    assert_eq!(listed["executions"][0]["executionArn"], arn.as_str());
+    let none = ok(
+        &service,
+        "ListExecutions",
+        json!({"stateMachineArn": machine, "statusFilter": "RUNNING"}),
+    )
+    .await;
+    assert_eq!(none, json!({"executions": []}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starting_a_name_again_is_idempotent_only_with_the_same_input() {
+    let service = service().await;
+    let machine = create(&service, "slow", &waits(60)).await;
+    let start = json!({"stateMachineArn": machine, "name": "once", "input": "{\"n\": 1}"});
+    let first = ok(&service, "StartExecution", start.clone()).await;
+    let second = ok(&service, "StartExecution", start).await;
+    assert_eq!(first["executionArn"], second["executionArn"]);
+    assert_eq!(first["startDate"], second["startDate"]);
+    let (code, message) = error(
+        &service,
+        "StartExecution",
+        json!({"stateMachineArn": machine, "name": "once", "input": "{\"n\": 2}"}),
+    )
+    .await;
+    assert_eq!(code, "com.amazonaws.states#ExecutionAlreadyExists");
+    assert_eq!(
+        message,
+        format!(
+            "Execution Already Exists: '{}'",
+            first["executionArn"].as_str().unwrap_or_default()
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_execution_is_aborted() {
+    let service = service().await;
+    let machine = create(&service, "slow", &waits(60)).await;
+    let started = ok(
+        &service,
+        "StartExecution",
+        json!({"stateMachineArn": machine}),
+    )
+    .await;
+    let arn = started["executionArn"].as_str().expect("arn").to_owned();
+    assert_eq!(
+        arn.rsplit(':').next().map(str::len),
+        Some(36),
+        "a UUID name"
+    );
+    let stopped = ok(
+        &service,
+        "StopExecution",
+        json!({"executionArn": arn, "error": "Halt", "cause": "test"}),
+    )
+    .await;
+    assert!(stopped["stopDate"].is_f64());
+    let described = describe_execution(&service, &arn).await;
+    assert_eq!(described["status"], "ABORTED");
+    assert_eq!(described["error"], "Halt");
+    assert_eq!(described["cause"], "test");
+    assert_eq!(described["redriveStatus"], "REDRIVABLE");
+    assert!(described.get("output").is_none());
+    let history = ok(
+        &service,
+        "GetExecutionHistory",
+        json!({"executionArn": arn}),
+    )
+    .await;
+    let last = history["events"]
+        .as_array()
+        .and_then(|e| e.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(last["type"], "ExecutionAborted");
+    assert_eq!(last["previousEventId"], 0);
+    assert_eq!(
+        last["executionAbortedEventDetails"],
+        json!({"error": "Halt", "cause": "test"})
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_get_aws_errors() {
+    let service = service().await;
+    let (status, answer) = raw(&service, "ListStateMachines", "{not json").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        answer["__type"],
+        "com.amazonaws.states#SerializationException"
+    );
+
+    let (code, message) = error(&service, "FlyToTheMoon", json!({})).await;
+    assert_eq!(code, "com.amazonaws.states#UnknownOperationException");
+    assert_eq!(message, "Unknown operation: 'FlyToTheMoon'");
+
+    let (code, message) = error(
+        &service,
+        "DescribeExecution",
+        json!({"executionArn": "nope"}),
+    )
+    .await;
+    assert_eq!(code, "com.amazonaws.states#InvalidArn");
+    assert_eq!(message, "Invalid Arn: 'Invalid ARN prefix: nope'");
+
+    let (code, message) = error(
+        &service,
+        "CreateStateMachine",
+        json!({"name": "x", "roleArn": ROLE}),
+    )
+    .await;
+    assert_eq!(code, "com.amazonaws.states#ValidationException");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null"
+    );
+
+    let (code, message) = error(&service, "ListStateMachines", json!({"maxResults": 1001})).await;
+    assert_eq!(code, "com.amazonaws.states#ValidationException");
+    assert!(
+        message.ends_with("Member must have value less than or equal to 1000"),
+        "{message}"
+    );
+
+    let (code, _) = error(
+        &service,
+        "CreateStateMachine",
+        json!({"name": "a b", "definition": waits(1), "roleArn": ROLE}),
+    )
+    .await;
+    assert_eq!(code, "com.amazonaws.states#InvalidName");
+}
+
+#[tokio::test]
+async fn tags_are_set_listed_and_removed() {
+    let service = service().await;
+    let machine = create(&service, "tagged", &waits(1)).await;
+    ok(
+        &service,
+        "TagResource",
+        json!({"resourceArn": machine, "tags": [{"key": "a", "value": "1"}, {"key": "a", "value": "1"}, {"key": "b", "value": ""}]}),
+    )
+    .await;
+    let listed = ok(
+        &service,
+        "ListTagsForResource",
+        json!({"resourceArn": machine}),
+    )
+    .await;
+    assert_eq!(
+        listed,
+        json!({"tags": [{"key": "a", "value": "1"}, {"key": "b", "value": ""}]})
+    );
+    ok(
+        &service,
+        "UntagResource",
+        json!({"resourceArn": machine, "tagKeys": ["a", "zzz"]}),
+    )
+    .await;
+    let listed = ok(
+        &service,
+        "ListTagsForResource",
+        json!({"resourceArn": machine}),
+    )
+    .await;
+    assert_eq!(listed, json!({"tags": [{"key": "b", "value": ""}]}));
+    let (code, message) = error(
+        &service,
+        "ListTagsForResource",
+        json!({"resourceArn": format!("{machine}:1")}),
+    )
+    .await;
+    assert_eq!(code, "com.amazonaws.states#ResourceNotFound");
+    assert_eq!(message, format!("Resource not found: '{machine}:1'"));
+}
