@@ -36,6 +36,10 @@ pub struct Args {
     /// The region in every ARN.
     #[arg(long, default_value = "us-east-1")]
     pub region: String,
+    /// Show `encryptionConfiguration: {"type": "AWS_OWNED_KEY"}` on state machines created
+    /// without one, as AWS has since late 2024.
+    #[arg(long)]
+    pub show_default_encryption: bool,
 }
 
 /// Runs `workflow serve` until the process is killed.
@@ -64,6 +68,7 @@ async fn serve(args: Args) -> ExitCode {
     let config = ServerConfig {
         account: args.account,
         region: args.region,
+        show_default_encryption: args.show_default_encryption,
     };
     let service = match Service::open(config, Arc::new(store), Resources::new()).await {
         Ok(service) => service,

@@ -244,7 +244,7 @@ pub fn describe_state_machine_for_execution(
 ) -> Result<Value, ApiError> {
     let record = find(service, request.str("executionArn")?)?;
     let snapshot = &record.attributes["stateMachine"];
-    let mut fields = configuration(snapshot);
+    let mut fields = configuration(service, snapshot);
     fields.push(("updateDate", snapshot["updateDate"].as_i64().map(seconds)));
     Ok(members(fields))
 }

@@ -40,6 +40,10 @@ pub struct ServerConfig {
     pub account: String,
     /// The region in every ARN.
     pub region: String,
+    /// Whether DescribeStateMachine shows `encryptionConfiguration: {"type":
+    /// "AWS_OWNED_KEY"}` for machines created without one, as AWS does since late 2024
+    /// (older recordings lack it).
+    pub show_default_encryption: bool,
 }
 
 impl Default for ServerConfig {
@@ -47,6 +51,7 @@ impl Default for ServerConfig {
         ServerConfig {
             account: "123456789012".to_owned(),
             region: "us-east-1".to_owned(),
+            show_default_encryption: false,
         }
     }
 }

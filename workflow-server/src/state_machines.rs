@@ -12,11 +12,6 @@ use crate::{Service, empty, members, names, tags, validate, variable_references}
 /// The store's kind for state machines.
 pub const KIND: &str = "stateMachine";
 
-/// Whether DescribeStateMachine shows `encryptionConfiguration` when the client never set
-/// one. AWS began returning `{"type": "AWS_OWNED_KEY"}` in late 2024; older recordings lack
-/// it. Off matches more of the recorded corpus.
-const DEFAULT_ENCRYPTION_SHOWN: bool = false;
-
 /// `STANDARD` or `EXPRESS`, validated.
 fn machine_type(request: &Request) -> Result<&'static str, ApiError> {
     match request.str_opt("type")? {
@@ -193,13 +188,18 @@ pub async fn create(service: &Service, request: &Request) -> Result<Value, ApiEr
 }
 
 /// What DescribeStateMachine and DescribeStateMachineForExecution share.
-pub(crate) fn configuration(record: &Value) -> Vec<(&'static str, Option<Value>)> {
+pub(crate) fn configuration(
+    service: &Service,
+    record: &Value,
+) -> Vec<(&'static str, Option<Value>)> {
     let definition = record["definition"].as_str().unwrap_or_default();
     let references = variable_references::of_definition(definition);
-    let encryption = record
-        .get("encryptionConfiguration")
-        .cloned()
-        .or_else(|| DEFAULT_ENCRYPTION_SHOWN.then(|| json!({ "type": "AWS_OWNED_KEY" })));
+    let encryption = record.get("encryptionConfiguration").cloned().or_else(|| {
+        service
+            .config
+            .show_default_encryption
+            .then(|| json!({ "type": "AWS_OWNED_KEY" }))
+    });
     vec![
         ("stateMachineArn", record.get("stateMachineArn").cloned()),
         ("name", record.get("name").cloned()),
@@ -224,7 +224,7 @@ pub(crate) fn configuration(record: &Value) -> Vec<(&'static str, Option<Value>)
 
 pub fn describe(service: &Service, request: &Request) -> Result<Value, ApiError> {
     let record = find(service, request.str("stateMachineArn")?)?;
-    let mut fields = configuration(&record);
+    let mut fields = configuration(service, &record);
     fields.extend([
         ("status", Some(json!("ACTIVE"))),
         ("type", record.get("type").cloned()),
