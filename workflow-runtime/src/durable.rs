@@ -31,6 +31,8 @@ pub struct Durable {
     running: Mutex<HashMap<String, oneshot::Sender<Stop>>>,
     /// Parsed definitions, by hash: every execution of a definition shares one.
     machines: Mutex<HashMap<String, Arc<StateMachine>>>,
+    /// Told when the last running execution ends.
+    idle: tokio::sync::Notify,
 }
 
 /// A request to abort a running execution.
@@ -75,6 +77,7 @@ impl Durable {
             store,
             running: Mutex::default(),
             machines: Mutex::default(),
+            idle: tokio::sync::Notify::new(),
         })
     }
 
@@ -145,7 +148,7 @@ impl Durable {
                 self.spawn(arn, execution);
                 Ok((record, Started::New))
             }
-            Started::Existing(existing) => Ok((existing.clone(), Started::Existing(existing))),
+            Started::Existing(existing) => Ok(((*existing).clone(), Started::Existing(existing))),
         }
     }
 
@@ -197,14 +200,12 @@ impl Durable {
         error: Option<String>,
         cause: Option<String>,
     ) -> Result<Option<ExecutionRecord>, StoreError> {
+        // Taken out of the map: the runner forgets it when it has aborted it.
         let sender = lock(&self.running).remove(arn);
         let (done, answer) = oneshot::channel();
         let stop = Stop { error, cause, done };
         let undelivered = match sender {
-            Some(sender) => match sender.send(stop) {
-                Ok(()) => None,
-                Err(stop) => Some(stop),
-            },
+            Some(sender) => sender.send(stop).err(),
             None => Some(stop),
         };
         match undelivered {
@@ -232,6 +233,18 @@ impl Durable {
             }
         }
         self.store.execution(arn)
+    }
+
+    /// Waits until this process drives no execution (every one has ended or been stopped).
+    pub async fn idle(&self) {
+        loop {
+            // Created before the check, so an end between the two is not missed.
+            let notified = self.idle.notified();
+            if lock(&self.running).is_empty() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Whether this process is driving the execution.
@@ -266,6 +279,7 @@ impl Durable {
                         .end(&arn, committed, EventType::ExecutionAborted, details)
                         .await;
                     let _ = stop.done.send(result);
+                    self.forget(&arn);
                     return;
                 }
                 advanced = execution.advance() => advanced,
@@ -283,7 +297,16 @@ impl Durable {
                 break;
             }
         }
-        lock(&self.running).remove(&arn);
+        self.forget(&arn);
+    }
+
+    /// Drops a finished execution from the running ones.
+    fn forget(&self, arn: &str) {
+        let mut running = lock(&self.running);
+        running.remove(arn);
+        if running.is_empty() {
+            self.idle.notify_waiters();
+        }
     }
 
     /// The commit of an execution's latest advance.

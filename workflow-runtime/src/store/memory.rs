@@ -43,7 +43,7 @@ impl MemoryStore {
 impl Data {
     fn start(&mut self, start: NewExecution) -> Started {
         if let Some(&i) = self.by_arn.get(&start.record.arn) {
-            return Started::Existing(self.executions[i].record.clone());
+            return Started::Existing(Box::new(self.executions[i].record.clone()));
         }
         self.definitions
             .entry(start.record.definition_hash.clone())

@@ -102,7 +102,7 @@ pub enum Started {
     /// Recorded it.
     New,
     /// An execution with that ARN existed already; here it is.
-    Existing(ExecutionRecord),
+    Existing(Box<ExecutionRecord>),
 }
 
 /// One transition of an execution: the events it added, and where the execution is now.

@@ -348,7 +348,7 @@ fn apply(conn: &Connection, write: &Write, path: &str) -> Result<Written, StoreE
                     path: path.to_owned(),
                     detail: format!("an execution record does not read back: {e}"),
                 })?;
-                return Ok(Written::Started(Started::Existing(record)));
+                return Ok(Written::Started(Started::Existing(Box::new(record))));
             }
             conn.execute(
                 "INSERT OR IGNORE INTO definitions (hash, text) VALUES (?1, ?2)",

@@ -145,7 +145,7 @@ pub(crate) async fn exercise(store: &dyn Store) {
         .into_iter()
         .map(|(r, _)| r.arn)
         .collect();
-    assert_eq!(running, [second_arn.clone()]);
+    assert_eq!(running, std::slice::from_ref(&second_arn));
     // Newest first, and by state machine.
     let listed: Vec<String> = store
         .executions(Some(&record.state_machine_arn))
@@ -183,19 +183,17 @@ pub(crate) async fn exercise(store: &dyn Store) {
         Some(json!({ "v": 2 }))
     );
     assert_eq!(store.resource("activity", "arn:a").unwrap(), None);
-    assert_eq!(
+    assert!(
         store
             .delete_resource("stateMachine", "arn:a".into())
             .await
-            .unwrap(),
-        true
+            .unwrap()
     );
-    assert_eq!(
-        store
+    assert!(
+        !store
             .delete_resource("stateMachine", "arn:a".into())
             .await
-            .unwrap(),
-        false
+            .unwrap()
     );
     assert_eq!(store.resources("stateMachine").unwrap().len(), 1);
 }
