@@ -185,6 +185,7 @@ fn executions_survive_kill_9() {
             next_kill.next();
             server.kill();
             server = Server::start(&db, port);
+            resend(&server, &machine, &acknowledged);
             continue;
         }
         let request = json!({ "stateMachineArn": machine, "name": format!("e{id}"),
@@ -203,6 +204,7 @@ fn executions_survive_kill_9() {
         std::thread::sleep(Duration::from_millis(rng.u64(0..1500)));
         server.kill();
         server = Server::start(&db, port);
+        resend(&server, &machine, &acknowledged);
     }
 
     // Every execution ends, as expected.
@@ -256,18 +258,31 @@ fn executions_survive_kill_9() {
         check_history(&server, arn);
     }
 
-    // A StartExecution sent again with the same name and input returns the same ARN.
-    let again = server.ok(
-        "StartExecution",
-        json!({ "stateMachineArn": machine, "name": "e0", "input": json!({ "id": 0 }).to_string() }),
-    );
-    assert_eq!(again["executionArn"], acknowledged[&0].as_str());
-
     drop(server);
     let store = workflow_runtime::store::SqliteStore::open(&db).expect("the store opens");
     store.check_integrity().expect("integrity_check is ok");
     drop(store);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// StartExecution sent again after a restart, for the last execution started before it,
+/// with the same name and input: the same ARN while it runs, as AWS answers;
+/// `ExecutionAlreadyExists` only once it has ended.
+fn resend(server: &Server, machine: &str, acknowledged: &BTreeMap<u64, String>) {
+    let Some((id, arn)) = acknowledged.last_key_value() else {
+        return;
+    };
+    let request = json!({ "stateMachineArn": machine, "name": format!("e{id}"),
+                          "input": json!({ "id": id }).to_string() });
+    match server.call("StartExecution", request) {
+        Ok((200, body)) => assert_eq!(body["executionArn"], arn.as_str()),
+        Ok((400, body)) => {
+            assert_eq!(body["__type"], "com.amazonaws.states#ExecutionAlreadyExists");
+            let described = server.ok("DescribeExecution", json!({ "executionArn": arn }));
+            assert_ne!(described["status"], "RUNNING");
+        }
+        other => panic!("StartExecution sent again: {other:?}"),
+    }
 }
 
 /// Ids 1..N without gaps, each previous id valid, exactly one start and one terminal event.
