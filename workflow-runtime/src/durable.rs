@@ -14,9 +14,11 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use workflow_core::StateMachine;
+use workflow_core::timestamp::Timestamp;
 
 use crate::context::ExecutionConfig;
 use crate::executor::{Execution, Executor, StartError, Status, failure_details, lock};
+use crate::handlers::Resources;
 use crate::history::{EventType, History, HistoryEvent};
 use crate::io::compact;
 use crate::store::{
@@ -33,7 +35,13 @@ pub struct Durable {
     machines: Mutex<HashMap<String, Arc<StateMachine>>>,
     /// Told when the last running execution ends.
     idle: tokio::sync::Notify,
+    /// The handlers of one execution, when they are not the executor's.
+    resources_for: Option<ResourcesFor>,
 }
+
+/// Chooses an execution's handlers from its record (a server's `MockConfigFile` test case,
+/// say); `None` keeps the executor's. Asked when the execution starts and when it resumes.
+pub type ResourcesFor = Box<dyn Fn(&ExecutionRecord) -> Option<Arc<Resources>> + Send + Sync>;
 
 /// A request to abort a running execution.
 struct Stop {
@@ -72,13 +80,39 @@ pub enum DurableError {
 impl Durable {
     /// Runs executions with `executor`'s handlers and clock, kept in `store`.
     pub fn new(executor: Executor, store: Arc<dyn Store>) -> Arc<Self> {
+        Self::build(executor, store, None)
+    }
+
+    /// Like [`Durable::new`], with each execution's handlers chosen by `resources_for`.
+    pub fn with_resources_for(
+        executor: Executor,
+        store: Arc<dyn Store>,
+        resources_for: ResourcesFor,
+    ) -> Arc<Self> {
+        Self::build(executor, store, Some(resources_for))
+    }
+
+    fn build(
+        executor: Executor,
+        store: Arc<dyn Store>,
+        resources_for: Option<ResourcesFor>,
+    ) -> Arc<Self> {
         Arc::new(Durable {
             executor,
             store,
             running: Mutex::default(),
             machines: Mutex::default(),
             idle: tokio::sync::Notify::new(),
+            resources_for,
         })
+    }
+
+    /// The executor for one execution: its handlers, as `resources_for` chooses.
+    fn executor_for(&self, record: &ExecutionRecord) -> Executor {
+        match self.resources_for.as_ref().and_then(|f| f(record)) {
+            Some(resources) => self.executor.clone().with_resources(resources),
+            None => self.executor.clone(),
+        }
     }
 
     /// The store.
@@ -113,19 +147,12 @@ impl Durable {
         let hash = definition_hash(&request.definition);
         let machine = self.machine(&hash, &request.definition)?;
         let arn = request.config.execution_arn();
-        let execution = self
-            .executor
-            .clone()
-            .with_config(request.config.clone())
-            .start(machine, request.input.clone())?;
-        let started = execution.history().events()[0].clone();
-        let record = ExecutionRecord {
+        let mut record = ExecutionRecord {
             arn: arn.clone(),
             name: request.config.name.clone(),
             state_machine_arn: request.state_machine_arn,
             status: Status::Running,
-            start_date: workflow_core::timestamp::Timestamp::parse(&started.timestamp)
-                .map_or(0, |t| t.unix_millis()),
+            start_date: 0,
             stop_date: None,
             input: compact(&request.input),
             output: None,
@@ -134,6 +161,12 @@ impl Durable {
             definition_hash: hash,
             attributes: request.attributes,
         };
+        let execution = self
+            .executor_for(&record)
+            .with_config(request.config)
+            .start(machine, request.input)?;
+        let started = execution.history().events()[0].clone();
+        record.start_date = Timestamp::parse(&started.timestamp).map_or(0, |t| t.unix_millis());
         let stored = self
             .store
             .start(NewExecution {
@@ -168,7 +201,9 @@ impl Durable {
             let history = History::from_events(self.store.history(&record.arn)?);
             match self.machine(&record.definition_hash, &definition) {
                 Ok(machine) => {
-                    let execution = self.executor.resume(machine, checkpoint, history);
+                    let execution = self
+                        .executor_for(&record)
+                        .resume(machine, checkpoint, history);
                     self.spawn(record.arn, execution);
                     resumed += 1;
                 }

@@ -135,6 +135,12 @@ impl Executor {
         }
     }
 
+    /// Calls `resources` instead of the handlers it was made with.
+    pub fn with_resources(mut self, resources: Arc<Resources>) -> Self {
+        self.resources = resources;
+        self
+    }
+
     /// Uses `clock` for every timestamp and wait (see [`crate::VirtualClock`]).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;

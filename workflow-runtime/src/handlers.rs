@@ -27,6 +27,53 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Value, TaskError>> +
 pub trait Handler: Send + Sync + 'static {
     /// Runs the task on `input`.
     fn call(&self, input: Value) -> HandlerFuture;
+
+    /// Runs the task on `input` for `invocation`: what the executor calls. The default
+    /// ignores who calls; a handler that deduplicates by
+    /// [`Invocation::idempotency_key`], or a mock that answers by state, overrides it.
+    fn invoke(&self, input: Value, invocation: &Invocation) -> HandlerFuture {
+        let _ = invocation;
+        self.call(input)
+    }
+
+    /// Whether what this handler returns is the service's whole response, to be the task's
+    /// result as it is (a `MockConfigFile` response mocks the Lambda Invoke API's
+    /// `{StatusCode, Payload, ...}` itself), rather than a Lambda function's payload, which
+    /// the runtime wraps in the `lambda:invoke` envelope.
+    fn returns_service_response(&self) -> bool {
+        false
+    }
+}
+
+/// Who is calling a handler: the execution, the state, which visit of it and which attempt.
+///
+/// Task invocation is at least once: a state whose handler was running when the process
+/// died runs again when the execution resumes. The same attempt of the same visit of a
+/// top-level state gets the same [`Invocation::idempotency_key`] then, so a handler can
+/// tell a repeat from a new call. (States in a Parallel branch or a Map iteration are
+/// numbered in the order they run, which can differ after a restart.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// The execution's ARN.
+    pub execution_arn: String,
+    /// The state's name.
+    pub state: String,
+    /// The id of the state's entered event: which visit of the state this is.
+    pub entered_event_id: u64,
+    /// 0 for the first attempt, then 1, 2, ... for its retries.
+    pub attempt: u32,
+    /// The Task's `Resource`.
+    pub resource: String,
+}
+
+impl Invocation {
+    /// `<execution ARN>/<state>/<entered event id>/<attempt>`.
+    pub fn idempotency_key(&self) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.execution_arn, self.state, self.entered_event_id, self.attempt
+        )
+    }
 }
 
 impl<F, Fut> Handler for F
@@ -44,6 +91,8 @@ where
 pub struct Resources {
     handlers: HashMap<String, Arc<dyn Handler>>,
     aliases: HashMap<String, String>,
+    /// What answers a resource no handler is registered for.
+    fallback: Option<Arc<dyn Handler>>,
 }
 
 /// How a Task's `Resource` was resolved.
@@ -82,10 +131,20 @@ impl Resources {
         self
     }
 
-    /// Adds every handler and alias of `other`.
+    /// Makes `handler` answer every resource that has no handler of its own (a mock of a
+    /// whole test case, or a proxy to a Lambda endpoint).
+    pub fn fallback(mut self, handler: impl Handler) -> Self {
+        self.fallback = Some(Arc::new(handler));
+        self
+    }
+
+    /// Adds every handler and alias of `other`, and its fallback if it has one.
     pub fn merge(mut self, other: Resources) -> Self {
         self.handlers.extend(other.handlers);
         self.aliases.extend(other.aliases);
+        if other.fallback.is_some() {
+            self.fallback = other.fallback;
+        }
         self
     }
 
@@ -100,8 +159,14 @@ impl Resources {
     }
 
     /// The handler for a resource: registered under the resource itself, under the handler
-    /// an alias names, or (for a Lambda function given by name or ARN) under the other form.
+    /// an alias names, or (for a Lambda function given by name or ARN) under the other form;
+    /// else the fallback.
     pub(crate) fn find(&self, resource: &str) -> Option<Arc<dyn Handler>> {
+        self.find_registered(resource)
+            .or_else(|| self.fallback.clone())
+    }
+
+    fn find_registered(&self, resource: &str) -> Option<Arc<dyn Handler>> {
         if let Some(h) = self.handlers.get(resource) {
             return Some(h.clone());
         }

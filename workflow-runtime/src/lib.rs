@@ -39,10 +39,10 @@ mod workflow;
 
 pub use clock::{Clock, SystemClock, VirtualClock};
 pub use context::ExecutionConfig;
-pub use durable::{Durable, DurableError, StartRequest};
+pub use durable::{Durable, DurableError, ResourcesFor, StartRequest};
 pub use error::{Failure, names};
 pub use executor::{Checkpoint, Execution, Executor, Outcome, StartError, Status, Step};
-pub use handlers::{Handler, HandlerFuture, Mock, Resources};
+pub use handlers::{Handler, HandlerFuture, Invocation, Mock, Resources};
 pub use history::{EventType, History, HistoryEvent};
 pub use states::test_condition;
 pub use task_error::TaskError;

@@ -276,3 +276,73 @@ fn an_execution_resumes_from_sqlite_after_a_crash_and_wakes_on_time() {
     drop(store);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Records each invocation's idempotency key, and fails the first two attempts.
+struct Flaky {
+    keys: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl workflow_runtime::Handler for Flaky {
+    fn call(&self, _input: Value) -> workflow_runtime::HandlerFuture {
+        Box::pin(async { Err(workflow_runtime::TaskError::new("NoInvocation", "")) })
+    }
+
+    fn invoke(
+        &self,
+        input: Value,
+        invocation: &workflow_runtime::Invocation,
+    ) -> workflow_runtime::HandlerFuture {
+        self.keys.lock().unwrap().push(invocation.idempotency_key());
+        let attempt = invocation.attempt;
+        Box::pin(async move {
+            if attempt < 2 {
+                Err(workflow_runtime::TaskError::new("Busy", "try again"))
+            } else {
+                Ok(input)
+            }
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_execution_gets_its_own_handlers_and_each_attempt_a_stable_key() {
+    let definition = json!({
+        "StartAt": "Work",
+        "States": { "Work": { "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+            "Retry": [{ "ErrorEquals": ["Busy"], "IntervalSeconds": 1 }], "End": true } }
+    })
+    .to_string();
+    let keys = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let flaky = Arc::new(Resources::new().fallback(Flaky { keys: keys.clone() }));
+    let store = Arc::new(MemoryStore::new());
+    // Executions marked "flaky" get the flaky handler; the others the executor's (none).
+    let durable = Durable::with_resources_for(
+        Executor::new(Resources::new()),
+        store.clone(),
+        Box::new(move |record| (record.attributes["case"] == "flaky").then(|| flaky.clone())),
+    );
+    let mut flaky_request = request("flaky", definition.clone(), json!({ "n": 1 }));
+    flaky_request.attributes = json!({ "case": "flaky" });
+    let (flaky_run, _) = durable.start(flaky_request).await.unwrap();
+    let (plain_run, _) = durable
+        .start(request("plain", definition, json!({ "n": 1 })))
+        .await
+        .unwrap();
+    durable.idle().await;
+
+    let flaky_run = store.execution(&flaky_run.arn).unwrap().unwrap();
+    assert_eq!(flaky_run.status, Status::Succeeded);
+    let arn = &flaky_run.arn;
+    // Entered as event 2; attempts 0, 1 and 2.
+    assert_eq!(
+        *keys.lock().unwrap(),
+        [
+            format!("{arn}/Work/2/0"),
+            format!("{arn}/Work/2/1"),
+            format!("{arn}/Work/2/2")
+        ]
+    );
+    let plain_run = store.execution(&plain_run.arn).unwrap().unwrap();
+    assert_eq!(plain_run.status, Status::Failed);
+    assert_eq!(plain_run.error.as_deref(), Some("States.TaskFailed"));
+}

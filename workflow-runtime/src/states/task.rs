@@ -6,7 +6,7 @@ use workflow_core::model::{IntOrExpr, Task};
 
 use crate::error::{Failure, names};
 use crate::executor::{Exit, Interpreter, StateRun};
-use crate::handlers::{Handler, Resources, Route, lambda_invoke_envelope};
+use crate::handlers::{Handler, Invocation, Resources, Route, lambda_invoke_envelope};
 use crate::history::EventType;
 use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
@@ -64,7 +64,7 @@ impl Interpreter<'_> {
                 Some(arguments) => scope.evaluate("Arguments", arguments, states)?,
                 None => input.clone(),
             };
-            let result = match self.attempt(run, task, payload, timeout).await {
+            let result = match self.attempt(run, task, payload, timeout, retry_count).await {
                 Ok(result) => result,
                 Err(failure) => return Ok(Err(failure)),
             };
@@ -84,7 +84,7 @@ impl Interpreter<'_> {
             None => effective,
         };
         run.inspect(|i| i.after_parameters = Some(payload.clone()));
-        let result = match self.attempt(run, task, payload, timeout).await {
+        let result = match self.attempt(run, task, payload, timeout, retry_count).await {
             Ok(result) => result,
             Err(failure) => return Ok(Err(failure)),
         };
@@ -106,8 +106,16 @@ impl Interpreter<'_> {
         task: &Task,
         payload: Value,
         timeout: Duration,
+        retry_count: u32,
     ) -> Result<Value, Failure> {
         let resource = task.resource.as_str();
+        let invocation = Invocation {
+            execution_arn: self.executor.config.execution_arn(),
+            state: run.name.to_owned(),
+            entered_event_id: run.entered,
+            attempt: retry_count,
+            resource: resource.to_owned(),
+        };
         let region = self.executor.config.region.clone();
         let resources = self.executor.resources.clone();
         let find = |name: &str| run.mock().or_else(|| resources.find(name));
@@ -116,7 +124,7 @@ impl Interpreter<'_> {
                 self.event(EventType::LambdaFunctionScheduled, json!({ "resource": resource, "input": compact(&payload), "timeoutInSeconds": timeout.as_secs() }));
                 self.event(EventType::LambdaFunctionStarted, Value::Null);
                 let outcome = match find(resource) {
-                    Some(handler) => self.call(handler, payload, timeout).await,
+                    Some(handler) => self.call(handler, payload, &invocation, timeout).await,
                     None => Attempt::Failed(self.function_not_found(resource)),
                 };
                 self.finish_attempt(
@@ -152,7 +160,11 @@ impl Interpreter<'_> {
                     Some(body) => body.clone(),
                 };
                 let outcome = match find(&function) {
-                    Some(handler) => match self.call(handler, body, timeout).await {
+                    // A mocked service response is the task's result as it is.
+                    Some(handler) if handler.returns_service_response() => {
+                        self.call(handler, body, &invocation, timeout).await
+                    }
+                    Some(handler) => match self.call(handler, body, &invocation, timeout).await {
                         Attempt::Succeeded(result) => {
                             let date = http_date(self.now());
                             let request_id = self.request_id();
@@ -190,7 +202,7 @@ impl Interpreter<'_> {
                     json!({ "resourceType": "workflow", "resource": resource }),
                 );
                 let outcome = match find(resource) {
-                    Some(handler) => self.call(handler, payload, timeout).await,
+                    Some(handler) => self.call(handler, payload, &invocation, timeout).await,
                     None => Attempt::Failed(Failure::new(
                         names::TASK_FAILED,
                         format!("no handler is registered for the resource '{resource}'"),
@@ -247,8 +259,14 @@ impl Interpreter<'_> {
 
     /// Calls a handler on its own task, so that a panic becomes a task failure and a
     /// timeout can abandon it.
-    async fn call(&self, handler: Arc<dyn Handler>, input: Value, timeout: Duration) -> Attempt {
-        let job = tokio::spawn(handler.call(input));
+    async fn call(
+        &self,
+        handler: Arc<dyn Handler>,
+        input: Value,
+        invocation: &Invocation,
+        timeout: Duration,
+    ) -> Attempt {
+        let job = tokio::spawn(handler.invoke(input, invocation));
         let abort = job.abort_handle();
         let timer = self.executor.clock.sleep(timeout);
         tokio::select! {
