@@ -3,12 +3,13 @@
 //!
 //! ```text
 //! workflow serve [--port 8083] [--host 127.0.0.1] [--db ./workflow.db]
-//!                [--account 123456789012] [--region us-east-1]
+//!                [--account 123456789012] [--region us-east-1] [--credentials FILE]
 //! ```
 //!
 //! Point an AWS SDK or the AWS CLI at it with `--endpoint-url http://127.0.0.1:8083`.
-//! Executions left `RUNNING` by a previous process resume on start. Exit code 2 when the
-//! store cannot be opened or the address cannot be bound.
+//! Executions left `RUNNING` by a previous process resume on start. With `--credentials`,
+//! every request must be signed (SigV4) with one of the file's keys. Exit code 2 when the
+//! store or the credentials file cannot be read, or the address cannot be bound.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 use workflow_runtime::Resources;
 use workflow_runtime::store::SqliteStore;
+use workflow_server::sigv4::Credentials;
 use workflow_server::{ServerConfig, Service};
 
 /// Arguments of `workflow serve`.
@@ -40,6 +42,11 @@ pub struct Args {
     /// without one, as AWS has since late 2024.
     #[arg(long)]
     pub show_default_encryption: bool,
+    /// Require AWS Signature Version 4 on every request, made with a key from FILE: one
+    /// `ACCESS_KEY_ID SECRET` pair per line (blank lines and `#` comments ignored). Without
+    /// it, any signature or none is accepted.
+    #[arg(long, value_name = "FILE")]
+    pub credentials: Option<PathBuf>,
 }
 
 /// Runs `workflow serve` until the process is killed.
@@ -58,6 +65,17 @@ pub fn main(args: Args) -> ExitCode {
 }
 
 async fn serve(args: Args) -> ExitCode {
+    // Read before the store is opened: a typo in the file must not start an open server.
+    let credentials = match &args.credentials {
+        None => None,
+        Some(path) => match Credentials::load(path) {
+            Ok(credentials) => Some(Arc::new(credentials)),
+            Err(e) => {
+                eprintln!("error: cannot read credentials {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
     let store = match SqliteStore::open(&args.db) {
         Ok(store) => store,
         Err(e) => {
@@ -69,6 +87,7 @@ async fn serve(args: Args) -> ExitCode {
         account: args.account,
         region: args.region,
         show_default_encryption: args.show_default_encryption,
+        credentials,
     };
     let service = match Service::open(config, Arc::new(store), Resources::new()).await {
         Ok(service) => service,

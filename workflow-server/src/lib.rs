@@ -9,9 +9,8 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
@@ -25,6 +24,7 @@ pub mod history;
 pub mod names;
 pub mod pagination;
 pub mod protocol;
+pub mod sigv4;
 pub mod state_machines;
 pub mod tags;
 pub mod test_state;
@@ -44,6 +44,9 @@ pub struct ServerConfig {
     /// "AWS_OWNED_KEY"}` for machines created without one, as AWS does since late 2024
     /// (older recordings lack it).
     pub show_default_encryption: bool,
+    /// With keys, every request must carry a valid SigV4 signature made with one of them;
+    /// without, any signature or none is accepted.
+    pub credentials: Option<Arc<sigv4::Credentials>>,
 }
 
 impl Default for ServerConfig {
@@ -52,6 +55,7 @@ impl Default for ServerConfig {
             account: "123456789012".to_owned(),
             region: "us-east-1".to_owned(),
             show_default_encryption: false,
+            credentials: None,
         }
     }
 }
@@ -144,10 +148,10 @@ pub fn router(service: Arc<Service>) -> Router {
     Router::new().route("/", post(handle)).with_state(service)
 }
 
-async fn handle(State(service): State<Arc<Service>>, headers: HeaderMap, body: Body) -> Response {
+async fn handle(State(service): State<Arc<Service>>, request: axum::extract::Request) -> Response {
     let answer = async {
-        let operation = protocol::operation(&headers)?;
-        let members = protocol::read_body(body).await?;
+        let credentials = service.config.credentials.as_deref();
+        let (operation, members) = protocol::read_request(credentials, request).await?;
         service.call(&operation, Request(members)).await
     }
     .await;

@@ -2,10 +2,12 @@
 //! AWSStepFunctions.<Operation>`, a JSON object in and out, errors as HTTP 400 with
 //! `{"__type": "com.amazonaws.states#<Code>", "message": ...}`.
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
+
+use crate::sigv4::{self, Credentials};
 
 /// The largest request body read: a 1 MiB definition, escaped as a JSON string, plus the
 /// other members. Anything larger is refused before it is parsed.
@@ -65,7 +67,7 @@ impl From<workflow_runtime::store::StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({
-            "__type": format!("com.amazonaws.states#{}", self.code),
+            "__type": format!("{}#{}", namespace(self.code), self.code),
             "message": self.message,
         });
         let status = if self.code == "InternalFailure" {
@@ -74,6 +76,18 @@ impl IntoResponse for ApiError {
             StatusCode::BAD_REQUEST
         };
         json_response(status, &body)
+    }
+}
+
+/// The namespace of an error code: AWS's front end answers authentication errors before
+/// Step Functions sees the request, under its own namespace.
+fn namespace(code: &str) -> &'static str {
+    match code {
+        "MissingAuthenticationTokenException"
+        | "IncompleteSignatureException"
+        | "InvalidSignatureException"
+        | "UnrecognizedClientException" => "com.amazon.coral.service",
+        _ => "com.amazonaws.states",
     }
 }
 
@@ -101,20 +115,25 @@ pub fn operation(headers: &HeaderMap) -> Result<String, ApiError> {
     }
 }
 
-/// Reads the body (at most [`MAX_BODY_BYTES`]) as a JSON object; an empty body is `{}`.
-pub async fn read_body(body: Body) -> Result<Map<String, Value>, ApiError> {
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+/// Reads the body, at most [`MAX_BODY_BYTES`]: a larger one is refused as soon as the
+/// limit is passed, so a client cannot make the server buffer without bound.
+pub async fn read_bytes(body: Body) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| {
             ApiError::new(
                 "ValidationException",
                 format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
             )
-        })?;
+        })
+}
+
+/// The body as a JSON object; an empty body is `{}`.
+pub fn parse_members(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
-    match serde_json::from_slice::<Value>(&bytes) {
+    match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(ApiError::new(
             "SerializationException",
@@ -125,6 +144,41 @@ pub async fn read_body(body: Body) -> Result<Map<String, Value>, ApiError> {
             format!("Malformed request body: {e}"),
         )),
     }
+}
+
+/// Reads the body (at most [`MAX_BODY_BYTES`]) as a JSON object; an empty body is `{}`.
+pub async fn read_body(body: Body) -> Result<Map<String, Value>, ApiError> {
+    parse_members(&read_bytes(body).await?)
+}
+
+/// Reads a request: with `credentials`, checks its SigV4 signature first (an unsigned
+/// request is refused before its body is read); then the operation and its members.
+pub async fn read_request(
+    credentials: Option<&Credentials>,
+    request: axum::extract::Request,
+) -> Result<(String, Map<String, Value>), ApiError> {
+    let (parts, body) = request.into_parts();
+    if let Some(credentials) = credentials {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Err(ApiError::new(
+                "MissingAuthenticationTokenException",
+                "Request is missing Authentication Token",
+            ));
+        }
+        let bytes = read_bytes(body).await?;
+        sigv4::verify(
+            credentials,
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            &bytes,
+            now_millis() / 1000,
+        )?;
+        let operation = operation(&parts.headers)?;
+        return Ok((operation, parse_members(&bytes)?));
+    }
+    let operation = operation(&parts.headers)?;
+    Ok((operation, read_body(body).await?))
 }
 
 /// Typed access to a request's members, with AWS's validation errors.
