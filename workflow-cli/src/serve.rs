@@ -16,9 +16,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use workflow_runtime::Resources;
+use workflow_runtime::mock_config::MockConfig;
 use workflow_runtime::store::SqliteStore;
 use workflow_server::sigv4::Credentials;
-use workflow_server::{ServerConfig, Service};
+use workflow_server::{ServerConfig, Service, Tasks};
 
 /// Arguments of `workflow serve`.
 #[derive(clap::Args, Debug)]
@@ -38,6 +39,15 @@ pub struct Args {
     /// The region in every ARN.
     #[arg(long, default_value = "us-east-1")]
     pub region: String,
+    /// Step Functions Local's `MockConfigFile`: an execution started with
+    /// `<state machine ARN>#<test case>` answers the states its test case names with their
+    /// mocked responses.
+    #[arg(long, value_name = "FILE")]
+    pub mock_config: Option<PathBuf>,
+    /// An endpoint of the Lambda Invoke API (`cargo lambda watch`, `sam local
+    /// start-lambda`, ...) that Lambda Tasks not mocked call, such as http://127.0.0.1:9001.
+    #[arg(long, value_name = "URL")]
+    pub lambda_endpoint: Option<String>,
     /// Show `encryptionConfiguration: {"type": "AWS_OWNED_KEY"}` on state machines created
     /// without one, as AWS has since late 2024.
     #[arg(long)]
@@ -89,7 +99,27 @@ async fn serve(args: Args) -> ExitCode {
         show_default_encryption: args.show_default_encryption,
         credentials,
     };
-    let service = match Service::open(config, Arc::new(store), Resources::new()).await {
+    let mock_config = match &args.mock_config {
+        None => None,
+        Some(path) => {
+            let parsed = std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| MockConfig::from_json_str(&text).map_err(|e| e.to_string()));
+            match parsed {
+                Ok(config) => Some(Arc::new(config)),
+                Err(e) => {
+                    eprintln!("error: {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
+    let tasks = Tasks {
+        mock_config,
+        lambda_endpoint: args.lambda_endpoint,
+        resources: Arc::new(Resources::new()),
+    };
+    let service = match Service::open_with_tasks(config, Arc::new(store), tasks).await {
         Ok(service) => service,
         Err(e) => {
             eprintln!(

@@ -277,7 +277,10 @@ fn resend(server: &Server, machine: &str, acknowledged: &BTreeMap<u64, String>) 
     match server.call("StartExecution", request) {
         Ok((200, body)) => assert_eq!(body["executionArn"], arn.as_str()),
         Ok((400, body)) => {
-            assert_eq!(body["__type"], "com.amazonaws.states#ExecutionAlreadyExists");
+            assert_eq!(
+                body["__type"],
+                "com.amazonaws.states#ExecutionAlreadyExists"
+            );
             let described = server.ok("DescribeExecution", json!({ "executionArn": arn }));
             assert_ne!(described["status"], "RUNNING");
         }

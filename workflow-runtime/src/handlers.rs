@@ -36,11 +36,12 @@ pub trait Handler: Send + Sync + 'static {
         self.call(input)
     }
 
-    /// Whether what this handler returns is the service's whole response, to be the task's
-    /// result as it is (a `MockConfigFile` response mocks the Lambda Invoke API's
-    /// `{StatusCode, Payload, ...}` itself), rather than a Lambda function's payload, which
-    /// the runtime wraps in the `lambda:invoke` envelope.
-    fn returns_service_response(&self) -> bool {
+    /// Whether what this handler returns for `invocation` is the service's whole response,
+    /// to be the task's result as it is (a `MockConfigFile` response mocks the Lambda Invoke
+    /// API's `{StatusCode, Payload, ...}` itself), rather than a Lambda function's payload,
+    /// which the runtime wraps in the `lambda:invoke` envelope.
+    fn returns_service_response(&self, invocation: &Invocation) -> bool {
+        let _ = invocation;
         false
     }
 }
@@ -64,6 +65,9 @@ pub struct Invocation {
     pub attempt: u32,
     /// The Task's `Resource`.
     pub resource: String,
+    /// The Lambda function called, by name or ARN as the definition gives it: the
+    /// `Resource` of a Lambda ARN Task, the `FunctionName` of a `lambda:invoke` one.
+    pub function: Option<String>,
 }
 
 impl Invocation {
@@ -161,7 +165,7 @@ impl Resources {
     /// The handler for a resource: registered under the resource itself, under the handler
     /// an alias names, or (for a Lambda function given by name or ARN) under the other form;
     /// else the fallback.
-    pub(crate) fn find(&self, resource: &str) -> Option<Arc<dyn Handler>> {
+    pub fn find(&self, resource: &str) -> Option<Arc<dyn Handler>> {
         self.find_registered(resource)
             .or_else(|| self.fallback.clone())
     }

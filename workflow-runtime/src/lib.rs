@@ -30,6 +30,7 @@ mod handlers;
 pub mod history;
 mod io;
 pub mod limits;
+pub mod mock_config;
 mod retry;
 mod states;
 pub mod store;

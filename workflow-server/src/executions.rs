@@ -68,13 +68,43 @@ fn config(service: &Service, machine: &Value, name: &str) -> ExecutionConfig {
     }
 }
 
+/// The state machine ARN of a start, and the `MockConfigFile` test case after its `#`
+/// (Step Functions Local's convention), which must exist.
+fn machine_and_test_case<'r>(
+    service: &Service,
+    request: &'r Request,
+) -> Result<(&'r str, Option<&'r str>), ApiError> {
+    let text = request.str("stateMachineArn")?;
+    let Some((machine_arn, case)) = text.split_once('#') else {
+        return Ok((text, None));
+    };
+    let name = machine_arn.rsplit(':').next().unwrap_or_default();
+    match &service.tasks.mock_config {
+        Some(config) if config.has_test_case(name, case) => Ok((machine_arn, Some(case))),
+        Some(_) => Err(ApiError::new(
+            "ValidationException",
+            format!("Test case {case} is not in the mock configuration of state machine {name}"),
+        )),
+        None => Err(ApiError::new(
+            "ValidationException",
+            format!(
+                "Test case {case} was given, but the server has no mock configuration (--mock-config)"
+            ),
+        )),
+    }
+}
+
 pub async fn start(service: &Service, request: &Request) -> Result<Value, ApiError> {
-    let machine_arn = request.str("stateMachineArn")?;
+    let (machine_arn, test_case) = machine_and_test_case(service, request)?;
     let machine = state_machines::find(service, machine_arn)?;
     let (name, input) = name_and_input(request)?;
     let mut snapshot = machine.clone();
     if let Some(header) = request.str_opt("traceHeader")? {
         snapshot["traceHeader"] = json!(header);
+    }
+    let mut attributes = json!({ "stateMachine": snapshot });
+    if let Some(case) = test_case {
+        attributes[crate::tasks::TEST_CASE] = json!(case);
     }
     let start = StartRequest {
         config: config(service, &machine, &name),
@@ -84,7 +114,7 @@ pub async fn start(service: &Service, request: &Request) -> Result<Value, ApiErr
             .unwrap_or_default()
             .to_owned(),
         input: input.clone(),
-        attributes: json!({ "stateMachine": snapshot }),
+        attributes,
     };
     let (record, started) = service.durable.start(start).await.map_err(|e| match e {
         DurableError::Start(e) => start_error(e),
@@ -105,7 +135,7 @@ pub async fn start(service: &Service, request: &Request) -> Result<Value, ApiErr
 }
 
 pub async fn start_sync(service: &Service, request: &Request) -> Result<Value, ApiError> {
-    let machine_arn = request.str("stateMachineArn")?;
+    let (machine_arn, test_case) = machine_and_test_case(service, request)?;
     let machine = state_machines::find(service, machine_arn)?;
     if machine["type"] != "EXPRESS" {
         return Err(ApiError::new(
@@ -118,11 +148,15 @@ pub async fn start_sync(service: &Service, request: &Request) -> Result<Value, A
     let parsed =
         StateMachine::from_json_str_as(definition, crate::validate::machine_type_of(&machine))
             .map_err(|e| ApiError::new("InvalidDefinition", e.to_string()))?;
-    let executor = service
+    let mut executor = service
         .durable
         .executor()
         .clone()
         .with_config(config(service, &machine, &name));
+    let machine_name = machine["name"].as_str().unwrap_or_default();
+    if let Some(resources) = service.tasks.for_test_case(machine_name, test_case) {
+        executor = executor.with_resources(resources);
+    }
     let started = now_millis();
     let outcome = executor
         .start(Arc::new(parsed), input.clone())

@@ -27,11 +27,13 @@ pub mod protocol;
 pub mod sigv4;
 pub mod state_machines;
 pub mod tags;
+pub mod tasks;
 pub mod test_state;
 pub mod validate;
 pub mod variable_references;
 
 use protocol::{ApiError, Request};
+pub use tasks::Tasks;
 
 /// Who the server answers as.
 #[derive(Debug, Clone)]
@@ -74,6 +76,8 @@ impl ServerConfig {
 pub struct Service {
     pub(crate) config: ServerConfig,
     pub(crate) durable: Arc<Durable>,
+    /// Where Tasks go; StartExecution accepts the `MockConfigFile`'s test cases after a `#`.
+    pub(crate) tasks: Tasks,
     /// Serializes read-modify-write changes of resources (a state machine's update, tags),
     /// so that two concurrent requests cannot lose one another's change.
     pub(crate) writes: tokio::sync::Mutex<()>,
@@ -88,11 +92,32 @@ impl Service {
         store: Arc<dyn Store>,
         resources: Resources,
     ) -> Result<Arc<Service>, StoreError> {
-        let durable = Durable::new(Executor::new(resources), store);
+        let tasks = Tasks {
+            resources: Arc::new(resources),
+            ..Tasks::default()
+        };
+        Self::open_with_tasks(config, store, tasks).await
+    }
+
+    /// A service whose Tasks go to a `MockConfigFile`, a Lambda endpoint and Rust handlers,
+    /// as [`tasks`] describes; resumes as [`Service::open`] does.
+    pub async fn open_with_tasks(
+        config: ServerConfig,
+        store: Arc<dyn Store>,
+        tasks: Tasks,
+    ) -> Result<Arc<Service>, StoreError> {
+        let executor = Executor::new((*tasks.resources).clone());
+        let for_execution = tasks.clone();
+        let durable = Durable::with_resources_for(
+            executor,
+            store,
+            Box::new(move |record| for_execution.for_execution(record)),
+        );
         durable.resume().await?;
         Ok(Arc::new(Service {
             config,
             durable,
+            tasks,
             writes: tokio::sync::Mutex::new(()),
         }))
     }

@@ -109,18 +109,20 @@ impl Interpreter<'_> {
         retry_count: u32,
     ) -> Result<Value, Failure> {
         let resource = task.resource.as_str();
-        let invocation = Invocation {
+        let mut invocation = Invocation {
             execution_arn: self.executor.config.execution_arn(),
             state: run.name.to_owned(),
             entered_event_id: run.entered,
             attempt: retry_count,
             resource: resource.to_owned(),
+            function: None,
         };
         let region = self.executor.config.region.clone();
         let resources = self.executor.resources.clone();
         let find = |name: &str| run.mock().or_else(|| resources.find(name));
         match Resources::route(resource) {
             Route::LambdaFunction => {
+                invocation.function = Some(resource.to_owned());
                 self.event(EventType::LambdaFunctionScheduled, json!({ "resource": resource, "input": compact(&payload), "timeoutInSeconds": timeout.as_secs() }));
                 self.event(EventType::LambdaFunctionStarted, Value::Null);
                 let outcome = match find(resource) {
@@ -149,6 +151,7 @@ impl Interpreter<'_> {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_owned();
+                invocation.function = Some(function.clone());
                 // AWS hands a function with no (or a null) Payload an empty object, and sends a
                 // string Payload as the raw request body, so the function sees the JSON the
                 // string holds.
@@ -161,7 +164,7 @@ impl Interpreter<'_> {
                 };
                 let outcome = match find(&function) {
                     // A mocked service response is the task's result as it is.
-                    Some(handler) if handler.returns_service_response() => {
+                    Some(handler) if handler.returns_service_response(&invocation) => {
                         self.call(handler, body, &invocation, timeout).await
                     }
                     Some(handler) => match self.call(handler, body, &invocation, timeout).await {
