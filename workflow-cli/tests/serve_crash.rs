@@ -1,5 +1,5 @@
-//! Crash safety of `workflow serve`, measured: start executions through the API, kill the
-//! server with SIGKILL at random moments, restart it on the same database, and check that
+//! Crash safety of `workflow serve`, measured: start executions through the API (their Task
+//! calls a Lambda endpoint in this process), kill the server with SIGKILL at random moments, restart it on the same database, and check that
 //! nothing acknowledged was lost or duplicated and that every execution ends as it should.
 //!
 //! `cargo test` runs 50 executions and one kill. `scripts/crash-test.sh` runs the full
@@ -10,28 +10,35 @@
 //! answered, and a restart resumes from there. What it does not prove: survival of a power
 //! loss, which also depends on the disk honouring fsync.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "123456789012";
 
-/// Pass with intrinsics, Waits, Choice, Parallel and an inline Map of 20 items; its output
-/// is a function of its input alone.
+/// Pass with intrinsics, a Task whose function fails its first two attempts (retried),
+/// Waits, Choice, Parallel and an inline Map of 20 items; its output is a function of its
+/// input alone.
 fn definition() -> Value {
     json!({
         "StartAt": "Init",
         "States": {
-            "Init": { "Type": "Pass", "Next": "Pause",
+            "Init": { "Type": "Pass", "Next": "Charge",
                 "Parameters": {
                     "id.$": "$.id",
                     "label.$": "States.Format('run-{}', $.id)",
                     "items.$": "States.ArrayRange(1, 20, 1)"
                 } },
+            "Charge": { "Type": "Task", "Next": "Pause",
+                "Resource": "arn:aws:lambda:us-east-1:123456789012:function:charge",
+                "Parameters": { "id.$": "$.id" }, "ResultPath": "$.charge",
+                "Retry": [{ "ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "BackoffRate": 1.0,
+                            "MaxAttempts": 3 }] },
             "Pause": { "Type": "Wait", "Seconds": 1, "Next": "Route" },
             "Route": { "Type": "Choice",
                 "Choices": [{ "Variable": "$.id", "NumericGreaterThanEquals": 0, "Next": "Fan" }],
@@ -50,13 +57,15 @@ fn definition() -> Value {
                 ] },
             "Done": { "Type": "Pass", "End": true,
                 "Parameters": { "id.$": "$.id", "label.$": "$.label", "first.$": "$.fan[0][0].v",
-                                "last.$": "$.fan[0][19].v", "echo.$": "$.fan[1].label" } }
+                                "last.$": "$.fan[0][19].v", "echo.$": "$.fan[1].label",
+                                "charged.$": "$.charge.charged" } }
         }
     })
 }
 
 fn expected_output(id: u64) -> Value {
-    json!({ "id": id, "label": format!("run-{id}"), "first": 2, "last": 21, "echo": format!("run-{id}") })
+    json!({ "id": id, "label": format!("run-{id}"), "first": 2, "last": 21,
+            "echo": format!("run-{id}"), "charged": id })
 }
 
 struct Server {
@@ -65,11 +74,11 @@ struct Server {
 }
 
 impl Server {
-    fn start(db: &Path, port: u16) -> Server {
+    fn start(db: &Path, port: u16, lambda: &str) -> Server {
         let child = Command::new(env!("CARGO_BIN_EXE_workflow"))
             .args(["serve", "--port", &port.to_string(), "--db"])
             .arg(db)
-            .args(["--account", ACCOUNT])
+            .args(["--account", ACCOUNT, "--lambda-endpoint", lambda])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -160,8 +169,9 @@ fn executions_survive_kill_9() {
     let dir = temp_dir();
     let db = dir.join("workflow.db");
     let port = free_port();
+    let lambda = Lambda::start();
 
-    let mut server = Server::start(&db, port);
+    let mut server = Server::start(&db, port, &lambda.url);
     let created = server.ok(
         "CreateStateMachine",
         json!({ "name": "crash", "definition": definition().to_string(),
@@ -184,7 +194,7 @@ fn executions_survive_kill_9() {
         if next_kill.peek() == Some(&id) {
             next_kill.next();
             server.kill();
-            server = Server::start(&db, port);
+            server = Server::start(&db, port, &lambda.url);
             resend(&server, &machine, &acknowledged);
             continue;
         }
@@ -203,7 +213,7 @@ fn executions_survive_kill_9() {
     if kills > 0 {
         std::thread::sleep(Duration::from_millis(rng.u64(0..1500)));
         server.kill();
-        server = Server::start(&db, port);
+        server = Server::start(&db, port, &lambda.url);
         resend(&server, &machine, &acknowledged);
     }
 
@@ -258,6 +268,23 @@ fn executions_survive_kill_9() {
         check_history(&server, arn);
     }
 
+    // Each attempt was invoked at least once, and again at most once per kill; every
+    // execution's function calls were its two failures and a success.
+    let calls = lambda.calls();
+    for (key, count) in &calls {
+        assert!(
+            (1..=1 + kills).contains(count),
+            "{key} was invoked {count} times"
+        );
+    }
+    for arn in acknowledged.values() {
+        let attempts: Vec<&String> = calls
+            .keys()
+            .filter(|k| k.starts_with(&format!("{arn}/")))
+            .collect();
+        assert!(attempts.len() >= 3, "{arn}: {attempts:?}");
+    }
+
     drop(server);
     let store = workflow_runtime::store::SqliteStore::open(&db).expect("the store opens");
     store.check_integrity().expect("integrity_check is ok");
@@ -285,6 +312,76 @@ fn resend(server: &Server, machine: &str, acknowledged: &BTreeMap<u64, String>) 
             assert_ne!(described["status"], "RUNNING");
         }
         other => panic!("StartExecution sent again: {other:?}"),
+    }
+}
+
+/// The `charge` function behind a Lambda Invoke API endpoint, in this process so that it
+/// outlives the server's kills: it fails the first two attempts of each visit (attempt 0
+/// and 1 of the idempotency key) with `Flaky`, and counts invocations per key.
+struct Lambda {
+    url: String,
+    calls: Arc<Mutex<HashMap<String, usize>>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Lambda {
+    fn start() -> Lambda {
+        use axum::http::HeaderMap;
+        use base64::Engine;
+        let calls: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        let counted = calls.clone();
+        let invoke = move |headers: HeaderMap, body: String| {
+            let counted = counted.clone();
+            async move {
+                let context = headers
+                    .get("x-amz-client-context")
+                    .and_then(|v| {
+                        base64::engine::general_purpose::STANDARD
+                            .decode(v.as_bytes())
+                            .ok()
+                    })
+                    .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+                    .unwrap_or_default();
+                let key = context["custom"]["idempotencyKey"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                *counted.lock().unwrap().entry(key.clone()).or_default() += 1;
+                let input: Value = serde_json::from_str(&body).unwrap_or_default();
+                let mut response = HeaderMap::new();
+                if key.ends_with("/0") || key.ends_with("/1") {
+                    response.insert("X-Amz-Function-Error", "Unhandled".parse().unwrap());
+                    return (
+                        response,
+                        json!({ "errorType": "Flaky", "errorMessage": "try again" }).to_string(),
+                    );
+                }
+                (response, json!({ "charged": input["id"] }).to_string())
+            }
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("a port");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let app = axum::Router::new().route(
+            "/2015-03-31/functions/{function}/invocations",
+            axum::routing::post(invoke),
+        );
+        runtime.spawn(async move { axum::serve(listener, app).await });
+        Lambda {
+            url,
+            calls,
+            _runtime: runtime,
+        }
+    }
+
+    fn calls(&self) -> HashMap<String, usize> {
+        self.calls.lock().unwrap().clone()
     }
 }
 

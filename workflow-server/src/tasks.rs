@@ -84,7 +84,7 @@ impl Handler for Route {
             return Box::pin(async move { answer });
         }
         if let (Some(lambda), Some(function)) = (&self.lambda, &invocation.function) {
-            return lambda.invoke(function.clone(), input);
+            return lambda.invoke(function.clone(), input, invocation);
         }
         let key = invocation
             .function
@@ -131,9 +131,23 @@ impl LambdaEndpoint {
     /// Invokes `function` (a name or an ARN, as Lambda accepts either) on `payload`: the
     /// response body is the result; an `X-Amz-Function-Error` response fails the task with
     /// the body's `errorType` and, as AWS's cause, the body itself.
-    fn invoke(&self, function: String, payload: Value) -> HandlerFuture {
+    ///
+    /// The invocation's idempotency key travels in the Invoke API's client context
+    /// (`X-Amz-Client-Context`, base64 JSON), as `custom.idempotencyKey`, which a function
+    /// reads from its context to tell a repeat after a crash from a new call.
+    fn invoke(&self, function: String, payload: Value, invocation: &Invocation) -> HandlerFuture {
+        use base64::Engine;
         let url = format!("{}/2015-03-31/functions/{function}/invocations", self.base);
-        let request = self.client.post(url).body(payload.to_string());
+        let context =
+            serde_json::json!({ "custom": { "idempotencyKey": invocation.idempotency_key() } });
+        let request = self
+            .client
+            .post(url)
+            .header(
+                "X-Amz-Client-Context",
+                base64::engine::general_purpose::STANDARD.encode(context.to_string()),
+            )
+            .body(payload.to_string());
         Box::pin(async move {
             let unreachable = |e: reqwest::Error| {
                 TaskError::new(
