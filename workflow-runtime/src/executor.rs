@@ -36,6 +36,7 @@ use crate::handlers::Resources;
 use crate::history::{EventType, History};
 use crate::io::{Assigned, Variables, compact};
 use crate::limits;
+use crate::states::recovery::{Recovered, RetryPoint};
 use crate::test_state::TestRun;
 
 /// How an execution ended, named as AWS names it.
@@ -181,7 +182,7 @@ impl Executor {
             outcome: None,
             rng,
             variables: Variables::default(),
-            waiting: None,
+            paused: None,
         })
     }
 
@@ -207,7 +208,7 @@ impl Executor {
             next: checkpoint.next,
             outcome: None,
             variables,
-            waiting: checkpoint.waiting,
+            paused: checkpoint.paused,
         }
     }
 
@@ -249,8 +250,33 @@ pub struct Execution {
     outcome: Option<(Status, Option<Value>, Option<Failure>)>,
     /// The variables of the top-level states.
     variables: Variables<'static>,
-    /// A top-level Wait that has been entered and sleeps until its wake-up time.
-    waiting: Option<Waiting>,
+    /// A top-level state paused at a durable point: a Wait asleep, or a state waiting out a
+    /// retry backoff.
+    paused: Option<Paused>,
+}
+
+/// Where a top-level state is paused between two advances of its execution: what a
+/// checkpoint keeps so that a resumed execution goes on at the recorded time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum Paused {
+    /// A Wait state, asleep.
+    Wait(Waiting),
+    /// A Task, Parallel or Map state waiting out a retry backoff.
+    Retry {
+        state: String,
+        input: Value,
+        point: RetryPoint,
+    },
+}
+
+impl Paused {
+    /// When it goes on, in milliseconds since the epoch.
+    fn until(&self) -> i64 {
+        match self {
+            Paused::Wait(waiting) => waiting.until,
+            Paused::Retry { point, .. } => point.until,
+        }
+    }
 }
 
 /// A top-level Wait state between its entered and exited events: a durable point of an
@@ -276,17 +302,17 @@ pub struct Checkpoint {
     started: i64,
     deadline: Option<i64>,
     next: Option<(String, Value)>,
-    waiting: Option<Waiting>,
+    paused: Option<Paused>,
     variables: serde_json::Map<String, Value>,
     rng_seed: u64,
 }
 
 impl Checkpoint {
-    /// When the execution wakes next, if it is waiting in a Wait state.
+    /// When the execution goes on next, if it is paused in a Wait state or a retry backoff.
     pub fn wakes_at(&self) -> Option<Timestamp> {
-        self.waiting
+        self.paused
             .as_ref()
-            .map(|w| Timestamp::from_unix_millis(w.until))
+            .map(|p| Timestamp::from_unix_millis(p.until()))
     }
 }
 
@@ -300,6 +326,20 @@ pub(crate) enum Flow {
     /// [`Interpreter::finish`] says. The caller sleeps: a top-level Wait is a durable point
     /// of the execution (see [`Waiting`]).
     Sleep(i64, Exit),
+    /// A top-level state waits out a retry backoff: run it again with this point
+    /// ([`Entry::Top`]) to go on.
+    Retry(RetryPoint),
+}
+
+/// How [`Interpreter::run_state`] runs a state.
+pub(crate) enum Entry<'t> {
+    /// In a Parallel branch or a Map iteration: retry backoffs are slept in place.
+    Nested,
+    /// The state a TestState run tests (see `test_state.rs`).
+    Test(&'t TestRun),
+    /// A top-level state of an execution: a retry backoff pauses it ([`Flow::Retry`]), a
+    /// durable point; `Some` goes on from one, without entering the state again.
+    Top(Option<RetryPoint>),
 }
 
 impl Execution {
@@ -309,23 +349,31 @@ impl Execution {
     /// Dropping the returned future before it completes leaves the execution unusable.
     pub async fn step(&mut self) -> Option<Step> {
         let step = self.advance().await?;
-        while self.waiting.is_some() {
+        while self.paused.is_some() {
             self.advance().await;
         }
         Some(step)
     }
 
-    /// Runs to the next durable point: the end of the next state, or a top-level Wait state
-    /// entered (and then, on the next call, its end). A durable runner commits a
-    /// [`Checkpoint`] after each. Returns the state it ran in, or `None` once the execution
-    /// has ended.
+    /// Runs to the next durable point: the end of the next state, a top-level Wait state
+    /// entered (and then, on the next call, its end), or a retry backoff begun (and then, on
+    /// the next call, the attempts after it). A durable runner commits a [`Checkpoint`]
+    /// after each. Returns the state it ran in, or `None` once the execution has ended.
     ///
     /// Dropping the returned future before it completes leaves the execution unusable.
     pub async fn advance(&mut self) -> Option<Step> {
-        if let Some(waiting) = self.waiting.take() {
-            return Some(self.wake(waiting).await);
-        }
-        let (name, input) = self.next.take()?;
+        let (name, input, resume) = match self.paused.take() {
+            Some(Paused::Wait(waiting)) => return Some(self.wake(waiting).await),
+            Some(Paused::Retry {
+                state,
+                input,
+                point,
+            }) => (state, input, Some(point)),
+            None => {
+                let (name, input) = self.next.take()?;
+                (name, input, None)
+            }
+        };
         let machine = self.machine.clone();
         let state = match find_state(&machine, &name) {
             Ok(state) => state,
@@ -343,16 +391,24 @@ impl Execution {
         );
         let language = machine.query_language.unwrap_or(QueryLanguage::JsonPath);
         let variables = &self.variables;
-        let run = interpreter.run_state(state, input.clone(), variables, language, None);
+        let entry = Entry::Top(resume);
+        let run = interpreter.run_state(state, input.clone(), variables, language, entry);
         let result = within(&self.executor, self.deadline, run).await;
         (self.history, self.rng) = interpreter.into_parts();
         match result {
             Some(Ok((Flow::Sleep(until, exit), _))) => {
-                self.waiting = Some(Waiting {
+                self.paused = Some(Paused::Wait(Waiting {
                     state: name.clone(),
                     input: input.clone(),
                     until,
                     exit,
+                }));
+            }
+            Some(Ok((Flow::Retry(point), _))) => {
+                self.paused = Some(Paused::Retry {
+                    state: name.clone(),
+                    input: input.clone(),
+                    point,
                 });
             }
             result => self.settle(result),
@@ -395,8 +451,8 @@ impl Execution {
                 match flow {
                     Flow::Next(next, output) => self.next = Some((next, output)),
                     Flow::End(output) => self.end_succeeded(output),
-                    // Only `advance` sees a Wait sleep; `finish` never returns one.
-                    Flow::Sleep(..) => self.end_failed(unwoken_wait()),
+                    // Only `advance` sees a pause; `finish` never returns one.
+                    Flow::Sleep(..) | Flow::Retry(..) => self.end_failed(unwoken_wait()),
                 }
             }
             Some(Err(failure)) => self.end_failed(failure),
@@ -416,7 +472,7 @@ impl Execution {
             started: self.started.unix_millis(),
             deadline: self.deadline.map(|d| d.unix_millis()),
             next: self.next.clone(),
-            waiting: self.waiting.clone(),
+            paused: self.paused.clone(),
             variables: self.variables.own().clone(),
             rng_seed: self.rng.get_seed(),
         }
@@ -625,7 +681,7 @@ impl<'a> Interpreter<'a> {
             let mut input = input;
             loop {
                 let (flow, assigned) = self
-                    .run_state_to_end(state, input, &variables, language, None)
+                    .run_state_to_end(state, input, &variables, language, Entry::Nested)
                     .await?;
                 variables.assign(assigned);
                 match flow {
@@ -634,7 +690,7 @@ impl<'a> Interpreter<'a> {
                         state = find_state(machine, &next)?;
                         input = output;
                     }
-                    Flow::Sleep(..) => return Err(unwoken_wait()),
+                    Flow::Sleep(..) | Flow::Retry(..) => return Err(unwoken_wait()),
                 }
                 // A loop inside a branch would otherwise never come back to `step`'s check.
                 if self.history_len() >= limits::MAX_HISTORY_EVENTS {
@@ -649,23 +705,36 @@ impl<'a> Interpreter<'a> {
     /// `variables` is that scope, as the state is entered; `language` is the default query
     /// language of the state's machine.
     ///
-    /// `test` is `Some` only for the state [`Executor::test_state`] runs (never for the
-    /// states nested in it): the state then records its inspection data in it as it
-    /// processes its input and output, and makes no retry (see `test_state.rs`).
+    /// `entry` says how: [`Entry::Test`] only for the state [`Executor::test_state`] runs
+    /// (never for the states nested in it), which records its inspection data as it
+    /// processes its input and output, and makes no retry (see `test_state.rs`);
+    /// [`Entry::Top`] for a top-level state of an execution, whose retry backoffs are
+    /// durable points.
     pub async fn run_state(
         &self,
         state: &State,
         input: Value,
         variables: &Variables<'_>,
         language: QueryLanguage,
-        test: Option<&TestRun>,
+        entry: Entry<'_>,
     ) -> Result<(Flow, Assigned), Failure> {
-        let (entered_type, _) = EventType::state_events(state.kind.type_name());
-        let entered = self.event(
-            entered_type,
-            json!({ "name": state.name, "input": compact(&input) }),
-        );
-        let entered_at = self.now();
+        let (test, durable, resume) = match entry {
+            Entry::Nested => (None, false, None),
+            Entry::Test(test) => (Some(test), false, None),
+            Entry::Top(resume) => (None, true, resume),
+        };
+        // Going on from a retry backoff: the state was entered before the pause.
+        let (entered, entered_at) = match &resume {
+            Some(point) => (point.entered, Timestamp::from_unix_millis(point.entered_at)),
+            None => {
+                let (entered_type, _) = EventType::state_events(state.kind.type_name());
+                let entered = self.event(
+                    entered_type,
+                    json!({ "name": state.name, "input": compact(&input) }),
+                );
+                (entered, self.now())
+            }
+        };
         let run = StateRun {
             name: &state.name,
             entered,
@@ -674,6 +743,8 @@ impl<'a> Interpreter<'a> {
                 == QueryLanguage::Jsonata,
             inherited: language,
             test,
+            durable,
+            resume: Mutex::new(resume),
         };
         run.inspect(|i| i.input = Some(input.clone()));
         // States with no nested machines: a failed JSONata expression is recorded here.
@@ -683,7 +754,10 @@ impl<'a> Interpreter<'a> {
         };
         let exit = match &state.kind {
             StateKind::Pass(pass) => own(self.run_pass(&run, pass, input, variables))?,
-            StateKind::Task(task) => self.run_task(&run, task, input, variables).await?,
+            StateKind::Task(task) => match self.run_task(&run, task, input, variables).await? {
+                Recovered::Exit(exit) => exit,
+                Recovered::Retrying(point) => return Ok((Flow::Retry(point), Assigned::default())),
+            },
             StateKind::Choice(choice) => own(self.run_choice(&run, choice, input, variables))?,
             StateKind::Wait(wait) => {
                 let (exit, wakes_at) = self
@@ -707,9 +781,17 @@ impl<'a> Interpreter<'a> {
                 return Err(failure);
             }
             StateKind::Parallel(parallel) => {
-                self.run_parallel(&run, parallel, input, variables).await?
+                match self.run_parallel(&run, parallel, input, variables).await? {
+                    Recovered::Exit(exit) => exit,
+                    Recovered::Retrying(point) => {
+                        return Ok((Flow::Retry(point), Assigned::default()));
+                    }
+                }
             }
-            StateKind::Map(map) => self.run_map(&run, map, input, variables).await?,
+            StateKind::Map(map) => match self.run_map(&run, map, input, variables).await? {
+                Recovered::Exit(exit) => exit,
+                Recovered::Retrying(point) => return Ok((Flow::Retry(point), Assigned::default())),
+            },
         };
         self.finish(state, exit)
     }
@@ -722,10 +804,10 @@ impl<'a> Interpreter<'a> {
         input: Value,
         variables: &Variables<'_>,
         language: QueryLanguage,
-        test: Option<&TestRun>,
+        entry: Entry<'_>,
     ) -> Result<(Flow, Assigned), Failure> {
         match self
-            .run_state(state, input, variables, language, test)
+            .run_state(state, input, variables, language, entry)
             .await?
         {
             (Flow::Sleep(until, exit), _) => {
@@ -871,6 +953,18 @@ pub(crate) struct StateRun<'a> {
     /// inspection data in (`StateRun::inspect`, in `test_state.rs`). `None` in executions,
     /// and for the states nested in a tested Parallel or Map.
     pub test: Option<&'a TestRun>,
+    /// Whether a retry backoff pauses the state instead of being slept in place: a
+    /// top-level state of an execution ([`Entry::Top`]).
+    pub durable: bool,
+    /// The retry backoff the state goes on from, taken by its first `recover`.
+    pub resume: Mutex<Option<RetryPoint>>,
+}
+
+impl StateRun<'_> {
+    /// The retry backoff this run goes on from, once.
+    pub fn resumed_retry(&self) -> Option<RetryPoint> {
+        lock(&self.resume).take()
+    }
 }
 
 /// What a state's own work gives: its output, its `Next` (`None` for `End`), and the

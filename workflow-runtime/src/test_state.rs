@@ -24,7 +24,7 @@ use workflow_core::model::{QueryLanguage, State, StateKind};
 use workflow_core::suggest::did_you_mean;
 
 use crate::error::Failure;
-use crate::executor::{Executor, Exit, Flow, Interpreter, StateRun, lock};
+use crate::executor::{Entry, Executor, Exit, Flow, Interpreter, StateRun, lock};
 use crate::handlers::Handler;
 use crate::io::{Variables, compact};
 use crate::limits;
@@ -222,7 +222,13 @@ impl Executor {
         };
         let variables = Variables::default();
         let result = interpreter
-            .run_state_to_end(state, input.clone(), &variables, language, Some(&test))
+            .run_state_to_end(
+                state,
+                input.clone(),
+                &variables,
+                language,
+                Entry::Test(&test),
+            )
             .await;
         let Recorded {
             mut inspection_data,
@@ -242,6 +248,8 @@ impl Executor {
                 let (next, output) = match flow {
                     Flow::Next(next, output) => (Some(next), output),
                     Flow::End(output) | Flow::Sleep(_, Exit { output, .. }) => (None, output),
+                    // TestState makes no retry: it never pauses for one.
+                    Flow::Retry(_) => (None, Value::Null),
                 };
                 match handled {
                     Some(Handled::Caught(failure)) => {

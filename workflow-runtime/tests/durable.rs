@@ -346,3 +346,106 @@ async fn each_execution_gets_its_own_handlers_and_each_attempt_a_stable_key() {
     assert_eq!(plain_run.status, Status::Failed);
     assert_eq!(plain_run.error.as_deref(), Some("States.TaskFailed"));
 }
+
+/// A Task in a retry backoff when the process dies goes on after the restart with the
+/// next attempt, at its recorded time, with the retries it had spent: not from its first
+/// attempt.
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_retry_backoff_survives_a_crash_with_its_counters() {
+    use workflow_runtime::store::SqliteStore;
+
+    let dir = std::env::temp_dir().join(format!("workflow-retry-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("store.db");
+    let _ = std::fs::remove_file(&path);
+    let definition = json!({
+        "StartAt": "Work",
+        "States": { "Work": { "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+            "Parameters": { "retries.$": "$$.State.RetryCount" },
+            "Retry": [{ "ErrorEquals": ["Busy"], "IntervalSeconds": 2, "MaxAttempts": 3,
+                        "BackoffRate": 1.0 }],
+            "End": true } }
+    })
+    .to_string();
+    // Fails every attempt, recording the attempt number and `$$.State.RetryCount`.
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let handlers = |seen: Arc<std::sync::Mutex<Vec<(u32, Value)>>>| {
+        struct Busy(Arc<std::sync::Mutex<Vec<(u32, Value)>>>);
+        impl workflow_runtime::Handler for Busy {
+            fn call(&self, _input: Value) -> workflow_runtime::HandlerFuture {
+                Box::pin(async { Err(workflow_runtime::TaskError::new("Busy", "")) })
+            }
+            fn invoke(
+                &self,
+                input: Value,
+                invocation: &workflow_runtime::Invocation,
+            ) -> workflow_runtime::HandlerFuture {
+                self.0
+                    .lock()
+                    .unwrap()
+                    .push((invocation.attempt, input["retries"].clone()));
+                Box::pin(async { Err(workflow_runtime::TaskError::new("Busy", "still busy")) })
+            }
+        }
+        Resources::new().fallback(Busy(seen))
+    };
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+
+    let arn = {
+        let store = Arc::new(SqliteStore::open(&path).unwrap());
+        let durable = Durable::new(Executor::new(handlers(seen.clone())), store.clone());
+        let first = runtime();
+        let arn = first.block_on(async {
+            let (record, _) = durable
+                .start(request("retrying", definition.clone(), json!({})))
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            record.arn
+        });
+        drop(first);
+        drop(durable);
+        arn
+    };
+    // Only the first attempt ran before the crash.
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    std::thread::sleep(Duration::from_millis(500));
+
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    let durable = Durable::new(Executor::new(handlers(seen.clone())), store.clone());
+    let record = runtime().block_on(async {
+        assert_eq!(durable.resume().await.unwrap(), 1);
+        until_ended(store.as_ref(), &arn).await
+    });
+    assert_eq!(record.status, Status::Failed);
+    assert_eq!(record.error.as_deref(), Some("Busy"));
+    // Four attempts in all, numbered on across the restart, as `$$.State.RetryCount` is.
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(0, json!(0)), (1, json!(1)), (2, json!(2)), (3, json!(3))]
+    );
+    let events = store.history(&arn).unwrap();
+    assert_well_formed(&events);
+    let count = |t: EventType| events.iter().filter(|e| e.event_type == t).count();
+    assert_eq!(count(EventType::TaskStateEntered), 1);
+    assert_eq!(count(EventType::TaskFailed), 4);
+    // Attempts 2 s apart by the clock, the restart in the first backoff notwithstanding.
+    let scheduled: Vec<i64> = events
+        .iter()
+        .filter(|e| e.event_type == EventType::TaskScheduled)
+        .map(millis)
+        .collect();
+    for pair in scheduled.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!((2_000..2_300).contains(&gap), "attempts {gap} ms apart");
+    }
+    drop(durable);
+    drop(store);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -3,12 +3,12 @@ use workflow_core::model::{IntOrExpr, Map, QueryLanguage, StateMachine};
 
 use crate::context::LazyContext;
 use crate::error::{Failure, names};
-use crate::executor::{Exit, Interpreter, StateRun, failure_details};
+use crate::executor::{Interpreter, StateRun, failure_details};
 use crate::history::{EventType, History};
 use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
 use crate::states::fan_out::FanOut;
-use crate::states::recovery::Attempted;
+use crate::states::recovery::{Attempted, Recovered};
 use crate::states::result::{ResultFields, process_result};
 
 /// What AWS says when a distributed Map's failures exceed its tolerance (the `TestState`
@@ -41,7 +41,7 @@ impl Interpreter<'_> {
         map: &Map,
         input: Value,
         variables: &Variables<'_>,
-    ) -> Result<Exit, Failure> {
+    ) -> Result<Recovered, Failure> {
         self.recover(
             run,
             &map.retry,

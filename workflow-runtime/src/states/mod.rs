@@ -16,7 +16,7 @@ mod fan_out;
 mod map;
 mod parallel;
 mod pass;
-mod recovery;
+pub(crate) mod recovery;
 mod result;
 mod succeed;
 mod task;

@@ -2,11 +2,11 @@ use serde_json::Value;
 use workflow_core::model::{Parallel, StateMachine};
 
 use crate::error::Failure;
-use crate::executor::{Exit, Interpreter, StateRun};
+use crate::executor::{Interpreter, StateRun};
 use crate::history::EventType;
 use crate::io::{Scope, States, Variables};
 use crate::states::fan_out::FanOut;
-use crate::states::recovery::Attempted;
+use crate::states::recovery::{Attempted, Recovered};
 use crate::states::result::{ResultFields, process_result};
 
 impl Interpreter<'_> {
@@ -24,7 +24,7 @@ impl Interpreter<'_> {
         parallel: &Parallel,
         input: Value,
         variables: &Variables<'_>,
-    ) -> Result<Exit, Failure> {
+    ) -> Result<Recovered, Failure> {
         self.recover(
             run,
             &parallel.retry,

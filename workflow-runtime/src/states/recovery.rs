@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use workflow_core::model::{Catcher, Retrier, Transition};
 
@@ -25,6 +26,19 @@ impl<'a> Retrying<'a> {
             retriers,
             spent: vec![0; retriers.len()],
             count: 0,
+        }
+    }
+
+    /// The retriers as a [`RetryPoint`] left them.
+    fn resumed(retriers: &'a [Retrier], point: &RetryPoint) -> Self {
+        let mut spent = point.spent.clone();
+        // A definition's retriers cannot change under an execution (it keeps the definition
+        // it started with); still, never index out of bounds.
+        spent.resize(retriers.len(), 0);
+        Retrying {
+            retriers,
+            spent,
+            count: point.count,
         }
     }
 
@@ -54,6 +68,29 @@ impl<'a> Retrying<'a> {
     }
 }
 
+/// Where a top-level state's `Retry` stands while it waits out a backoff: a durable point of
+/// the execution, as a Wait's sleep is. The execution keeps it in its checkpoint, so that
+/// after a restart the state goes on with the next attempt at the recorded time, with the
+/// retries it has spent, instead of starting over.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RetryPoint {
+    /// The id of the state's entered event, and when it was entered.
+    pub entered: u64,
+    pub entered_at: i64,
+    /// Retries spent, per retrier and in all.
+    pub spent: Vec<u64>,
+    pub count: u32,
+    /// When the next attempt starts, in milliseconds since the epoch.
+    pub until: i64,
+}
+
+/// How a state with retriers ended its run: with its exit, or (at the top level of an
+/// execution) paused before a retry.
+pub(crate) enum Recovered {
+    Exit(Exit),
+    Retrying(RetryPoint),
+}
+
 /// What one attempt of a state with retriers gave: its output and the variables its `Assign`
 /// sets; `Ok(Err(_))` is a failure `Retry` and `Catch` handle; `Err(_)` fails the state at
 /// once (a path that does not resolve, say).
@@ -67,7 +104,9 @@ impl Interpreter<'_> {
     /// `variables` is the scope the state runs in, which a catcher's `Assign` reads.
     ///
     /// The state a TestState run tests makes one attempt: a failure a retrier would retry
-    /// fails it at once, recorded as retriable.
+    /// fails it at once, recorded as retriable. A top-level state of an execution does not
+    /// sleep a backoff here: it returns where its retries stand
+    /// ([`Recovered::Retrying`]), and goes on from there when run again with that point.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn recover<Fut>(
         &self,
@@ -79,11 +118,17 @@ impl Interpreter<'_> {
         input: &Value,
         variables: &Variables<'_>,
         mut attempt: impl FnMut(u32) -> Fut,
-    ) -> Result<Exit, Failure>
+    ) -> Result<Recovered, Failure>
     where
         Fut: Future<Output = Attempted>,
     {
-        let mut retrying = Retrying::new(retriers);
+        let mut retrying = match run.resumed_retry() {
+            Some(point) => {
+                self.sleep_until(point.until).await;
+                Retrying::resumed(retriers, &point)
+            }
+            None => Retrying::new(retriers),
+        };
         loop {
             let attempted = attempt(retrying.count()).await;
             if let Err(failure) = &attempted {
@@ -98,11 +143,11 @@ impl Interpreter<'_> {
             }
             let failure = match attempted? {
                 Ok((output, assigned)) => {
-                    return Ok(Exit {
+                    return Ok(Recovered::Exit(Exit {
                         output,
                         next: next_of(transition),
                         assigned,
-                    });
+                    }));
                 }
                 Err(failure) => failure,
             };
@@ -112,13 +157,24 @@ impl Interpreter<'_> {
                     run.retriable();
                     return Err(failure);
                 }
+                Some(wait) if run.durable && !wait.is_zero() => {
+                    return Ok(Recovered::Retrying(RetryPoint {
+                        entered: run.entered,
+                        entered_at: run.entered_at.unix_millis(),
+                        spent: retrying.spent.clone(),
+                        count: retrying.count(),
+                        until: self.now().unix_millis() + wait.as_millis() as i64,
+                    }));
+                }
                 Some(wait) => self.sleep(wait).await,
                 None => {
                     if let Some(event) = gave_up {
                         self.event(event, Value::Null);
                     }
                     let count = retrying.count();
-                    return self.catch(run, catchers, failure, input.clone(), count, variables);
+                    return self
+                        .catch(run, catchers, failure, input.clone(), count, variables)
+                        .map(Recovered::Exit);
                 }
             }
         }

@@ -5,12 +5,12 @@ use serde_json::{Value, json};
 use workflow_core::model::{IntOrExpr, Task};
 
 use crate::error::{Failure, names};
-use crate::executor::{Exit, Interpreter, StateRun};
+use crate::executor::{Interpreter, StateRun};
 use crate::handlers::{Handler, Invocation, Resources, Route, lambda_invoke_envelope};
 use crate::history::EventType;
 use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
-use crate::states::recovery::Attempted;
+use crate::states::recovery::{Attempted, Recovered};
 use crate::states::result::{ResultFields, process_result};
 
 /// How one attempt ended.
@@ -32,7 +32,7 @@ impl Interpreter<'_> {
         task: &Task,
         input: Value,
         variables: &Variables<'_>,
-    ) -> Result<Exit, Failure> {
+    ) -> Result<Recovered, Failure> {
         self.recover(
             run,
             &task.retry,

@@ -7,9 +7,12 @@
 //! ([`crate::Durable`]) commits after each [`crate::Execution::advance`] and only then moves
 //! on, and acknowledges a start only once its commit is done; after a crash, it resumes
 //! every `RUNNING` execution from its last commit: at the recorded state with the recorded
-//! input, or in the recorded Wait, which wakes at its recorded time. A state whose work
-//! was under way when the process died (a Task's handler call, say) runs again from its
-//! start, so a handler is called at least once per attempt, and may be called again.
+//! input, in the recorded Wait (which wakes at its recorded time), or in the recorded retry
+//! backoff of a Task, Parallel or Map state (which goes on with the next attempt at its
+//! recorded time, with the retries it has spent). A state whose work was under way when
+//! the process died (a handler call, a Parallel's branches, a Map's iterations) runs again
+//! from its start or its last backoff, so a handler is called at least once per attempt,
+//! and may be called again: [`crate::Invocation::idempotency_key`] tells the repeat.
 //!
 //! The trait is about meaning, not SQL, so that a store on a database server can be added
 //! without touching the executor. Two stores come with the runtime: [`MemoryStore`] (the
