@@ -17,7 +17,7 @@ use workflow_core::StateMachine;
 use workflow_core::timestamp::Timestamp;
 
 use crate::context::ExecutionConfig;
-use crate::executor::{Execution, Executor, StartError, Status, failure_details, lock};
+use crate::executor::{Execution, Executor, Progress, StartError, Status, failure_details, lock};
 use crate::handlers::Resources;
 use crate::history::{EventType, History, HistoryEvent};
 use crate::io::compact;
@@ -288,6 +288,10 @@ impl Durable {
     }
 
     fn spawn(self: &Arc<Self>, arn: String, execution: Execution) {
+        let execution = execution.with_progress(Arc::new(StoreProgress {
+            store: self.store.clone(),
+            arn: arn.clone(),
+        }));
         let (sender, receiver) = oneshot::channel();
         lock(&self.running).insert(arn.clone(), sender);
         let durable = self.clone();
@@ -401,6 +405,35 @@ impl Durable {
             )],
         };
         self.store.commit(arn.to_owned(), commit).await
+    }
+}
+
+/// A durable execution's Map progress, in its store.
+struct StoreProgress {
+    store: Arc<dyn Store>,
+    arn: String,
+}
+
+impl Progress for StoreProgress {
+    fn done(&self, key: &str) -> HashMap<usize, Value> {
+        // Progress is a hint: what cannot be read back runs again.
+        self.store
+            .progress(&self.arn, key)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(index, output)| {
+                Some((index as usize, serde_json::from_str(&output).ok()?))
+            })
+            .collect()
+    }
+
+    fn record(&self, key: &str, index: usize, output: &Value) {
+        // Not awaited by the Map: the store writes it with the next group of commits.
+        let write = self.store.clone();
+        let (arn, key, output) = (self.arn.clone(), key.to_owned(), compact(output));
+        tokio::spawn(async move {
+            let _ = write.record_progress(arn, key, index as u64, output).await;
+        });
     }
 }
 

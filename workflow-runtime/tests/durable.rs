@@ -449,3 +449,92 @@ fn a_retry_backoff_survives_a_crash_with_its_counters() {
     drop(store);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A Map that dies part way keeps the items it finished: after the restart only the others
+/// run (and those that were running when it died, again).
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_map_keeps_its_finished_items_across_a_crash() {
+    use std::collections::HashMap;
+    use workflow_runtime::store::SqliteStore;
+
+    let dir = std::env::temp_dir().join(format!("workflow-map-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("store.db");
+    let _ = std::fs::remove_file(&path);
+    let definition = json!({
+        "StartAt": "Each",
+        "States": { "Each": { "Type": "Map", "MaxConcurrency": 4, "End": true,
+            "ItemProcessor": { "StartAt": "Square", "States": {
+                "Square": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:square",
+                            "End": true } } } } }
+    })
+    .to_string();
+    let calls: Arc<std::sync::Mutex<HashMap<i64, usize>>> = Arc::default();
+    let handlers = |calls: Arc<std::sync::Mutex<HashMap<i64, usize>>>| {
+        Resources::new().register("square", move |input: Value| {
+            let calls = calls.clone();
+            async move {
+                let n = input.as_i64().unwrap_or_default();
+                *calls.lock().unwrap().entry(n).or_default() += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Ok(json!(n * n))
+            }
+        })
+    };
+    let items: Vec<i64> = (0..40).collect();
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+
+    let arn = {
+        let store = Arc::new(SqliteStore::open(&path).unwrap());
+        let durable = Durable::new(Executor::new(handlers(calls.clone())), store.clone());
+        let first = runtime();
+        let arn = first.block_on(async {
+            let (record, _) = durable
+                .start(request("mapping", definition.clone(), json!(items)))
+                .await
+                .unwrap();
+            // About half of the 40 items, 4 at a time, 50 ms each.
+            tokio::time::sleep(Duration::from_millis(260)).await;
+            record.arn
+        });
+        drop(first);
+        drop(durable);
+        arn
+    };
+    let before: usize = calls.lock().unwrap().values().sum();
+    assert!((8..40).contains(&before), "{before} calls before the crash");
+
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    let durable = Durable::new(Executor::new(handlers(calls.clone())), store.clone());
+    let record = runtime().block_on(async {
+        assert_eq!(durable.resume().await.unwrap(), 1);
+        until_ended(store.as_ref(), &arn).await
+    });
+    assert_eq!(record.status, Status::Succeeded, "{record:?}");
+    let output: Value = serde_json::from_str(record.output.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        output,
+        json!(items.iter().map(|n| n * n).collect::<Vec<_>>())
+    );
+    // Every item ran; only those still running at the crash (at most MaxConcurrency) twice.
+    let calls = calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 40);
+    let twice = calls.values().filter(|&&c| c == 2).count();
+    assert!(twice <= 4 && calls.values().all(|&c| c <= 2), "{calls:?}");
+    let events = store.history(&arn).unwrap();
+    assert_well_formed(&events);
+    let started = events
+        .iter()
+        .filter(|e| e.event_type == EventType::MapIterationStarted)
+        .count();
+    assert_eq!(started, 40);
+    drop(durable);
+    drop(store);
+    let _ = std::fs::remove_dir_all(dir);
+}

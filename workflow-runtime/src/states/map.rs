@@ -1,9 +1,12 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 use workflow_core::model::{IntOrExpr, Map, QueryLanguage, StateMachine};
 
 use crate::context::LazyContext;
 use crate::error::{Failure, names};
-use crate::executor::{Interpreter, StateRun, failure_details};
+use crate::executor::{Interpreter, Progress, StateRun, failure_details};
 use crate::history::{EventType, History};
 use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
@@ -78,6 +81,13 @@ impl Interpreter<'_> {
         let distributed = is_distributed(&map.item_processor.machine);
         let limit = concurrency(&scope, map, &effective, distributed)?;
         self.event(EventType::MapStateStarted, json!({ "length": items.len() }));
+        // A top-level Map of a durable execution records its finished items under this run
+        // of it (its entered event and attempt), and skips those recorded before a restart.
+        let progress = self.progress.clone().filter(|_| run.durable).map(|log| {
+            let key = format!("{}/{retry_count}", run.entered);
+            let done = log.done(&key);
+            MapProgress { log, key, done }
+        });
         let mut items = Items {
             run,
             map,
@@ -85,6 +95,7 @@ impl Interpreter<'_> {
             context: LazyContext::ready(context.get().clone()),
             variables,
             items,
+            progress,
         };
         let results = if distributed {
             // Read after MapStateStarted: AWS fails a bad one with no MapStateFailed after it.
@@ -117,30 +128,41 @@ impl Interpreter<'_> {
         let processor = &items.map.item_processor.machine;
         let (variables, inherited) = (items.variables, items.run.inherited);
         let mut fan = FanOut::new();
+        let mut pushed = Vec::with_capacity(items.len());
         let mut results = vec![Value::Null; items.len()];
         let mut next = 0;
         loop {
             while next < items.len() && fan.running() < limit {
                 self.iteration_event(EventType::MapIterationStarted, items.run, next);
+                if let Some(output) = items.done(next) {
+                    self.iteration_event(EventType::MapIterationSucceeded, items.run, next);
+                    results[next] = output;
+                    next += 1;
+                    continue;
+                }
                 let input = items.input_of(next);
-                // Pushed in item order, so the job's index is the item's.
+                // Jobs are numbered in push order; items finished before a restart are not
+                // pushed, so `pushed` maps a job back to its item.
+                pushed.push(next);
                 fan.push(async move {
                     let run = self.run_machine(processor, input?, Some(variables), inherited);
                     run.await
                 });
                 next += 1;
             }
-            let Some((index, result)) = fan.next().await else {
+            let Some((job, result)) = fan.next().await else {
                 return Ok(results);
             };
+            let index = pushed[job];
             match result {
                 Ok(output) => {
                     self.iteration_event(EventType::MapIterationSucceeded, items.run, index);
+                    items.record(index, &output);
                     results[index] = output;
                 }
                 Err(failure) => {
                     self.iteration_event(EventType::MapIterationFailed, items.run, index);
-                    for running in fan.unfinished() {
+                    for running in fan.unfinished().map(|job| pushed[job]) {
                         self.iteration_event(EventType::MapIterationAborted, items.run, running);
                     }
                     return Err(failure);
@@ -174,24 +196,35 @@ impl Interpreter<'_> {
         let processor = &items.map.item_processor.machine;
         let inherited = items.run.inherited;
         let mut fan = FanOut::new();
+        let mut pushed = Vec::with_capacity(items.len());
         let mut results = vec![Value::Null; items.len()];
         let (mut next, mut failed) = (0, 0);
         loop {
             while next < items.len() && fan.running() < limit {
+                if let Some(output) = items.done(next) {
+                    results[next] = output;
+                    next += 1;
+                    continue;
+                }
                 let input = items.input_of(next);
                 let seed = self.random_seed();
+                pushed.push(next);
                 fan.push(async move {
                     let child = self.child_execution(processor, input?, seed, inherited);
                     child.await
                 });
                 next += 1;
             }
-            let Some((index, result)) = fan.next().await else {
+            let Some((job, result)) = fan.next().await else {
                 self.event(EventType::MapRunSucceeded, Value::Null);
                 return Ok(results);
             };
+            let index = pushed[job];
             results[index] = match result {
-                Ok(output) => output,
+                Ok(output) => {
+                    items.record(index, &output);
+                    output
+                }
                 Err(failure) => {
                     failed += 1;
                     if tolerance.exceeded(failed, items.len()) {
@@ -253,11 +286,32 @@ struct Items<'a> {
     /// inline iterations run over.
     variables: &'a Variables<'a>,
     items: Vec<Value>,
+    /// Where finished items are recorded (a durable execution's top-level Map).
+    progress: Option<MapProgress>,
+}
+
+/// One Map run's progress: the log, the run's key in it, and the items it recorded before.
+struct MapProgress {
+    log: Arc<dyn Progress>,
+    key: String,
+    done: HashMap<usize, Value>,
 }
 
 impl Items<'_> {
     fn len(&self) -> usize {
         self.items.len()
+    }
+
+    /// The output of item `index`, if it finished before a restart.
+    fn done(&self, index: usize) -> Option<Value> {
+        self.progress.as_ref()?.done.get(&index).cloned()
+    }
+
+    /// Records that item `index` finished with `output`.
+    fn record(&self, index: usize, output: &Value) {
+        if let Some(progress) = &self.progress {
+            progress.log.record(&progress.key, index, output);
+        }
     }
 
     /// The input of item `index`: the item, or what `ItemSelector` (or the legacy

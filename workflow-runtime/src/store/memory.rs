@@ -1,7 +1,7 @@
 //! The in-memory store: what a process without durability uses, and the reference for the
 //! trait's meaning (the SQLite store's tests run the same checks).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use serde_json::Value;
@@ -24,6 +24,8 @@ struct Data {
     definitions: HashMap<String, String>,
     /// Resources by kind, in the order they were first put.
     resources: HashMap<String, Vec<(String, Value)>>,
+    /// Map progress by execution, then key, then item.
+    progress: HashMap<String, HashMap<String, BTreeMap<u64, String>>>,
 }
 
 #[derive(Debug)]
@@ -73,6 +75,9 @@ impl Data {
         record.error = commit.error;
         record.cause = commit.cause;
         record.stop_date = commit.stop_date;
+        if record.status != Status::Running {
+            self.progress.remove(arn);
+        }
         Ok(())
     }
 }
@@ -158,6 +163,39 @@ impl Store for MemoryStore {
             .filter(|e| e.record.status == Status::Running)
             .filter_map(|e| Some((e.record.clone(), e.checkpoint.clone()?)))
             .collect())
+    }
+
+    fn record_progress(
+        &self,
+        arn: String,
+        key: String,
+        index: u64,
+        output: String,
+    ) -> StoreFuture<'_, ()> {
+        let mut data = lock(&self.data);
+        let running = data
+            .by_arn
+            .get(&arn)
+            .is_some_and(|&i| data.executions[i].record.status == Status::Running);
+        if running {
+            data.progress
+                .entry(arn)
+                .or_default()
+                .entry(key)
+                .or_default()
+                .insert(index, output);
+        }
+        Box::pin(async { Ok(()) })
+    }
+
+    fn progress(&self, arn: &str, key: &str) -> Result<Vec<(u64, String)>, StoreError> {
+        let data = lock(&self.data);
+        Ok(data
+            .progress
+            .get(arn)
+            .and_then(|keys| keys.get(key))
+            .map(|items| items.iter().map(|(i, o)| (*i, o.clone())).collect())
+            .unwrap_or_default())
     }
 
     fn put_resource(&self, kind: &str, arn: String, body: Value) -> StoreFuture<'_, ()> {

@@ -73,6 +73,21 @@ pub trait Store: Send + Sync + 'static {
     /// Every `RUNNING` execution, with its last checkpoint: what to resume after a restart.
     fn running(&self) -> Result<Vec<(ExecutionRecord, Checkpoint)>, StoreError>;
 
+    /// Records that item `index` of a running Map (`key` names the Map's run: its entered
+    /// event and attempt) ended with `output` (JSON text), so that a resumed execution does
+    /// not run it again. Progress is a hint, not a transition: a record lost in a crash only
+    /// means the item runs again. An execution's progress is dropped when it ends.
+    fn record_progress(
+        &self,
+        arn: String,
+        key: String,
+        index: u64,
+        output: String,
+    ) -> StoreFuture<'_, ()>;
+
+    /// The items recorded for `key` of a running execution, with their outputs.
+    fn progress(&self, arn: &str, key: &str) -> Result<Vec<(u64, String)>, StoreError>;
+
     /// Creates or replaces a resource document (a state machine, say) of `kind`.
     fn put_resource(&self, kind: &str, arn: String, body: Value) -> StoreFuture<'_, ()>;
 

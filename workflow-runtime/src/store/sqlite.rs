@@ -29,14 +29,15 @@ use crate::executor::{Checkpoint, Status, lock};
 use crate::history::HistoryEvent;
 
 /// The schema version this program writes, and the newest it reads.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// The most commits one transaction groups: enough to amortise an fsync, few enough that
 /// no commit waits long behind the others.
 const MAX_GROUP: usize = 1024;
 
 /// The migrations, in order: `MIGRATIONS[n]` takes a file from version `n` to `n + 1`.
-const MIGRATIONS: &[&str] = &["
+pub(super) const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE definitions (
         hash TEXT PRIMARY KEY,
         text TEXT NOT NULL
@@ -65,7 +66,17 @@ const MIGRATIONS: &[&str] = &["
         body TEXT NOT NULL,
         UNIQUE (kind, arn)
     );
-"];
+",
+    "
+    CREATE TABLE progress (
+        execution INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        item INTEGER NOT NULL,
+        output TEXT NOT NULL,
+        PRIMARY KEY (execution, key, item)
+    ) WITHOUT ROWID;
+",
+];
 
 /// A store in one SQLite file. See the module docs.
 pub struct SqliteStore {
@@ -86,6 +97,12 @@ struct Job {
 enum Write {
     Start(Box<NewExecution>),
     Commit(String, Box<Commit>),
+    Progress {
+        arn: String,
+        key: String,
+        index: u64,
+        output: String,
+    },
     PutResource(String, String, Value),
     DeleteResource(String, String),
 }
@@ -418,6 +435,25 @@ fn apply(conn: &Connection, write: &Write, path: &str) -> Result<Written, StoreE
                 ],
             )
             .map_err(sql)?;
+            if record.status != Status::Running {
+                conn.execute("DELETE FROM progress WHERE execution = ?1", [seq])
+                    .map_err(sql)?;
+            }
+            Ok(Written::Done)
+        }
+        Write::Progress {
+            arn,
+            key,
+            index,
+            output,
+        } => {
+            // Only for a running execution: an ended one's progress is gone for good.
+            conn.execute(
+                "INSERT OR REPLACE INTO progress (execution, key, item, output)
+                 SELECT seq, ?2, ?3, ?4 FROM executions WHERE arn = ?1 AND status = 'RUNNING'",
+                params![arn, key, *index as i64, output],
+            )
+            .map_err(sql)?;
             Ok(Written::Done)
         }
         Write::PutResource(kind, arn, body) => {
@@ -534,6 +570,35 @@ impl Store for SqliteStore {
                 Ok((record, self.decode("a checkpoint", checkpoint)?))
             })
             .collect()
+    }
+
+    fn record_progress(
+        &self,
+        arn: String,
+        key: String,
+        index: u64,
+        output: String,
+    ) -> StoreFuture<'_, ()> {
+        let written = self.write(Write::Progress {
+            arn,
+            key,
+            index,
+            output,
+        });
+        Box::pin(async move { written.await.map(|_| ()) })
+    }
+
+    fn progress(&self, arn: &str, key: &str) -> Result<Vec<(u64, String)>, StoreError> {
+        self.read(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT p.item, p.output FROM progress p JOIN executions x ON p.execution = x.seq
+                 WHERE x.arn = ?1 AND p.key = ?2 ORDER BY p.item",
+            )?;
+            let rows = statement.query_map([arn, key], |row| {
+                Ok((row.get::<_, i64>(0)? as u64, row.get(1)?))
+            })?;
+            rows.collect()
+        })
     }
 
     fn put_resource(&self, kind: &str, arn: String, body: Value) -> StoreFuture<'_, ()> {

@@ -101,6 +101,24 @@ pub(crate) async fn exercise(store: &dyn Store) {
     let ids: Vec<u64> = store.history(&arn).unwrap().iter().map(|e| e.id).collect();
     assert_eq!(ids, [1, 2, 3]);
 
+    // Map progress, by key, while the execution runs.
+    store
+        .record_progress(arn.clone(), "7/0".into(), 3, "{\"v\":3}".into())
+        .await
+        .unwrap();
+    store
+        .record_progress(arn.clone(), "7/0".into(), 1, "1".into())
+        .await
+        .unwrap();
+    store
+        .record_progress(arn.clone(), "7/1".into(), 0, "0".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.progress(&arn, "7/0").unwrap(),
+        [(1, "1".to_owned()), (3, "{\"v\":3}".to_owned())]
+    );
+
     let second = new_execution("second");
     let second_arn = second.record.arn.clone();
     store.start(second).await.expect("starts");
@@ -127,6 +145,13 @@ pub(crate) async fn exercise(store: &dyn Store) {
         stop_date: Some(at(4).unix_millis()),
     };
     store.commit(arn.clone(), end).await.expect("ends");
+    // An ended execution's progress is dropped, and takes no more.
+    assert_eq!(store.progress(&arn, "7/0").unwrap(), []);
+    store
+        .record_progress(arn.clone(), "7/0".into(), 5, "5".into())
+        .await
+        .unwrap();
+    assert_eq!(store.progress(&arn, "7/0").unwrap(), []);
     let record = store.execution(&arn).unwrap().expect("stored");
     assert_eq!(record.status, Status::Succeeded);
     assert_eq!(record.output.as_deref(), Some("{}"));
@@ -315,6 +340,56 @@ mod sqlite {
         }
     }
 
+    #[tokio::test]
+    async fn a_version_1_file_is_migrated_and_keeps_its_executions() {
+        let dir = temp_dir();
+        let path = dir.join("store.db");
+        let execution = new_execution("old");
+        {
+            // A file as version 1 of this program wrote it.
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(crate::store::sqlite::MIGRATIONS[0])
+                .unwrap();
+            conn.execute_batch("PRAGMA user_version = 1").unwrap();
+            conn.execute(
+                "INSERT INTO executions (arn, state_machine_arn, status, record, checkpoint, events)
+                 VALUES (?1, ?2, 'RUNNING', ?3, ?4, 1)",
+                rusqlite::params![
+                    execution.record.arn,
+                    execution.record.state_machine_arn,
+                    serde_json::to_string(&execution.record).unwrap(),
+                    serde_json::to_string(&execution.checkpoint).unwrap(),
+                ],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO events (execution, id, event) VALUES (1, 1, ?1)",
+                [serde_json::to_string(&execution.started).unwrap()],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).expect("migrates");
+        let running = store.running().unwrap();
+        assert_eq!(running.len(), 1);
+        assert_eq!(running[0].0, execution.record);
+        assert_eq!(store.history(&execution.record.arn).unwrap().len(), 1);
+        // Version 2's progress table is there.
+        store
+            .record_progress(execution.record.arn.clone(), "2/0".into(), 0, "1".into())
+            .await
+            .unwrap();
+        assert_eq!(
+            store.progress(&execution.record.arn, "2/0").unwrap(),
+            [(0, "1".to_owned())]
+        );
+        drop(store);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SqliteStore::SCHEMA_VERSION);
+    }
+
     #[test]
     fn a_new_file_is_migrated_to_the_current_schema_with_wal_and_full_sync() {
         let dir = temp_dir();
@@ -332,11 +407,11 @@ mod sqlite {
         let tables: i64 = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN
-                 ('executions', 'events', 'definitions', 'resources')",
+                 ('executions', 'events', 'definitions', 'resources', 'progress')",
                 [],
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(tables, 4);
+        assert_eq!(tables, 5);
     }
 }
