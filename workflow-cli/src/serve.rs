@@ -48,10 +48,11 @@ pub struct Args {
     /// start-lambda`, ...) that Lambda Tasks not mocked call, such as http://127.0.0.1:9001.
     #[arg(long, value_name = "URL")]
     pub lambda_endpoint: Option<String>,
-    /// Show `encryptionConfiguration: {"type": "AWS_OWNED_KEY"}` on state machines created
-    /// without one, as AWS has since late 2024.
+    /// Leave `encryptionConfiguration` out of DescribeStateMachine and DescribeActivity for
+    /// resources created without one, as AWS did before late 2024 (today it shows
+    /// `{"type": "AWS_OWNED_KEY"}`).
     #[arg(long)]
-    pub show_default_encryption: bool,
+    pub no_default_encryption: bool,
     /// Require AWS Signature Version 4 on every request, made with a key from FILE: one
     /// `ACCESS_KEY_ID SECRET` pair per line (blank lines and `#` comments ignored). Without
     /// it, any signature or none is accepted.
@@ -96,7 +97,7 @@ async fn serve(args: Args) -> ExitCode {
     let config = ServerConfig {
         account: args.account,
         region: args.region,
-        show_default_encryption: args.show_default_encryption,
+        default_encryption: !args.no_default_encryption,
         credentials,
     };
     let mock_config = match &args.mock_config {
@@ -129,7 +130,7 @@ async fn serve(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let listener = match tokio::net::TcpListener::bind((args.host.as_str(), args.port)).await {
+    let listener = match workflow_server::listen((args.host.as_str(), args.port)).await {
         Ok(listener) => listener,
         Err(e) => {
             eprintln!("error: cannot listen on {}:{}: {e}", args.host, args.port);

@@ -21,7 +21,10 @@ pub async fn create(service: &Service, request: &Request) -> Result<Value, ApiEr
         Some(existing) => existing["creationDate"].as_i64().unwrap_or(0),
         None => {
             let now = now_millis();
-            let record = json!({ "activityArn": arn, "name": name, "creationDate": now });
+            let mut record = json!({ "activityArn": arn, "name": name, "creationDate": now });
+            if let Some(encryption) = request.object_opt("encryptionConfiguration")? {
+                record["encryptionConfiguration"] = Value::Object(encryption.clone());
+            }
             service
                 .store()
                 .put_resource(KIND, arn.clone(), record)
@@ -47,11 +50,21 @@ fn find(service: &Service, arn: &str) -> Result<Value, ApiError> {
 
 pub fn describe(service: &Service, request: &Request) -> Result<Value, ApiError> {
     let record = find(service, request.str("activityArn")?)?;
-    Ok(json!({
-        "activityArn": record["activityArn"],
-        "name": record["name"],
-        "creationDate": seconds(record["creationDate"].as_i64().unwrap_or(0)),
-    }))
+    let encryption = record.get("encryptionConfiguration").cloned().or_else(|| {
+        service
+            .config
+            .default_encryption
+            .then(crate::default_encryption)
+    });
+    Ok(crate::members(vec![
+        ("activityArn", Some(record["activityArn"].clone())),
+        ("name", Some(record["name"].clone())),
+        (
+            "creationDate",
+            Some(seconds(record["creationDate"].as_i64().unwrap_or(0))),
+        ),
+        ("encryptionConfiguration", encryption),
+    ]))
 }
 
 pub async fn delete(service: &Service, request: &Request) -> Result<Value, ApiError> {

@@ -42,10 +42,10 @@ pub struct ServerConfig {
     pub account: String,
     /// The region in every ARN.
     pub region: String,
-    /// Whether DescribeStateMachine shows `encryptionConfiguration: {"type":
-    /// "AWS_OWNED_KEY"}` for machines created without one, as AWS does since late 2024
-    /// (older recordings lack it).
-    pub show_default_encryption: bool,
+    /// Whether DescribeStateMachine and DescribeActivity show `encryptionConfiguration:
+    /// {"type": "AWS_OWNED_KEY"}` for resources created without one, as AWS does since late
+    /// 2024 (AWS's answers recorded before then lack it).
+    pub default_encryption: bool,
     /// With keys, every request must carry a valid SigV4 signature made with one of them;
     /// without, any signature or none is accepted.
     pub credentials: Option<Arc<sigv4::Credentials>>,
@@ -56,10 +56,15 @@ impl Default for ServerConfig {
         ServerConfig {
             account: "123456789012".to_owned(),
             region: "us-east-1".to_owned(),
-            show_default_encryption: false,
+            default_encryption: true,
             credentials: None,
         }
     }
+}
+
+/// The `encryptionConfiguration` AWS shows for a resource created without one.
+pub(crate) fn default_encryption() -> Value {
+    json!({ "type": "AWS_OWNED_KEY" })
 }
 
 impl ServerConfig {
@@ -184,6 +189,32 @@ async fn handle(State(service): State<Arc<Service>>, request: axum::extract::Req
         Ok(body) => protocol::json_response(StatusCode::OK, &body),
         Err(error) => error.into_response(),
     }
+}
+
+/// How many connections may wait to be accepted. Tokio's default (1,024) is below what a
+/// burst of SDK clients opens at once; past it, the kernel answers new connections with a
+/// reset. Linux caps it at `net.core.somaxconn`.
+const BACKLOG: u32 = 4096;
+
+/// A listener on `address` (resolved; the first address that binds), with room for a
+/// burst of connections.
+pub async fn listen(
+    address: impl tokio::net::ToSocketAddrs,
+) -> std::io::Result<tokio::net::TcpListener> {
+    let mut last = std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address to listen on");
+    for address in tokio::net::lookup_host(address).await? {
+        let socket = if address.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(address).and_then(|()| socket.listen(BACKLOG)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 /// Serves the API on `listener` until the process ends.

@@ -197,8 +197,8 @@ pub(crate) fn configuration(
     let encryption = record.get("encryptionConfiguration").cloned().or_else(|| {
         service
             .config
-            .show_default_encryption
-            .then(|| json!({ "type": "AWS_OWNED_KEY" }))
+            .default_encryption
+            .then(crate::default_encryption)
     });
     vec![
         ("stateMachineArn", record.get("stateMachineArn").cloned()),

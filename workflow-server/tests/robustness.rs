@@ -431,9 +431,7 @@ fn a_thousand_concurrent_clients_leave_the_server_answering() {
             .await
             .expect("opens");
         let machine = create_pass(&service, "busy").await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = workflow_server::listen("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
         tokio::spawn(workflow_server::serve(listener, service));
         (address, machine)
