@@ -189,8 +189,10 @@ impl Executor {
     }
 
     /// Continues an execution of `machine` from `checkpoint` (with the names it was started
-    /// with), and the history committed with it: at the recorded state with the recorded input, or in the recorded Wait, which
-    /// wakes at its recorded time (at once if that has passed). ASL needs no code replay.
+    /// with) and the history committed with it: at the recorded state with the recorded
+    /// input, or where a state paused (a Wait, which wakes at its recorded time, at once if
+    /// that has passed; a retry backoff, which goes on with the next attempt). ASL needs no
+    /// replay of code.
     pub fn resume(
         &self,
         machine: Arc<StateMachine>,
@@ -274,16 +276,6 @@ pub(crate) enum Paused {
     },
 }
 
-impl Paused {
-    /// When it goes on, in milliseconds since the epoch.
-    fn until(&self) -> i64 {
-        match self {
-            Paused::Wait(waiting) => waiting.until,
-            Paused::Retry { point, .. } => point.until,
-        }
-    }
-}
-
 /// A top-level Wait state between its entered and exited events: a durable point of an
 /// execution, so that a resumed execution wakes at the recorded time instead of waiting
 /// the whole `Seconds` again.
@@ -310,15 +302,6 @@ pub struct Checkpoint {
     paused: Option<Paused>,
     variables: serde_json::Map<String, Value>,
     rng_seed: u64,
-}
-
-impl Checkpoint {
-    /// When the execution goes on next, if it is paused in a Wait state or a retry backoff.
-    pub fn wakes_at(&self) -> Option<Timestamp> {
-        self.paused
-            .as_ref()
-            .map(|p| Timestamp::from_unix_millis(p.until()))
-    }
 }
 
 /// Where a state sends the execution.
@@ -501,8 +484,7 @@ impl Execution {
         self.outcome.is_some()
     }
 
-    /// The output, error and cause it ended with, as JSON text where AWS gives text
-    /// (`None` while it runs).
+    /// How it ended, with its output or its failure (`None` while it runs).
     pub fn result(&self) -> Option<(Status, Option<&Value>, Option<&Failure>)> {
         self.outcome
             .as_ref()
