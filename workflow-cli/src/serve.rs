@@ -44,6 +44,12 @@ pub struct Args {
     /// mocked responses.
     #[arg(long, value_name = "FILE")]
     pub mock_config: Option<PathBuf>,
+    /// A Task `Resource` whose tasks run at most once per attempt (repeatable): each attempt
+    /// is committed before it runs, and one under way when the server died fails with
+    /// `Workflow.TaskInterrupted` after the restart instead of running again. Other tasks
+    /// run at least once, with a stable idempotency key.
+    #[arg(long, value_name = "RESOURCE")]
+    pub at_most_once: Vec<String>,
     /// An endpoint of the Lambda Invoke API (`cargo lambda watch`, `sam local
     /// start-lambda`, ...) that Lambda Tasks not mocked call, such as http://127.0.0.1:9001.
     #[arg(long, value_name = "URL")]
@@ -118,7 +124,13 @@ async fn serve(args: Args) -> ExitCode {
     let tasks = Tasks {
         mock_config,
         lambda_endpoint: args.lambda_endpoint,
-        resources: Arc::new(Resources::new()),
+        resources: Arc::new(
+            args.at_most_once
+                .iter()
+                .fold(Resources::new(), |r, resource| {
+                    r.at_most_once(resource.as_str())
+                }),
+        ),
     };
     let service = match Service::open_with_tasks(config, Arc::new(store), tasks).await {
         Ok(service) => service,

@@ -10,6 +10,10 @@ pub mod names {
     pub const RUNTIME: &str = "States.Runtime";
     /// A task failed.
     pub const TASK_FAILED: &str = "States.TaskFailed";
+    /// This runtime's own, not AWS's (whose executions do not restart): an attempt of an
+    /// at-most-once task ([`crate::Resources::at_most_once`]) that was under way when the
+    /// process running it died, and is not run again.
+    pub const TASK_INTERRUPTED: &str = "Workflow.TaskInterrupted";
     /// A task ran longer than its `TimeoutSeconds`.
     pub const TIMEOUT: &str = "States.Timeout";
     /// A payload exceeded 256 KiB.

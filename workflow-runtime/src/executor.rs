@@ -37,7 +37,7 @@ use crate::handlers::Resources;
 use crate::history::{EventType, History};
 use crate::io::{Assigned, Variables, compact};
 use crate::limits;
-use crate::states::recovery::{Recovered, RetryPoint};
+use crate::states::recovery::{Dispatch, Recovered, RetryPoint};
 use crate::test_state::TestRun;
 
 /// How an execution ended, named as AWS names it.
@@ -212,7 +212,7 @@ impl Executor {
             next: checkpoint.next,
             outcome: None,
             variables,
-            paused: checkpoint.paused,
+            paused: checkpoint.paused.map(Paused::after_restart),
             progress: None,
         }
     }
@@ -274,6 +274,30 @@ pub(crate) enum Paused {
         input: Value,
         point: RetryPoint,
     },
+}
+
+impl Paused {
+    /// The pause as a new process finds it: an at-most-once attempt committed before the
+    /// restart may have run, so it is interrupted.
+    fn after_restart(self) -> Self {
+        match self {
+            Paused::Retry {
+                state,
+                input,
+                mut point,
+            } => {
+                if point.dispatch.is_some() {
+                    point.dispatch = Some(Dispatch::Interrupted);
+                }
+                Paused::Retry {
+                    state,
+                    input,
+                    point,
+                }
+            }
+            wait => wait,
+        }
+    }
 }
 
 /// A top-level Wait state between its entered and exited events: a durable point of an
@@ -743,10 +767,14 @@ impl<'a> Interpreter<'a> {
                 (entered, self.now())
             }
         };
+        let at_most_once = durable
+            && matches!(&state.kind, StateKind::Task(task)
+                if self.executor.resources.is_at_most_once(&task.resource));
         let run = StateRun {
             name: &state.name,
             entered,
             entered_at,
+            at_most_once,
             jsonata: state.kind.common().query_language.unwrap_or(language)
                 == QueryLanguage::Jsonata,
             inherited: language,
@@ -964,6 +992,9 @@ pub(crate) struct StateRun<'a> {
     /// Whether a retry backoff pauses the state instead of being slept in place: a
     /// top-level state of an execution ([`Entry::Top`]).
     pub durable: bool,
+    /// Whether each attempt pauses before it runs: a durable Task on an at-most-once
+    /// resource ([`Resources::at_most_once`]).
+    pub at_most_once: bool,
     /// The retry backoff the state goes on from, taken by its first `recover`.
     pub resume: Mutex<Option<RetryPoint>>,
 }

@@ -12,7 +12,7 @@
 //!
 //! A Lambda function is registered under its name or its full ARN.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
@@ -97,6 +97,8 @@ pub struct Resources {
     aliases: HashMap<String, String>,
     /// What answers a resource no handler is registered for.
     fallback: Option<Arc<dyn Handler>>,
+    /// The `Resource`s whose tasks run at most once per attempt in a durable execution.
+    at_most_once: HashSet<String>,
 }
 
 /// How a Task's `Resource` was resolved.
@@ -135,6 +137,28 @@ impl Resources {
         self
     }
 
+    /// Makes the Tasks whose `Resource` is `resource` run at most once per attempt in a
+    /// durable execution ([`crate::Durable`]), where they would otherwise run at least once:
+    /// each attempt is committed before its handler is called, and an attempt the process
+    /// died in is not called again after the restart but fails with
+    /// [`crate::names::TASK_INTERRUPTED`], which `Retry` and `Catch` handle as any error.
+    /// For a task that must not be repeated and has no idempotency key to check (a payment
+    /// provider without one, say). It costs one more commit per attempt.
+    pub fn at_most_once(mut self, resource: impl Into<String>) -> Self {
+        self.at_most_once.insert(resource.into());
+        self
+    }
+
+    /// Whether Tasks on `resource` run at most once per attempt.
+    pub fn is_at_most_once(&self, resource: &str) -> bool {
+        self.at_most_once.contains(resource)
+    }
+
+    /// The resources whose Tasks run at most once per attempt.
+    pub fn at_most_once_resources(&self) -> impl Iterator<Item = &str> {
+        self.at_most_once.iter().map(String::as_str)
+    }
+
     /// Makes `handler` answer every resource that has no handler of its own (a mock of a
     /// whole test case, or a proxy to a Lambda endpoint).
     pub fn fallback(mut self, handler: impl Handler) -> Self {
@@ -149,6 +173,7 @@ impl Resources {
         if other.fallback.is_some() {
             self.fallback = other.fallback;
         }
+        self.at_most_once.extend(other.at_most_once);
         self
     }
 

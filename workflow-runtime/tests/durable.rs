@@ -538,3 +538,152 @@ fn a_map_keeps_its_finished_items_across_a_crash() {
     drop(store);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// An at-most-once task's attempt is committed before its handler runs; an attempt the
+/// process died in is not run again after the restart: it fails with
+/// `Workflow.TaskInterrupted`, which the definition catches.
+#[cfg(feature = "sqlite")]
+#[test]
+fn an_at_most_once_task_is_not_run_again_after_a_crash() {
+    use workflow_runtime::store::SqliteStore;
+
+    let dir = std::env::temp_dir().join(format!("workflow-once-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("store.db");
+    let _ = std::fs::remove_file(&path);
+    let payment = "arn:aws:states:::http:invoke";
+    let definition = json!({
+        "StartAt": "Pay",
+        "States": {
+            "Pay": { "Type": "Task", "Resource": payment, "Next": "Paid",
+                "Catch": [{ "ErrorEquals": ["Workflow.TaskInterrupted"], "ResultPath": "$.error",
+                            "Next": "CheckByHand" }] },
+            "Paid": { "Type": "Succeed" },
+            "CheckByHand": { "Type": "Pass", "End": true }
+        }
+    })
+    .to_string();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let handlers = |calls: Arc<AtomicUsize>| {
+        Resources::new()
+            .register(payment, move |input: Value| {
+                let calls = calls.clone();
+                async move {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    Ok(input)
+                }
+            })
+            .at_most_once(payment)
+    };
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+
+    let arn = {
+        let store = Arc::new(SqliteStore::open(&path).unwrap());
+        let durable = Durable::new(Executor::new(handlers(calls.clone())), store.clone());
+        let first = runtime();
+        let arn = first.block_on(async {
+            let (record, _) = durable
+                .start(request(
+                    "paying",
+                    definition.clone(),
+                    json!({ "amount": 5 }),
+                ))
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            record.arn
+        });
+        // Dies while the payment runs.
+        drop(first);
+        drop(durable);
+        arn
+    };
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    let durable = Durable::new(Executor::new(handlers(calls.clone())), store.clone());
+    let record = runtime().block_on(async {
+        assert_eq!(durable.resume().await.unwrap(), 1);
+        until_ended(store.as_ref(), &arn).await
+    });
+    // Not paid twice: the interrupted attempt was caught.
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(record.status, Status::Succeeded);
+    let output: Value = serde_json::from_str(record.output.as_deref().unwrap()).unwrap();
+    assert_eq!(output["error"]["Error"], "Workflow.TaskInterrupted");
+    let events = store.history(&arn).unwrap();
+    assert_well_formed(&events);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.event_type == EventType::TaskStateEntered)
+            .count(),
+        1
+    );
+    drop(durable);
+    drop(store);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_at_most_once_task_without_a_crash_runs_as_any_other() {
+    let resource = "arn:aws:states:::http:invoke";
+    let definition = json!({
+        "StartAt": "Pay",
+        "States": { "Pay": { "Type": "Task", "Resource": resource, "End": true,
+            "Retry": [{ "ErrorEquals": ["Declined"], "IntervalSeconds": 1 }] } }
+    })
+    .to_string();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let resources = Resources::new()
+        .register(resource, move |input: Value| {
+            let n = counted.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n == 0 {
+                    Err(workflow_runtime::TaskError::new("Declined", "once"))
+                } else {
+                    Ok(input)
+                }
+            }
+        })
+        .at_most_once(resource);
+    let store = Arc::new(MemoryStore::new());
+    let durable = Durable::new(Executor::new(resources), store.clone());
+    let (record, _) = durable
+        .start(request("paying", definition, json!({ "amount": 5 })))
+        .await
+        .unwrap();
+    durable.idle().await;
+    let record = store.execution(&record.arn).unwrap().unwrap();
+    assert_eq!(record.status, Status::Succeeded);
+    assert_eq!(record.output.as_deref(), Some(r#"{"amount":5}"#));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    let types: Vec<String> = store
+        .history(&record.arn)
+        .unwrap()
+        .iter()
+        .map(|e| e.event_type.as_str())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskFailed",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+}

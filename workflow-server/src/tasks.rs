@@ -61,7 +61,12 @@ impl Tasks {
             lambda: self.lambda_endpoint.clone().map(LambdaEndpoint::new),
             resources: self.resources.clone(),
         };
-        Some(Arc::new(Resources::new().fallback(route)))
+        // The route answers every resource; which of them run at most once stays as given.
+        let resources = self
+            .resources
+            .at_most_once_resources()
+            .fold(Resources::new(), |r, resource| r.at_most_once(resource));
+        Some(Arc::new(resources.fallback(route)))
     }
 }
 

@@ -82,6 +82,19 @@ pub(crate) struct RetryPoint {
     pub count: u32,
     /// When the next attempt starts, in milliseconds since the epoch.
     pub until: i64,
+    /// For an at-most-once task, set before each attempt: the attempt is committed before
+    /// its handler is called.
+    pub dispatch: Option<Dispatch>,
+}
+
+/// Where an at-most-once attempt stands at its durable point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Dispatch {
+    /// Committed; the same process goes on and calls the handler.
+    Ready,
+    /// Committed by a process that has since died, perhaps while the handler ran: the
+    /// attempt fails with `Workflow.TaskInterrupted` instead of running again.
+    Interrupted,
 }
 
 /// How a state with retriers ended its run: with its exit, or (at the top level of an
@@ -122,15 +135,30 @@ impl Interpreter<'_> {
     where
         Fut: Future<Output = Attempted>,
     {
-        let mut retrying = match run.resumed_retry() {
+        let (mut retrying, mut dispatch) = match run.resumed_retry() {
             Some(point) => {
                 self.sleep_until(point.until).await;
-                Retrying::resumed(retriers, &point)
+                (Retrying::resumed(retriers, &point), point.dispatch)
             }
-            None => Retrying::new(retriers),
+            None => (Retrying::new(retriers), None),
         };
         loop {
-            let attempted = attempt(retrying.count()).await;
+            let attempted = match dispatch.take() {
+                Some(Dispatch::Interrupted) => Ok(Err(self.interrupted(run, retrying.count()))),
+                Some(Dispatch::Ready) => attempt(retrying.count()).await,
+                // An at-most-once attempt is committed before it runs: a durable point.
+                None if run.at_most_once => {
+                    return Ok(Recovered::Retrying(RetryPoint {
+                        entered: run.entered,
+                        entered_at: run.entered_at.unix_millis(),
+                        spent: retrying.spent.clone(),
+                        count: retrying.count(),
+                        until: self.now().unix_millis(),
+                        dispatch: Some(Dispatch::Ready),
+                    }));
+                }
+                None => attempt(retrying.count()).await,
+            };
             if let Err(failure) = &attempted {
                 // The state's own JSONata failed: recorded, and (Map, Parallel) the state
                 // gives up at once.
@@ -164,6 +192,7 @@ impl Interpreter<'_> {
                         spent: retrying.spent.clone(),
                         count: retrying.count(),
                         until: self.now().unix_millis() + wait.as_millis() as i64,
+                        dispatch: None,
                     }));
                 }
                 Some(wait) => self.sleep(wait).await,
@@ -178,6 +207,24 @@ impl Interpreter<'_> {
                 }
             }
         }
+    }
+
+    /// The failure of an at-most-once attempt the process died in (see [`Dispatch`]),
+    /// recorded as the attempt's failure.
+    fn interrupted(&self, run: &StateRun<'_>, retry_count: u32) -> Failure {
+        let failure = Failure::new(
+            crate::error::names::TASK_INTERRUPTED,
+            format!(
+                "The process running this execution stopped during attempt {} of state {}, whose resource runs at most once: the attempt is not run again.",
+                retry_count + 1,
+                run.name
+            ),
+        );
+        self.event(
+            EventType::TaskFailed,
+            serde_json::json!({ "error": failure.error, "cause": failure.cause }),
+        );
+        failure
     }
 
     /// The first catcher matching `failure` (`States.Runtime` is never caught): its
