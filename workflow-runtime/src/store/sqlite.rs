@@ -31,6 +31,9 @@ use crate::history::HistoryEvent;
 /// The schema version this program writes, and the newest it reads.
 const SCHEMA_VERSION: i64 = 2;
 
+/// How many read connections serve the API's reads at once.
+const READERS: usize = 4;
+
 /// The most commits one transaction groups: enough to amortise an fsync, few enough that
 /// no commit waits long behind the others.
 const MAX_GROUP: usize = 1024;
@@ -83,7 +86,8 @@ pub struct SqliteStore {
     path: String,
     writer: Mutex<Option<mpsc::Sender<Job>>>,
     thread: Mutex<Option<thread::JoinHandle<()>>>,
-    reader: Mutex<Connection>,
+    /// Read connections: in WAL mode they read while the writer writes, and each other.
+    readers: Vec<Mutex<Connection>>,
     /// Held for the store's life: the exclusive lock on `<file>.lock`.
     _lock: File,
 }
@@ -122,11 +126,16 @@ impl SqliteStore {
         let shown = path.display().to_string();
         let lock = lock_file(path, &shown)?;
         let writer = open_writer(path, &shown)?;
-        let reader = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| classify(&shown, e))?;
+        let readers = (0..READERS)
+            .map(|_| {
+                Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map(Mutex::new)
+                .map_err(|e| classify(&shown, e))
+            })
+            .collect::<Result<_, _>>()?;
         let (sender, receiver) = mpsc::channel();
         let thread_path = shown.clone();
         let thread = thread::Builder::new()
@@ -137,7 +146,7 @@ impl SqliteStore {
             path: shown,
             writer: Mutex::new(Some(sender)),
             thread: Mutex::new(Some(thread)),
-            reader: Mutex::new(reader),
+            readers,
             _lock: lock,
         })
     }
@@ -176,7 +185,13 @@ impl SqliteStore {
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
-        f(&lock(&self.reader)).map_err(|e| classify(&self.path, e))
+        // The first free connection; if all are busy, wait for one (reads are short).
+        let connection = self
+            .readers
+            .iter()
+            .find_map(|reader| reader.try_lock().ok())
+            .unwrap_or_else(|| lock(&self.readers[0]));
+        f(&connection).map_err(|e| classify(&self.path, e))
     }
 
     fn decode<T: DeserializeOwned>(&self, what: &str, text: &str) -> Result<T, StoreError> {
