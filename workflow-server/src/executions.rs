@@ -17,10 +17,16 @@ use crate::arn::Arn;
 use crate::pagination::Page;
 use crate::protocol::{ApiError, Request, now_millis, seconds, uuid};
 use crate::state_machines::{self, configuration};
-use crate::{Service, members, names};
+use crate::{Service, aliases, members, names, versions};
 
 /// The largest input AWS accepts, in characters.
 const MAX_INPUT: usize = 262_144;
+
+/// The attribute of an execution's record naming the version it runs, if started by a
+/// version or an alias.
+const VERSION: &str = "stateMachineVersionArn";
+/// The attribute naming the alias an execution was started through.
+const ALIAS: &str = "stateMachineAliasArn";
 
 const STATUSES: &str = "[SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]";
 
@@ -78,7 +84,8 @@ fn machine_and_test_case<'r>(
     let Some((machine_arn, case)) = text.split_once('#') else {
         return Ok((text, None));
     };
-    let name = machine_arn.rsplit(':').next().unwrap_or_default();
+    let name = Arn::parse(machine_arn)?.name;
+    let name = name.as_str();
     match &service.tasks.mock_config {
         Some(config) if config.has_test_case(name, case) => Ok((machine_arn, Some(case))),
         Some(_) => Err(ApiError::new(
@@ -94,21 +101,34 @@ fn machine_and_test_case<'r>(
     }
 }
 
+/// StartExecution on a state machine, a version or an alias: runs the configuration the
+/// ARN resolves to, records the version and alias it came through, and lists the
+/// execution under the unqualified state machine (its ARN names no version).
 pub async fn start(service: &Service, request: &Request) -> Result<Value, ApiError> {
     let (machine_arn, test_case) = machine_and_test_case(service, request)?;
-    let machine = state_machines::find(service, machine_arn)?;
+    let target = state_machines::resolve(service, machine_arn)?;
+    let machine = &target.run;
     let (name, input) = name_and_input(request)?;
     let mut snapshot = machine.clone();
     if let Some(header) = request.str_opt("traceHeader")? {
         snapshot["traceHeader"] = json!(header);
     }
     let mut attributes = json!({ "stateMachine": snapshot });
+    if let Some(version) = &target.version_arn {
+        attributes[VERSION] = json!(version);
+    }
+    if let Some(alias) = &target.alias_arn {
+        attributes[ALIAS] = json!(alias);
+    }
     if let Some(case) = test_case {
         attributes[crate::tasks::TEST_CASE] = json!(case);
     }
     let start = StartRequest {
-        config: config(service, &machine, &name),
-        state_machine_arn: machine_arn.to_owned(),
+        config: config(service, machine, &name),
+        state_machine_arn: machine["stateMachineArn"]
+            .as_str()
+            .unwrap_or(machine_arn)
+            .to_owned(),
         definition: machine["definition"]
             .as_str()
             .unwrap_or_default()
@@ -136,7 +156,7 @@ pub async fn start(service: &Service, request: &Request) -> Result<Value, ApiErr
 
 pub async fn start_sync(service: &Service, request: &Request) -> Result<Value, ApiError> {
     let (machine_arn, test_case) = machine_and_test_case(service, request)?;
-    let machine = state_machines::find(service, machine_arn)?;
+    let machine = state_machines::resolve(service, machine_arn)?.run;
     if machine["type"] != "EXPRESS" {
         return Err(ApiError::new(
             "StateMachineTypeNotSupported",
@@ -267,6 +287,14 @@ pub fn describe(service: &Service, request: &Request) -> Result<Value, ApiError>
                 .cloned(),
         ),
         ("redriveCount", Some(json!(0))),
+        (
+            "stateMachineVersionArn",
+            record.attributes.get(VERSION).cloned(),
+        ),
+        (
+            "stateMachineAliasArn",
+            record.attributes.get(ALIAS).cloned(),
+        ),
         ("redriveStatus", Some(json!(redrive_status))),
         ("redriveStatusReason", reason.map(Value::String)),
     ]))
@@ -311,7 +339,26 @@ pub fn list(service: &Service, request: &Request) -> Result<Value, ApiError> {
             "Must provide a StateMachine ARN or MapRun ARN",
         ));
     };
-    let machine = state_machines::find(service, machine_arn)?;
+    // A version or alias ARN lists the executions started through it.
+    let parsed = Arn::parse_as(machine_arn, &["stateMachine"])?;
+    let base = service.config.arn(state_machines::KIND, &parsed.name);
+    let through = match parsed.qualifier.as_deref() {
+        None => None,
+        Some(q) if versions::number(q).is_some() => {
+            versions::find(service, machine_arn)?;
+            Some(VERSION)
+        }
+        Some(_) => {
+            aliases::get(service, machine_arn)?.ok_or_else(|| {
+                ApiError::new(
+                    "StateMachineDoesNotExist",
+                    format!("State Machine Does Not Exist: '{machine_arn}'"),
+                )
+            })?;
+            Some(ALIAS)
+        }
+    };
+    let machine = state_machines::find(service, &base)?;
     if machine["type"] == "EXPRESS" {
         return Err(ApiError::new(
             "StateMachineTypeNotSupported",
@@ -320,9 +367,10 @@ pub fn list(service: &Service, request: &Request) -> Result<Value, ApiError> {
     }
     let items = service
         .store()
-        .executions(Some(machine_arn))?
+        .executions(Some(&base))?
         .into_iter()
         .filter(|r| filter.is_none_or(|s| r.status == s))
+        .filter(|r| through.is_none_or(|key| r.attributes.get(key) == Some(&json!(machine_arn))))
         .map(|r| {
             members(vec![
                 ("executionArn", Some(json!(r.arn))),
@@ -332,6 +380,8 @@ pub fn list(service: &Service, request: &Request) -> Result<Value, ApiError> {
                 ("startDate", Some(seconds(r.start_date))),
                 ("stopDate", r.stop_date.map(seconds)),
                 ("redriveCount", Some(json!(0))),
+                ("stateMachineVersionArn", r.attributes.get(VERSION).cloned()),
+                ("stateMachineAliasArn", r.attributes.get(ALIAS).cloned()),
             ])
         })
         .collect();

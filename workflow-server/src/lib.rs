@@ -3,8 +3,8 @@
 //! in a [`Store`] so that they survive a restart.
 //!
 //! One module per AWS concept: [`protocol`] (the wire format and errors), [`arn`], [`names`],
-//! [`pagination`], [`state_machines`], [`executions`], [`history`], [`tags`], [`activities`],
-//! [`validate`], [`test_state`].
+//! [`pagination`], [`state_machines`], [`versions`], [`aliases`], [`executions`], [`history`],
+//! [`tags`], [`activities`], [`validate`], [`test_state`].
 
 use std::sync::Arc;
 
@@ -18,6 +18,7 @@ use workflow_runtime::store::{Store, StoreError};
 use workflow_runtime::{Durable, Executor, Resources};
 
 pub mod activities;
+pub mod aliases;
 pub mod arn;
 pub mod executions;
 pub mod history;
@@ -31,6 +32,7 @@ pub mod tasks;
 pub mod test_state;
 pub mod validate;
 pub mod variable_references;
+pub mod versions;
 
 use protocol::{ApiError, Request};
 pub use tasks::Tasks;
@@ -145,8 +147,14 @@ impl Service {
             "ListStateMachines" => state_machines::list(self, &request),
             "UpdateStateMachine" => state_machines::update(self, &request).await,
             "DeleteStateMachine" => state_machines::delete(self, &request).await,
-            "ListStateMachineVersions" => state_machines::list_versions(self, &request),
-            "ListStateMachineAliases" => state_machines::list_aliases(self, &request),
+            "PublishStateMachineVersion" => versions::publish_operation(self, &request).await,
+            "ListStateMachineVersions" => versions::list(self, &request),
+            "DeleteStateMachineVersion" => versions::delete(self, &request).await,
+            "CreateStateMachineAlias" => aliases::create(self, &request).await,
+            "DescribeStateMachineAlias" => aliases::describe(self, &request),
+            "UpdateStateMachineAlias" => aliases::update(self, &request).await,
+            "DeleteStateMachineAlias" => aliases::delete(self, &request).await,
+            "ListStateMachineAliases" => aliases::list(self, &request),
             "ValidateStateMachineDefinition" => validate::operation(&request),
             "StartExecution" => executions::start(self, &request).await,
             "StartSyncExecution" => executions::start_sync(self, &request).await,

@@ -7,7 +7,9 @@ use workflow_runtime::asl::MachineType;
 use crate::arn::Arn;
 use crate::pagination::Page;
 use crate::protocol::{ApiError, Request, now_millis, seconds, uuid};
-use crate::{Service, empty, members, names, tags, validate, variable_references};
+use crate::{
+    Service, aliases, empty, members, names, tags, validate, variable_references, versions,
+};
 
 /// The store's kind for state machines.
 pub const KIND: &str = "stateMachine";
@@ -107,8 +109,8 @@ fn definition<'r>(
     Ok(Some(text))
 }
 
-/// The stored state machine named by `arn_text`; `StateMachineDoesNotExist` for an unknown
-/// one, and for versions and aliases (not kept by this server).
+/// The stored state machine named by `arn_text`, which must be unqualified;
+/// `StateMachineDoesNotExist` for an unknown one, and for a version or alias ARN.
 pub(crate) fn find(service: &Service, arn_text: &str) -> Result<Value, ApiError> {
     let arn = Arn::parse_as(arn_text, &["stateMachine"])?;
     let missing = || {
@@ -126,18 +128,60 @@ pub(crate) fn find(service: &Service, arn_text: &str) -> Result<Value, ApiError>
         .ok_or_else(missing)
 }
 
+/// What a state machine ARN, unqualified or qualified with a version or an alias, starts.
+pub(crate) struct Target {
+    /// The configuration the execution runs: the state machine's current one, or the
+    /// version's (its `stateMachineArn` is the unqualified machine's either way).
+    pub run: Value,
+    /// The version started, directly or through the alias.
+    pub version_arn: Option<String>,
+    /// The alias started through.
+    pub alias_arn: Option<String>,
+}
+
+/// Resolves `arn_text` for StartExecution: the machine, a version of it, or an alias of it
+/// (which picks one of its versions by weight). `StateMachineDoesNotExist` when any of
+/// them does not exist.
+pub(crate) fn resolve(service: &Service, arn_text: &str) -> Result<Target, ApiError> {
+    let arn = Arn::parse_as(arn_text, &["stateMachine"])?;
+    let missing = || {
+        ApiError::new(
+            "StateMachineDoesNotExist",
+            format!("State Machine Does Not Exist: '{arn_text}'"),
+        )
+    };
+    let Some(qualifier) = arn.qualifier.as_deref() else {
+        let run = find(service, arn_text)?;
+        return Ok(Target {
+            run,
+            version_arn: None,
+            alias_arn: None,
+        });
+    };
+    let (version_arn, alias_arn) = if versions::number(qualifier).is_some() {
+        (arn_text.to_owned(), None)
+    } else {
+        let alias = aliases::get(service, arn_text)?.ok_or_else(missing)?;
+        (aliases::pick_version(&alias), Some(arn_text.to_owned()))
+    };
+    let run = service
+        .store()
+        .resource(versions::KIND, &version_arn)?
+        .ok_or_else(missing)?;
+    Ok(Target {
+        run,
+        version_arn: Some(version_arn),
+        alias_arn,
+    })
+}
+
 pub async fn create(service: &Service, request: &Request) -> Result<Value, ApiError> {
     let name = request.str("name")?;
     request.str("definition")?;
     let role = request.str("roleArn")?;
     let kind = machine_type(request)?;
     let publish = request.bool_opt("publish")?.unwrap_or(false);
-    if request.str_opt("versionDescription")?.is_some() && !publish {
-        return Err(ApiError::new(
-            "ValidationException",
-            "Version description can only be set when publish is true",
-        ));
-    }
+    let version_description = versions::version_description(request, publish)?;
     names::check(name)?;
     let logging = logging(request.object_opt("loggingConfiguration")?)?;
     let tracing = tracing(request.object_opt("tracingConfiguration")?);
@@ -159,13 +203,23 @@ pub async fn create(service: &Service, request: &Request) -> Result<Value, ApiEr
                 format!("State Machine Already Exists: '{arn}'"),
             ));
         }
-        return Ok(json!({
-            "stateMachineArn": arn,
-            "creationDate": seconds(existing["creationDate"].as_i64().unwrap_or(0)),
-        }));
+        let mut existing = existing;
+        let version = if publish {
+            Some(versions::publish(service, &mut existing, version_description).await?)
+        } else {
+            None
+        };
+        return Ok(members(vec![
+            ("stateMachineArn", Some(json!(arn))),
+            (
+                "creationDate",
+                Some(seconds(existing["creationDate"].as_i64().unwrap_or(0))),
+            ),
+            ("stateMachineVersionArn", version.map(|v| json!(v.arn))),
+        ]));
     }
     let now = now_millis();
-    let record = members(vec![
+    let mut record = members(vec![
         ("name", Some(json!(name))),
         ("stateMachineArn", Some(json!(arn))),
         ("type", Some(json!(kind))),
@@ -179,12 +233,21 @@ pub async fn create(service: &Service, request: &Request) -> Result<Value, ApiEr
     ]);
     service
         .store()
-        .put_resource(KIND, arn.clone(), record)
+        .put_resource(KIND, arn.clone(), record.clone())
         .await?;
     if let Some(given) = request.array_opt("tags")? {
         tags::put(service, &arn, given).await?;
     }
-    Ok(json!({ "stateMachineArn": arn, "creationDate": seconds(now) }))
+    let version = if publish {
+        Some(versions::publish(service, &mut record, version_description).await?)
+    } else {
+        None
+    };
+    Ok(members(vec![
+        ("stateMachineArn", Some(json!(arn))),
+        ("creationDate", Some(seconds(now))),
+        ("stateMachineVersionArn", version.map(|v| json!(v.arn))),
+    ]))
 }
 
 /// What DescribeStateMachine and DescribeStateMachineForExecution share.
@@ -222,8 +285,19 @@ pub(crate) fn configuration(
     ]
 }
 
+/// DescribeStateMachine: the state machine, or the version a version ARN names.
 pub fn describe(service: &Service, request: &Request) -> Result<Value, ApiError> {
-    let record = find(service, request.str("stateMachineArn")?)?;
+    let arn = request.str("stateMachineArn")?;
+    let parsed = Arn::parse_as(arn, &["stateMachine"])?;
+    if parsed
+        .qualifier
+        .as_deref()
+        .and_then(versions::number)
+        .is_some()
+    {
+        return versions::describe(service, arn);
+    }
+    let record = find(service, arn)?;
     let mut fields = configuration(service, &record);
     fields.extend([
         ("status", Some(json!("ACTIVE"))),
@@ -272,12 +346,7 @@ pub async fn update(service: &Service, request: &Request) -> Result<Value, ApiEr
         ));
     }
     let publish = request.bool_opt("publish")?.unwrap_or(false);
-    if request.str_opt("versionDescription")?.is_some() && !publish {
-        return Err(ApiError::new(
-            "ValidationException",
-            "Version description can only be set when publish is true",
-        ));
-    }
+    let version_description = versions::version_description(request, publish)?;
     let logging = given_logging.map(|l| logging(Some(l))).transpose()?;
     let _guard = service.writes.lock().await;
     let mut record = find(service, arn)?;
@@ -312,11 +381,22 @@ pub async fn update(service: &Service, request: &Request) -> Result<Value, ApiEr
     let revision = record.get("revisionId").cloned();
     if changed {
         let arn = arn.to_owned();
-        service.store().put_resource(KIND, arn, record).await?;
+        service
+            .store()
+            .put_resource(KIND, arn, record.clone())
+            .await?;
     }
+    // Publishing is idempotent too: an unchanged machine whose revision has a version
+    // answers with that version.
+    let version = if publish {
+        Some(versions::publish(service, &mut record, version_description).await?)
+    } else {
+        None
+    };
     Ok(members(vec![
         ("updateDate", Some(seconds(update_date))),
         ("revisionId", revision),
+        ("stateMachineVersionArn", version.map(|v| json!(v.arn))),
     ]))
 }
 
@@ -324,9 +404,25 @@ pub async fn delete(service: &Service, request: &Request) -> Result<Value, ApiEr
     let arn = request.str("stateMachineArn")?;
     let parsed = Arn::parse_as(arn, &["stateMachine"])?;
     // Deleting a machine that does not exist succeeds, as in AWS; its running executions
-    // are left to finish.
+    // are left to finish. Its versions and aliases go with it.
     if parsed.qualifier.is_none() {
         let _guard = service.writes.lock().await;
+        for alias in aliases::of_machine(service, arn)? {
+            let alias_arn = alias["stateMachineAliasArn"].as_str().unwrap_or_default();
+            service
+                .store()
+                .delete_resource(aliases::KIND, alias_arn.to_owned())
+                .await?;
+        }
+        for version in versions::of_machine(service, arn)? {
+            let version_arn = version["stateMachineVersionArn"]
+                .as_str()
+                .unwrap_or_default();
+            service
+                .store()
+                .delete_resource(versions::KIND, version_arn.to_owned())
+                .await?;
+        }
         service
             .store()
             .delete_resource(KIND, arn.to_owned())
@@ -337,20 +433,4 @@ pub async fn delete(service: &Service, request: &Request) -> Result<Value, ApiEr
             .await?;
     }
     Ok(empty())
-}
-
-/// Versions are not kept by this server: a machine has none.
-pub fn list_versions(service: &Service, request: &Request) -> Result<Value, ApiError> {
-    let page = Page::read(request, 1024, "ListStateMachineVersions")?;
-    find(service, request.str("stateMachineArn")?)?;
-    let (items, _) = page.slice(Vec::new());
-    Ok(json!({ "stateMachineVersions": items }))
-}
-
-/// Aliases are not kept by this server: a machine has none.
-pub fn list_aliases(service: &Service, request: &Request) -> Result<Value, ApiError> {
-    let page = Page::read(request, 1024, "ListStateMachineAliases")?;
-    find(service, request.str("stateMachineArn")?)?;
-    let (items, _) = page.slice(Vec::new());
-    Ok(json!({ "stateMachineAliases": items }))
 }
