@@ -68,6 +68,11 @@ pub struct Args {
 
 /// Runs `workflow serve` until the process is killed.
 pub fn main(args: Args) -> ExitCode {
+    // Warnings and errors of the runtime (a commit that failed, say) on standard error.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+        .with_writer(std::io::stderr)
+        .try_init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -332,7 +332,7 @@ impl Durable {
             if let Err(e) = self.store.commit(arn.clone(), commit).await {
                 // The execution stays RUNNING in the store, at its last commit, and resumes
                 // when the store works again (at the next start).
-                eprintln!("workflow: cannot commit a transition of {arn}: {e}");
+                tracing::error!(execution = %arn, error = %e, "cannot commit a transition");
                 break;
             }
         }
