@@ -24,9 +24,9 @@ const MAX_INPUT: usize = 262_144;
 
 /// The attribute of an execution's record naming the version it runs, if started by a
 /// version or an alias.
-const VERSION: &str = "stateMachineVersionArn";
+pub(crate) const VERSION: &str = "stateMachineVersionArn";
 /// The attribute naming the alias an execution was started through.
-const ALIAS: &str = "stateMachineAliasArn";
+pub(crate) const ALIAS: &str = "stateMachineAliasArn";
 
 const STATUSES: &str = "[SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]";
 

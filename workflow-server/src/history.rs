@@ -64,8 +64,20 @@ pub fn get(service: &Service, request: &Request) -> Result<Value, ApiError> {
         1024,
         &format!("GetExecutionHistory {arn} {reverse} {include}"),
     )?;
-    executions::find(service, arn)?;
+    let record = executions::find(service, arn)?;
     let mut all = events(&service.store().history(arn)?, include);
+    // An execution started through a version or an alias says so in its first event.
+    for event in &mut all {
+        if let Some(details) = event.get_mut("executionStartedEventDetails")
+            && let Some(details) = details.as_object_mut()
+        {
+            for key in [executions::VERSION, executions::ALIAS] {
+                if let Some(arn) = record.attributes.get(key) {
+                    details.insert(key.to_owned(), arn.clone());
+                }
+            }
+        }
+    }
     if reverse {
         all.reverse();
     }

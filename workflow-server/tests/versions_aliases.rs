@@ -406,6 +406,15 @@ async fn aliases_route_executions_and_protect_their_versions() {
     assert_eq!(described["output"], "{\"v\":\"v1\"}");
     assert_eq!(described["stateMachineAliasArn"], alias.as_str());
     assert_eq!(described["stateMachineVersionArn"], v1.as_str());
+    let history = ok(
+        &service,
+        "GetExecutionHistory",
+        json!({"executionArn": execution}),
+    )
+    .await;
+    let started = &history["events"][0]["executionStartedEventDetails"];
+    assert_eq!(started["stateMachineAliasArn"], alias.as_str());
+    assert_eq!(started["stateMachineVersionArn"], v1.as_str());
     let of_alias = ok(
         &service,
         "ListExecutions",
