@@ -625,7 +625,9 @@ fn run_history_json_is_the_aws_shaped_history() {
         1
     );
     assert_eq!(events[1]["stateEnteredEventDetails"]["name"], "SendMessage");
-    assert_eq!(events[1]["previousEventId"], 1);
+    // As AWS records it: the first state's entered event links to no previous event.
+    assert_eq!(events[1]["previousEventId"], 0);
+    assert_eq!(events[2]["previousEventId"], 2);
 }
 
 #[test]

@@ -134,6 +134,11 @@ pub struct History {
 
 impl HistoryEvent {
     /// Event number `id`, with its details (an object, or null for none).
+    ///
+    /// Its `previousEventId` is the event before it, as AWS links them, except where AWS
+    /// links none (0, as recorded in its `GetExecutionHistory` answers): the first event,
+    /// the first state's entered event (#2, right after `ExecutionStarted`), and
+    /// `ExecutionAborted`.
     pub fn new(id: u64, event_type: EventType, at: Timestamp, details: Value) -> Self {
         let mut wrapped = Map::new();
         if !details.is_null() {
@@ -141,7 +146,10 @@ impl HistoryEvent {
         }
         HistoryEvent {
             id,
-            previous_event_id: id - 1,
+            previous_event_id: match (id, event_type) {
+                (..=2, _) | (_, EventType::ExecutionAborted) => 0,
+                _ => id - 1,
+            },
             timestamp: at.to_string(),
             event_type,
             details: wrapped,
@@ -229,7 +237,7 @@ mod tests {
         let event = serde_json::to_value(&h.events()[1]).unwrap();
         assert_eq!(
             event,
-            json!({ "id": 2, "previousEventId": 1, "timestamp": "2024-01-01T00:00:00.000Z",
+            json!({ "id": 2, "previousEventId": 0, "timestamp": "2024-01-01T00:00:00.000Z",
                     "type": "PassStateEntered", "stateEnteredEventDetails": { "name": "A", "input": "{}" } })
         );
         assert_eq!(

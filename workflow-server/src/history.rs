@@ -3,22 +3,17 @@
 //! every `input`/`output`.
 
 use serde_json::{Map, Value, json};
+use workflow_runtime::HistoryEvent;
 use workflow_runtime::asl::timestamp::Timestamp;
-use workflow_runtime::{EventType, HistoryEvent};
 
 use crate::pagination::Page;
 use crate::protocol::{ApiError, Request, seconds};
 use crate::{Service, executions, members};
 
-/// One event as the API writes it. `first_state` says whether this is the execution's first
-/// state event, which AWS links to no previous event (0), as it does `ExecutionAborted`.
-pub fn event(event: &HistoryEvent, first_state: bool, include_data: bool) -> Value {
+/// One event as the API writes it.
+pub fn event(event: &HistoryEvent, include_data: bool) -> Value {
     let millis = Timestamp::parse(&event.timestamp).map_or(0, |t| t.unix_millis());
-    let previous = match event.event_type {
-        EventType::ExecutionStarted | EventType::ExecutionAborted => 0,
-        _ if first_state => 0,
-        _ => event.previous_event_id,
-    };
+    let previous = event.previous_event_id;
     let mut out = Map::new();
     out.insert("id".to_owned(), json!(event.id));
     out.insert("previousEventId".to_owned(), json!(previous));
@@ -45,14 +40,7 @@ pub fn event(event: &HistoryEvent, first_state: bool, include_data: bool) -> Val
 
 /// Every event of a history, in the API's shape.
 pub fn events(history: &[HistoryEvent], include_data: bool) -> Vec<Value> {
-    let first_state = history
-        .iter()
-        .find(|e| e.event_type.as_str().ends_with("StateEntered"))
-        .map(|e| e.id);
-    history
-        .iter()
-        .map(|e| event(e, Some(e.id) == first_state, include_data))
-        .collect()
+    history.iter().map(|e| event(e, include_data)).collect()
 }
 
 pub fn get(service: &Service, request: &Request) -> Result<Value, ApiError> {
