@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -17,13 +18,16 @@ use workflow_core::StateMachine;
 use workflow_core::timestamp::Timestamp;
 
 use crate::context::ExecutionConfig;
-use crate::executor::{Execution, Executor, Progress, StartError, Status, failure_details, lock};
+use crate::executor::{
+    Execution, Executor, Progress, StartError, Status, TokenMessage, failure_details, lock,
+};
 use crate::handlers::Resources;
 use crate::history::{EventType, History, HistoryEvent};
 use crate::io::compact;
 use crate::store::{
     Commit, ExecutionRecord, NewExecution, Started, Store, StoreError, definition_hash,
 };
+use crate::task_tokens::{TaskTokenError, TaskTokens};
 
 /// Runs executions durably: an [`Executor`] (handlers, clock) and a [`Store`].
 pub struct Durable {
@@ -37,6 +41,8 @@ pub struct Durable {
     idle: tokio::sync::Notify,
     /// The handlers of one execution, when they are not the executor's.
     resources_for: Option<ResourcesFor>,
+    /// The parked tasks workers take and complete.
+    tokens: TaskTokens,
 }
 
 /// Chooses an execution's handlers from its record (a server's `MockConfigFile` test case,
@@ -104,6 +110,7 @@ impl Durable {
             machines: Mutex::default(),
             idle: tokio::sync::Notify::new(),
             resources_for,
+            tokens: TaskTokens::default(),
         })
     }
 
@@ -287,15 +294,51 @@ impl Durable {
         lock(&self.running).contains_key(arn)
     }
 
+    /// `GetActivityTask`: the oldest task of `activity` no worker has taken, for `worker`:
+    /// its token and input (JSON text). Waits up to `wait` (AWS waits 60 s) for one.
+    pub async fn get_activity_task(
+        &self,
+        activity: &str,
+        worker: &str,
+        wait: Duration,
+    ) -> Option<(String, String)> {
+        self.tokens.take(activity, worker, wait).await
+    }
+
+    /// `SendTaskSuccess`: the task with `token` succeeded with `output`. The execution goes
+    /// on once it has recorded that.
+    pub fn send_task_success(&self, token: &str, output: Value) -> Result<(), TaskTokenError> {
+        self.tokens.succeed(token, output)
+    }
+
+    /// `SendTaskFailure`: the task with `token` failed.
+    pub fn send_task_failure(
+        &self,
+        token: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<(), TaskTokenError> {
+        self.tokens.fail(token, error, cause)
+    }
+
+    /// `SendTaskHeartbeat`: the task's worker is alive (resets `HeartbeatSeconds`).
+    pub fn send_task_heartbeat(&self, token: &str) -> Result<(), TaskTokenError> {
+        self.tokens.heartbeat(token)
+    }
+
     fn spawn(self: &Arc<Self>, arn: String, execution: Execution) {
-        let execution = execution.with_progress(Arc::new(StoreProgress {
-            store: self.store.clone(),
-            arn: arn.clone(),
-        }));
+        let (runner, messages) = tokio::sync::mpsc::unbounded_channel();
+        let execution = execution
+            .with_progress(Arc::new(StoreProgress {
+                store: self.store.clone(),
+                arn: arn.clone(),
+            }))
+            .with_messages(messages);
+        self.tokens.register(&arn, execution.awaiting(), &runner);
         let (sender, receiver) = oneshot::channel();
         lock(&self.running).insert(arn.clone(), sender);
         let durable = self.clone();
-        tokio::spawn(async move { durable.drive(arn, execution, receiver).await });
+        tokio::spawn(async move { durable.drive(arn, execution, receiver, runner).await });
     }
 
     /// Runs an execution to its end, committing after each advance; aborts it when asked.
@@ -304,6 +347,7 @@ impl Durable {
         arn: String,
         mut execution: Execution,
         mut stop: oneshot::Receiver<Stop>,
+        runner: tokio::sync::mpsc::UnboundedSender<TokenMessage>,
     ) {
         let mut committed = execution.history().len();
         loop {
@@ -335,12 +379,15 @@ impl Durable {
                 tracing::error!(execution = %arn, error = %e, "cannot commit a transition");
                 break;
             }
+            // Only once its task is committed may a worker take it.
+            self.tokens.register(&arn, execution.awaiting(), &runner);
         }
         self.forget(&arn);
     }
 
-    /// Drops a finished execution from the running ones.
+    /// Drops a finished execution from the running ones, and its task tokens.
     fn forget(&self, arn: &str) {
+        self.tokens.forget(arn);
         let mut running = lock(&self.running);
         running.remove(arn);
         if running.is_empty() {

@@ -16,6 +16,8 @@ pub mod names {
     pub const TASK_INTERRUPTED: &str = "Workflow.TaskInterrupted";
     /// A task ran longer than its `TimeoutSeconds`.
     pub const TIMEOUT: &str = "States.Timeout";
+    /// A task's worker sent no heartbeat within its `HeartbeatSeconds`.
+    pub const HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
     /// A payload exceeded 256 KiB.
     pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
     /// No choice rule matched and the Choice state has no `Default`.

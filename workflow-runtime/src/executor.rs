@@ -37,7 +37,7 @@ use crate::handlers::Resources;
 use crate::history::{EventType, History};
 use crate::io::{Assigned, Variables, compact};
 use crate::limits;
-use crate::states::recovery::{Dispatch, Recovered, RetryPoint};
+use crate::states::recovery::{Awaiting, Completion, Dispatch, Recovered, RetryPoint};
 use crate::test_state::TestRun;
 
 /// How an execution ended, named as AWS names it.
@@ -185,6 +185,7 @@ impl Executor {
             variables: Variables::default(),
             paused: None,
             progress: None,
+            messages: None,
         })
     }
 
@@ -214,6 +215,7 @@ impl Executor {
             variables,
             paused: checkpoint.paused.map(Paused::after_restart),
             progress: None,
+            messages: None,
         }
     }
 
@@ -260,6 +262,22 @@ pub struct Execution {
     paused: Option<Paused>,
     /// Where its top-level Maps record their finished items.
     progress: Option<Arc<dyn Progress>>,
+    /// What workers say about its parked task (through a durable runner).
+    messages: Option<tokio::sync::mpsc::UnboundedReceiver<TokenMessage>>,
+}
+
+/// What a worker says, through a durable runner, about the task token of a parked attempt.
+#[derive(Debug)]
+pub(crate) enum TokenMessage {
+    /// `GetActivityTask` handed the task to `worker`.
+    Started { token: String, worker: String },
+    /// `SendTaskHeartbeat`.
+    Heartbeat { token: String },
+    /// `SendTaskSuccess` or `SendTaskFailure`.
+    Completed {
+        token: String,
+        completion: Completion,
+    },
 }
 
 /// Where a top-level state is paused between two advances of its execution: what a
@@ -380,6 +398,17 @@ impl Execution {
                 state,
                 input,
                 point,
+            }) if point
+                .awaiting
+                .as_ref()
+                .is_some_and(|a| a.completion.is_none()) =>
+            {
+                return Some(self.await_token(state, input, point).await);
+            }
+            Some(Paused::Retry {
+                state,
+                input,
+                point,
             }) => (state, input, Some(point)),
             None => {
                 let (name, input) = self.next.take()?;
@@ -427,6 +456,80 @@ impl Execution {
             result => self.settle(result),
         }
         Some(Step { state: name, input })
+    }
+
+    /// Waits, parked, for what a worker says about the task (or for its timeout), and records
+    /// it: each is a durable point. The state goes on at the next advance once the task has
+    /// ended.
+    async fn await_token(&mut self, state: String, input: Value, mut point: RetryPoint) -> Step {
+        let Some(awaiting) = point.awaiting.as_mut() else {
+            return Step { state, input };
+        };
+        let clock = self.executor.clock.clone();
+        let left = (awaiting.deadline() - clock.now().unix_millis()).max(0) as u64;
+        let timer = clock.sleep(Duration::from_millis(left));
+        let messages = self.messages.as_mut();
+        let wait = async {
+            match messages {
+                Some(messages) => tokio::select! {
+                    message = messages.recv() => message,
+                    () = timer => None,
+                },
+                None => {
+                    timer.await;
+                    None
+                }
+            }
+        };
+        let Some(message) = within(&self.executor, self.deadline, wait).await else {
+            self.end_timed_out();
+            return Step { state, input };
+        };
+        let now = clock.now().unix_millis();
+        let heartbeat = |seconds: Option<u64>| seconds.map(|s| now + s as i64 * 1000);
+        match message {
+            Some(TokenMessage::Started { token, worker }) if token == awaiting.token => {
+                self.event(EventType::ActivityStarted, json!({ "workerName": worker }));
+                awaiting.worker = Some(worker);
+                awaiting.heartbeat_at = heartbeat(awaiting.heartbeat_seconds);
+            }
+            Some(TokenMessage::Heartbeat { token }) if token == awaiting.token => {
+                awaiting.heartbeat_at = heartbeat(awaiting.heartbeat_seconds);
+            }
+            Some(TokenMessage::Completed { token, completion }) if token == awaiting.token => {
+                awaiting.completion = Some(completion);
+            }
+            // About an earlier task of this execution: nothing to do.
+            Some(_) => {}
+            None if now >= awaiting.deadline() => awaiting.completion = Some(awaiting.timed_out()),
+            // The runner dropped its end of the channel: only the clock is left.
+            None => self.messages = None,
+        }
+        self.paused = Some(Paused::Retry {
+            state: state.clone(),
+            input: input.clone(),
+            point,
+        });
+        Step { state, input }
+    }
+
+    /// The parked task waiting for a worker, if the execution is parked on one.
+    pub(crate) fn awaiting(&self) -> Option<&Awaiting> {
+        match &self.paused {
+            Some(Paused::Retry { point, .. }) => {
+                point.awaiting.as_deref().filter(|a| a.completion.is_none())
+            }
+            _ => None,
+        }
+    }
+
+    /// Hears what workers say about its parked tasks on `messages`.
+    pub(crate) fn with_messages(
+        mut self,
+        messages: tokio::sync::mpsc::UnboundedReceiver<TokenMessage>,
+    ) -> Self {
+        self.messages = Some(messages);
+        self
     }
 
     /// Sleeps until a top-level Wait wakes, then ends it.
@@ -781,6 +884,7 @@ impl<'a> Interpreter<'a> {
             test,
             durable,
             resume: Mutex::new(resume),
+            parked: Mutex::new(None),
         };
         run.inspect(|i| i.input = Some(input.clone()));
         // States with no nested machines: a failed JSONata expression is recorded here.
@@ -997,12 +1101,25 @@ pub(crate) struct StateRun<'a> {
     pub at_most_once: bool,
     /// The retry backoff the state goes on from, taken by its first `recover`.
     pub resume: Mutex<Option<RetryPoint>>,
+    /// An attempt parked until a worker completes its task, or going on after it has.
+    pub parked: Mutex<Option<Awaiting>>,
 }
 
 impl StateRun<'_> {
     /// The retry backoff this run goes on from, once.
     pub fn resumed_retry(&self) -> Option<RetryPoint> {
         lock(&self.resume).take()
+    }
+
+    /// Parks the running attempt until a worker completes its task (see `Awaiting`); or,
+    /// going on, hands the parked attempt how its task ended.
+    pub fn park(&self, awaiting: Awaiting) {
+        *lock(&self.parked) = Some(awaiting);
+    }
+
+    /// The parked attempt, if any.
+    pub fn take_parked(&self) -> Option<Awaiting> {
+        lock(&self.parked).take()
     }
 }
 

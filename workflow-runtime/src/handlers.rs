@@ -107,6 +107,8 @@ pub(crate) enum Route {
     LambdaInvoke,
     /// A Lambda function ARN.
     LambdaFunction,
+    /// An activity ARN: a worker polling `GetActivityTask` does the work.
+    Activity,
     /// Any other resource.
     Other,
 }
@@ -182,6 +184,8 @@ impl Resources {
             Route::LambdaInvoke
         } else if lambda_function_name(resource).is_some() {
             Route::LambdaFunction
+        } else if is_activity(resource) {
+            Route::Activity
         } else {
             Route::Other
         }
@@ -212,6 +216,16 @@ impl Resources {
             .find(|(k, _)| lambda_function_name(k).unwrap_or(k) == name)
             .map(|(_, h)| h.clone())
     }
+}
+
+/// `arn:<partition>:states:<region>:<account>:activity:<name>`.
+pub(crate) fn is_activity(resource: &str) -> bool {
+    let parts: Vec<&str> = resource.split(':').collect();
+    parts.len() == 7
+        && parts[0] == "arn"
+        && parts[2] == "states"
+        && parts[5] == "activity"
+        && !parts[6].is_empty()
 }
 
 /// `arn:aws:lambda:us-east-1:111111111111:function:name[:qualifier]` -> `name`.

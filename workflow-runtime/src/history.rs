@@ -52,6 +52,11 @@ pub enum EventType {
     LambdaFunctionSucceeded,
     LambdaFunctionFailed,
     LambdaFunctionTimedOut,
+    ActivityScheduled,
+    ActivityStarted,
+    ActivitySucceeded,
+    ActivityFailed,
+    ActivityTimedOut,
     /// A JSONata expression of a state failed (`States.QueryEvaluationError`).
     EvaluationFailed,
 }

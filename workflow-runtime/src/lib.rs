@@ -35,6 +35,7 @@ mod retry;
 mod states;
 pub mod store;
 mod task_error;
+mod task_tokens;
 mod test_state;
 mod workflow;
 
@@ -47,6 +48,7 @@ pub use handlers::{Handler, HandlerFuture, Invocation, Mock, Resources};
 pub use history::{EventType, History, HistoryEvent};
 pub use states::test_condition;
 pub use task_error::TaskError;
+pub use task_tokens::TaskTokenError;
 pub use test_state::{InspectionData, TestStateError, TestStateOutput, TestStatus};
 pub use workflow::{TypedExecution, Workflow, WorkflowState};
 

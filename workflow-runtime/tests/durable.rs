@@ -690,3 +690,222 @@ async fn an_at_most_once_task_without_a_crash_runs_as_any_other() {
         ]
     );
 }
+
+const ACTIVITY: &str = "arn:aws:states:us-east-1:123456789012:activity:review";
+
+fn activity_definition(timeout: u64, heartbeat: u64) -> String {
+    json!({
+        "StartAt": "Review",
+        "States": { "Review": { "Type": "Task", "Resource": ACTIVITY,
+            "TimeoutSeconds": timeout, "HeartbeatSeconds": heartbeat, "End": true } }
+    })
+    .to_string()
+}
+
+fn types(store: &dyn Store, arn: &str) -> Vec<String> {
+    store
+        .history(arn)
+        .unwrap()
+        .iter()
+        .map(|e| e.event_type.as_str())
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_worker_takes_an_activity_task_and_completes_it() {
+    let store = Arc::new(MemoryStore::new());
+    let durable = Durable::new(Executor::new(Resources::new()), store.clone());
+    let (record, _) = durable
+        .start(request(
+            "reviewed",
+            activity_definition(60, 10),
+            json!({ "doc": 1 }),
+        ))
+        .await
+        .unwrap();
+    let (token, input) = durable
+        .get_activity_task(ACTIVITY, "reviewer-1", Duration::from_secs(60))
+        .await
+        .expect("a task");
+    assert_eq!(input, r#"{"doc":1}"#);
+    // Nothing else is queued: a second worker waits, then gets nothing.
+    assert_eq!(
+        durable
+            .get_activity_task(ACTIVITY, "reviewer-2", Duration::from_secs(1))
+            .await,
+        None
+    );
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    durable.send_task_heartbeat(&token).unwrap();
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    durable
+        .send_task_success(&token, json!({ "approved": true }))
+        .unwrap();
+    // Completed once: the token is gone.
+    assert_eq!(
+        durable.send_task_success(&token, json!({})),
+        Err(workflow_runtime::TaskTokenError::TaskDoesNotExist)
+    );
+    durable.idle().await;
+    let ended = store.execution(&record.arn).unwrap().unwrap();
+    assert_eq!(ended.status, Status::Succeeded, "{ended:?}");
+    assert_eq!(ended.output.as_deref(), Some(r#"{"approved":true}"#));
+    assert_eq!(
+        types(store.as_ref(), &record.arn),
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "ActivityScheduled",
+            "ActivityStarted",
+            "ActivitySucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let events = store.history(&record.arn).unwrap();
+    assert_well_formed(&events);
+    let scheduled = serde_json::to_value(&events[2]).unwrap();
+    assert_eq!(
+        scheduled["activityScheduledEventDetails"],
+        json!({ "resource": ACTIVITY, "input": "{\"doc\":1}", "timeoutInSeconds": 60,
+                "heartbeatInSeconds": 10 })
+    );
+    let started = serde_json::to_value(&events[3]).unwrap();
+    assert_eq!(
+        started["activityStartedEventDetails"],
+        json!({ "workerName": "reviewer-1" })
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn activity_tasks_fail_time_out_and_miss_heartbeats_as_aws_says() {
+    let store = Arc::new(MemoryStore::new());
+    let durable = Durable::new(Executor::new(Resources::new()), store.clone());
+
+    // The worker fails it.
+    let (failed, _) = durable
+        .start(request("failed", activity_definition(60, 10), json!({})))
+        .await
+        .unwrap();
+    let (token, _) = durable
+        .get_activity_task(ACTIVITY, "w", Duration::from_secs(60))
+        .await
+        .unwrap();
+    durable
+        .send_task_failure(&token, Some("Rejected".into()), Some("not good".into()))
+        .unwrap();
+    // No worker takes it: TimeoutSeconds.
+    let (unclaimed, _) = durable
+        .start(request("unclaimed", activity_definition(5, 2), json!({})))
+        .await
+        .unwrap();
+    durable.idle().await;
+    let record = store.execution(&failed.arn).unwrap().unwrap();
+    assert_eq!(
+        (
+            record.status,
+            record.error.as_deref(),
+            record.cause.as_deref()
+        ),
+        (Status::Failed, Some("Rejected"), Some("not good"))
+    );
+    assert_eq!(types(store.as_ref(), &failed.arn)[4], "ActivityFailed");
+    let record = store.execution(&unclaimed.arn).unwrap().unwrap();
+    assert_eq!(
+        (record.status, record.error.as_deref()),
+        (Status::Failed, Some("States.Timeout"))
+    );
+    assert_eq!(
+        types(store.as_ref(), &unclaimed.arn),
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "ActivityScheduled",
+            "ActivityTimedOut",
+            "ExecutionFailed"
+        ]
+    );
+
+    // A worker takes it and goes silent: HeartbeatSeconds.
+    let (silent, _) = durable
+        .start(request("silent", activity_definition(60, 3), json!({})))
+        .await
+        .unwrap();
+    let (token, _) = durable
+        .get_activity_task(ACTIVITY, "w", Duration::from_secs(60))
+        .await
+        .unwrap();
+    durable.idle().await;
+    let record = store.execution(&silent.arn).unwrap().unwrap();
+    assert_eq!(record.error.as_deref(), Some("States.HeartbeatTimeout"));
+    assert_eq!(
+        durable.send_task_success(&token, json!({})),
+        Err(workflow_runtime::TaskTokenError::TaskDoesNotExist)
+    );
+}
+
+/// The token a worker holds survives a restart of the process running the execution.
+#[cfg(feature = "sqlite")]
+#[test]
+fn an_activity_token_survives_a_crash() {
+    use workflow_runtime::store::SqliteStore;
+
+    let dir = std::env::temp_dir().join(format!("workflow-token-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("store.db");
+    let _ = std::fs::remove_file(&path);
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let (arn, token) = {
+        let store = Arc::new(SqliteStore::open(&path).unwrap());
+        let durable = Durable::new(Executor::new(Resources::new()), store.clone());
+        let first = runtime();
+        let taken = first.block_on(async {
+            let (record, _) = durable
+                .start(request(
+                    "held",
+                    activity_definition(60, 30),
+                    json!({ "k": 1 }),
+                ))
+                .await
+                .unwrap();
+            let (token, _) = durable
+                .get_activity_task(ACTIVITY, "w", Duration::from_secs(5))
+                .await
+                .unwrap();
+            // Let the runner commit ActivityStarted.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            (record.arn, token)
+        });
+        drop(first);
+        drop(durable);
+        taken
+    };
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    let durable = Durable::new(Executor::new(Resources::new()), store.clone());
+    let record = runtime().block_on(async {
+        assert_eq!(durable.resume().await.unwrap(), 1);
+        durable
+            .send_task_success(&token, json!({ "done": true }))
+            .unwrap();
+        until_ended(store.as_ref(), &arn).await
+    });
+    assert_eq!(record.status, Status::Succeeded);
+    assert_eq!(record.output.as_deref(), Some(r#"{"done":true}"#));
+    let events = store.history(&arn).unwrap();
+    assert_well_formed(&events);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.event_type == EventType::ActivityStarted)
+            .count(),
+        1
+    );
+    drop(durable);
+    drop(store);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -85,6 +85,68 @@ pub(crate) struct RetryPoint {
     /// For an at-most-once task, set before each attempt: the attempt is committed before
     /// its handler is called.
     pub dispatch: Option<Dispatch>,
+    /// For a task whose attempt waits for a worker (an activity): the attempt, parked.
+    pub awaiting: Option<Box<Awaiting>>,
+}
+
+/// An attempt parked until a worker completes its task token: an activity task, from
+/// `ActivityScheduled` to its end. A durable point, kept in the execution's checkpoint, so
+/// that its token survives a restart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Awaiting {
+    /// The task token a worker completes it with.
+    pub token: String,
+    /// The activity's ARN.
+    pub activity: String,
+    /// The task's input, as the worker gets it (JSON text).
+    pub input: String,
+    /// The worker that took it (`ActivityStarted`), if one has.
+    pub worker: Option<String>,
+    /// When it times out (`TimeoutSeconds`, from when it was scheduled), in milliseconds
+    /// since the epoch.
+    pub timeout_at: i64,
+    /// `HeartbeatSeconds`, and when the next heartbeat is due (from the start, then from
+    /// each heartbeat).
+    pub heartbeat_seconds: Option<u64>,
+    pub heartbeat_at: Option<i64>,
+    /// How it ended, once it has: what the parked attempt returns when it goes on.
+    pub completion: Option<Completion>,
+}
+
+impl Awaiting {
+    /// When it times out next, by `TimeoutSeconds` or `HeartbeatSeconds`.
+    pub fn deadline(&self) -> i64 {
+        self.heartbeat_at
+            .map_or(self.timeout_at, |h| h.min(self.timeout_at))
+    }
+
+    /// The timeout it ends with at `deadline()`: `States.HeartbeatTimeout` when the
+    /// heartbeat came first, else `States.Timeout`.
+    pub fn timed_out(&self) -> Completion {
+        let heartbeat = self.heartbeat_at.is_some_and(|h| h < self.timeout_at);
+        Completion::TimedOut {
+            error: if heartbeat {
+                crate::error::names::HEARTBEAT_TIMEOUT
+            } else {
+                crate::error::names::TIMEOUT
+            }
+            .to_owned(),
+        }
+    }
+}
+
+/// How a worker (or the clock) completed a task token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Completion {
+    /// `SendTaskSuccess`, with the output.
+    Succeeded(Value),
+    /// `SendTaskFailure`.
+    Failed {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    /// No answer in time (`States.Timeout`, `States.HeartbeatTimeout`).
+    TimedOut { error: String },
 }
 
 /// Where an at-most-once attempt stands at its durable point.
@@ -138,7 +200,16 @@ impl Interpreter<'_> {
         let (mut retrying, mut dispatch) = match run.resumed_retry() {
             Some(point) => {
                 self.sleep_until(point.until).await;
-                (Retrying::resumed(retriers, &point), point.dispatch)
+                let dispatch = match point.awaiting.clone() {
+                    // A parked attempt goes on with how its task ended (see `Awaiting`); an
+                    // at-most-once one is not interrupted: its worker answered.
+                    Some(awaiting) => {
+                        run.park(*awaiting);
+                        Some(Dispatch::Ready)
+                    }
+                    None => point.dispatch,
+                };
+                (Retrying::resumed(retriers, &point), dispatch)
             }
             None => (Retrying::new(retriers), None),
         };
@@ -155,10 +226,23 @@ impl Interpreter<'_> {
                         count: retrying.count(),
                         until: self.now().unix_millis(),
                         dispatch: Some(Dispatch::Ready),
+                        awaiting: None,
                     }));
                 }
                 None => attempt(retrying.count()).await,
             };
+            // The attempt parked itself until a worker completes its task: a durable point.
+            if let Some(awaiting) = run.take_parked() {
+                return Ok(Recovered::Retrying(RetryPoint {
+                    entered: run.entered,
+                    entered_at: run.entered_at.unix_millis(),
+                    spent: retrying.spent.clone(),
+                    count: retrying.count(),
+                    until: self.now().unix_millis(),
+                    dispatch: None,
+                    awaiting: Some(Box::new(awaiting)),
+                }));
+            }
             if let Err(failure) = &attempted {
                 // The state's own JSONata failed: recorded, and (Map, Parallel) the state
                 // gives up at once.
@@ -193,6 +277,7 @@ impl Interpreter<'_> {
                         count: retrying.count(),
                         until: self.now().unix_millis() + wait.as_millis() as i64,
                         dispatch: None,
+                        awaiting: None,
                     }));
                 }
                 Some(wait) => self.sleep(wait).await,

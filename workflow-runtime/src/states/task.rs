@@ -5,12 +5,13 @@ use serde_json::{Value, json};
 use workflow_core::model::{IntOrExpr, Task};
 
 use crate::error::{Failure, names};
+use crate::executor::failure_details;
 use crate::executor::{Interpreter, StateRun};
 use crate::handlers::{Handler, Invocation, Resources, Route, lambda_invoke_envelope};
 use crate::history::EventType;
 use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
-use crate::states::recovery::{Attempted, Recovered};
+use crate::states::recovery::{Attempted, Awaiting, Completion, Recovered};
 use crate::states::result::{ResultFields, process_result};
 
 /// How one attempt ended.
@@ -139,6 +140,7 @@ impl Interpreter<'_> {
                     ],
                 )
             }
+            Route::Activity => self.activity(run, task, payload, timeout),
             Route::LambdaInvoke => {
                 let (service, action) = ("lambda", "invoke");
                 self.event(EventType::TaskScheduled, json!({ "resourceType": service, "resource": action, "region": region, "parameters": compact(&payload), "timeoutInSeconds": timeout.as_secs() }));
@@ -222,6 +224,82 @@ impl Interpreter<'_> {
                 )
             }
         }
+    }
+
+    /// An activity task: scheduled, and the attempt parked (a durable point) until a worker
+    /// takes it with `GetActivityTask` and completes its token, or it times out; then, when
+    /// the attempt goes on, how it ended.
+    fn activity(
+        &self,
+        run: &StateRun<'_>,
+        task: &Task,
+        payload: Value,
+        timeout: Duration,
+    ) -> Result<Value, Failure> {
+        let resource = task.resource.as_str();
+        if let Some(Awaiting {
+            completion: Some(completion),
+            ..
+        }) = run.take_parked()
+        {
+            return match completion {
+                Completion::Succeeded(output) => self.finish_attempt(
+                    Attempt::Succeeded(output),
+                    resource,
+                    [
+                        EventType::ActivitySucceeded,
+                        EventType::ActivityFailed,
+                        EventType::ActivityTimedOut,
+                    ],
+                ),
+                Completion::Failed { error, cause } => {
+                    let failure = Failure { error, cause };
+                    self.event(EventType::ActivityFailed, failure_details(&failure));
+                    Err(failure)
+                }
+                Completion::TimedOut { error } => {
+                    self.event(EventType::ActivityTimedOut, json!({ "error": error }));
+                    Err(Failure::new(error, ""))
+                }
+            };
+        }
+        if !run.durable {
+            // Its worker completes it through a durable runner's task-token operations.
+            return Err(Failure::new(
+                names::TASK_FAILED,
+                format!(
+                    "the activity task '{resource}' needs a durable execution (workflow_runtime::Durable, or workflow serve), whose workers complete it; it cannot run in a Parallel branch, a Map iteration or TestState yet"
+                ),
+            ));
+        }
+        let heartbeat = match task.heartbeat_seconds {
+            Some(IntOrExpr::Int(seconds)) => Some(seconds),
+            _ => None,
+        };
+        let mut details = json!({ "resource": resource, "input": compact(&payload) });
+        if task.timeout_seconds.is_some() || task.timeout_seconds_path.is_some() {
+            details["timeoutInSeconds"] = json!(timeout.as_secs());
+        }
+        if let Some(seconds) = heartbeat {
+            details["heartbeatInSeconds"] = json!(seconds);
+        }
+        self.event(EventType::ActivityScheduled, details);
+        let token = format!("{}{}", self.uuid(), self.uuid()).replace('-', "");
+        run.park(Awaiting {
+            token,
+            activity: resource.to_owned(),
+            input: compact(&payload),
+            worker: None,
+            timeout_at: self.now().unix_millis() + timeout.as_millis() as i64,
+            heartbeat_seconds: heartbeat,
+            heartbeat_at: None,
+            completion: None,
+        });
+        // Not seen: `recover` takes the parked attempt before its result.
+        Err(Failure::new(
+            names::TASK_FAILED,
+            "the activity task is parked",
+        ))
     }
 
     /// Records how an attempt ended; a result over the payload limit fails with

@@ -1,0 +1,174 @@
+//! Task tokens: how a worker takes and completes a durable execution's parked task (see
+//! `Awaiting` in `states/recovery.rs`): `GetActivityTask`'s queue per activity, and
+//! `SendTaskSuccess`, `SendTaskFailure` and `SendTaskHeartbeat`.
+//!
+//! The registry lives in memory; the tokens themselves are in the executions' checkpoints,
+//! and a durable runner registers each parked task again when it resumes the execution, so
+//! a token survives a restart.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::executor::{TokenMessage, lock};
+use crate::states::recovery::{Awaiting, Completion};
+
+/// The parked tasks of the executions a durable runner drives.
+#[derive(Default)]
+pub(crate) struct TaskTokens {
+    inner: Mutex<Registry>,
+    /// Told when an activity task is queued, so that waiting workers look again.
+    queued: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct Registry {
+    /// Each open token: its execution, and the channel to that execution's runner.
+    tokens: HashMap<String, (String, UnboundedSender<TokenMessage>)>,
+    /// Per activity ARN, the tokens of tasks no worker has taken yet, oldest first, with
+    /// their input.
+    queues: HashMap<String, VecDeque<(String, String)>>,
+}
+
+/// Why a token cannot be completed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaskTokenError {
+    /// No open task has this token: unknown, already completed, or of an ended execution.
+    #[error("Task Does Not Exist")]
+    TaskDoesNotExist,
+}
+
+impl TaskTokens {
+    /// Makes `execution`'s parked task (if it has one) known by its token, queued for a
+    /// worker if none has taken it; forgets the execution's other tokens, which have ended.
+    pub fn register(
+        &self,
+        execution: &str,
+        awaiting: Option<&Awaiting>,
+        runner: &UnboundedSender<TokenMessage>,
+    ) {
+        let mut registry = lock(&self.inner);
+        let current = awaiting.map(|a| a.token.as_str());
+        registry
+            .tokens
+            .retain(|token, (arn, _)| arn != execution || Some(token.as_str()) == current);
+        let Some(awaiting) = awaiting else {
+            return;
+        };
+        if registry.tokens.contains_key(&awaiting.token) {
+            return;
+        }
+        registry.tokens.insert(
+            awaiting.token.clone(),
+            (execution.to_owned(), runner.clone()),
+        );
+        if awaiting.worker.is_none() {
+            registry
+                .queues
+                .entry(awaiting.activity.clone())
+                .or_default()
+                .push_back((awaiting.token.clone(), awaiting.input.clone()));
+            drop(registry);
+            self.queued.notify_waiters();
+        }
+    }
+
+    /// Forgets every token of an execution that has ended or stopped.
+    pub fn forget(&self, execution: &str) {
+        lock(&self.inner)
+            .tokens
+            .retain(|_, (arn, _)| arn != execution);
+    }
+
+    /// `GetActivityTask`: the oldest task of `activity` no worker has taken, handed to
+    /// `worker` (its token and input); waits up to `wait` for one.
+    pub async fn take(
+        &self,
+        activity: &str,
+        worker: &str,
+        wait: Duration,
+    ) -> Option<(String, String)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            // Created before looking, so a task queued in between is not missed.
+            let queued = self.queued.notified();
+            if let Some(task) = self.pop(activity, worker) {
+                return Some(task);
+            }
+            if tokio::time::timeout_at(deadline, queued).await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    fn pop(&self, activity: &str, worker: &str) -> Option<(String, String)> {
+        let mut registry = lock(&self.inner);
+        let Registry { tokens, queues } = &mut *registry;
+        let queue = queues.get_mut(activity)?;
+        while let Some((token, input)) = queue.pop_front() {
+            // A task whose execution has moved on (stopped, timed out) is skipped.
+            if let Some((_, runner)) = tokens.get(&token) {
+                let started = TokenMessage::Started {
+                    token: token.clone(),
+                    worker: worker.to_owned(),
+                };
+                if runner.send(started).is_ok() {
+                    return Some((token, input));
+                }
+            }
+        }
+        None
+    }
+
+    /// `SendTaskHeartbeat`.
+    pub fn heartbeat(&self, token: &str) -> Result<(), TaskTokenError> {
+        self.send(
+            token,
+            TokenMessage::Heartbeat {
+                token: token.to_owned(),
+            },
+        )
+    }
+
+    /// `SendTaskSuccess`, with the output.
+    pub fn succeed(&self, token: &str, output: Value) -> Result<(), TaskTokenError> {
+        self.complete(token, Completion::Succeeded(output))
+    }
+
+    /// `SendTaskFailure`.
+    pub fn fail(
+        &self,
+        token: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<(), TaskTokenError> {
+        self.complete(token, Completion::Failed { error, cause })
+    }
+
+    fn complete(&self, token: &str, completion: Completion) -> Result<(), TaskTokenError> {
+        self.send(
+            token,
+            TokenMessage::Completed {
+                token: token.to_owned(),
+                completion,
+            },
+        )?;
+        // Completed once: a second answer finds no task.
+        lock(&self.inner).tokens.remove(token);
+        Ok(())
+    }
+
+    fn send(&self, token: &str, message: TokenMessage) -> Result<(), TaskTokenError> {
+        let registry = lock(&self.inner);
+        let (_, runner) = registry
+            .tokens
+            .get(token)
+            .ok_or(TaskTokenError::TaskDoesNotExist)?;
+        runner
+            .send(message)
+            .map_err(|_| TaskTokenError::TaskDoesNotExist)
+    }
+}
