@@ -489,7 +489,13 @@ impl Execution {
         let heartbeat = |seconds: Option<u64>| seconds.map(|s| now + s as i64 * 1000);
         match message {
             Some(TokenMessage::Started { token, worker }) if token == awaiting.token => {
-                self.event(EventType::ActivityStarted, json!({ "workerName": worker }));
+                // A worker that gave no name is recorded without one.
+                let details = if worker.is_empty() {
+                    json!({})
+                } else {
+                    json!({ "workerName": worker })
+                };
+                self.event(EventType::ActivityStarted, details);
                 awaiting.worker = Some(worker);
                 awaiting.heartbeat_at = heartbeat(awaiting.heartbeat_seconds);
             }

@@ -184,7 +184,7 @@ impl Resources {
             Route::LambdaInvoke
         } else if lambda_function_name(resource).is_some() {
             Route::LambdaFunction
-        } else if is_activity(resource) {
+        } else if workflow_core::model::is_activity_arn(resource) {
             Route::Activity
         } else {
             Route::Other
@@ -216,16 +216,6 @@ impl Resources {
             .find(|(k, _)| lambda_function_name(k).unwrap_or(k) == name)
             .map(|(_, h)| h.clone())
     }
-}
-
-/// `arn:<partition>:states:<region>:<account>:activity:<name>`.
-pub(crate) fn is_activity(resource: &str) -> bool {
-    let parts: Vec<&str> = resource.split(':').collect();
-    parts.len() == 7
-        && parts[0] == "arn"
-        && parts[2] == "states"
-        && parts[5] == "activity"
-        && !parts[6].is_empty()
 }
 
 /// `arn:aws:lambda:us-east-1:111111111111:function:name[:qualifier]` -> `name`.

@@ -103,3 +103,28 @@ pub fn list(service: &Service, request: &Request) -> Result<Value, ApiError> {
     }
     Ok(out)
 }
+
+/// How long GetActivityTask waits for a task, as AWS does.
+const POLL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// GetActivityTask: a long poll (up to 60 s) for the oldest task of the activity no worker
+/// has taken; `{}` when none comes.
+pub async fn get_task(service: &Service, request: &Request) -> Result<Value, ApiError> {
+    let arn = request.str("activityArn")?;
+    find(service, arn)?;
+    let worker = request.str_opt("workerName")?.unwrap_or_default();
+    if worker.chars().count() > 80 {
+        return Err(ApiError::new(
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value '{worker}' at 'workerName' failed to satisfy constraint: Member must have length less than or equal to 80"
+            ),
+        ));
+    }
+    Ok(
+        match service.durable.get_activity_task(arn, worker, POLL).await {
+            Some((token, input)) => json!({ "taskToken": token, "input": input }),
+            None => empty(),
+        },
+    )
+}

@@ -28,6 +28,7 @@ pub mod protocol;
 pub mod sigv4;
 pub mod state_machines;
 pub mod tags;
+pub mod task_tokens;
 pub mod tasks;
 pub mod test_state;
 pub mod validate;
@@ -172,6 +173,10 @@ impl Service {
             "DescribeActivity" => activities::describe(self, &request),
             "DeleteActivity" => activities::delete(self, &request).await,
             "ListActivities" => activities::list(self, &request),
+            "GetActivityTask" => activities::get_task(self, &request).await,
+            "SendTaskSuccess" => task_tokens::success(self, &request),
+            "SendTaskFailure" => task_tokens::failure(self, &request),
+            "SendTaskHeartbeat" => task_tokens::heartbeat(self, &request),
             "TestState" => test_state::operation(self, &request).await,
             _ => Err(ApiError::new(
                 "UnknownOperationException",

@@ -20,7 +20,7 @@ pub use map::{ItemProcessor, Map};
 pub use parallel::Parallel;
 pub use pass::Pass;
 pub use retry::{Catcher, JitterStrategy, Retrier};
-pub use task::Task;
+pub use task::{Task, is_activity_arn};
 pub use wait::{Wait, WaitFor};
 
 use serde::Serialize;

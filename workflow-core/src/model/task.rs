@@ -54,3 +54,10 @@ impl Task {
     /// AWS's default `TimeoutSeconds` for a Task.
     pub const DEFAULT_TIMEOUT_SECONDS: u64 = 99_999_999;
 }
+
+/// Whether `resource` is an activity ARN (`arn:<partition>:states:<region>:<account>:
+/// activity:<name>`): a Task on it is done by a worker polling `GetActivityTask`.
+pub fn is_activity_arn(resource: &str) -> bool {
+    let parts: Vec<&str> = resource.split(':').collect();
+    matches!(parts.as_slice(), ["arn", _, "states", _, _, "activity", name] if !name.is_empty())
+}

@@ -259,7 +259,11 @@ impl Interpreter<'_> {
                 }
                 Completion::TimedOut { error } => {
                     self.event(EventType::ActivityTimedOut, json!({ "error": error }));
-                    Err(Failure::new(error, ""))
+                    // AWS gives an activity's timeout no cause.
+                    Err(Failure {
+                        error: Some(error),
+                        cause: None,
+                    })
                 }
             };
         }
