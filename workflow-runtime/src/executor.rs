@@ -266,6 +266,15 @@ pub struct Execution {
     messages: Option<tokio::sync::mpsc::UnboundedReceiver<TokenMessage>>,
 }
 
+/// What a parked attempt heard while it waited.
+enum Heard {
+    Message(TokenMessage),
+    /// The channel closed: no runner speaks for the workers any more.
+    Closed,
+    /// Its `TimeoutSeconds` or `HeartbeatSeconds` ran out.
+    Due,
+}
+
 /// What a worker says, through a durable runner, about the task token of a parked attempt.
 #[derive(Debug)]
 pub(crate) enum TokenMessage {
@@ -466,29 +475,34 @@ impl Execution {
             return Step { state, input };
         };
         let clock = self.executor.clock.clone();
-        let left = (awaiting.deadline() - clock.now().unix_millis()).max(0) as u64;
-        let timer = clock.sleep(Duration::from_millis(left));
-        let messages = self.messages.as_mut();
+        let deadline = awaiting.deadline();
+        let mut messages = self.messages.as_mut();
         let wait = async {
-            match messages {
-                Some(messages) => tokio::select! {
-                    message = messages.recv() => message,
-                    () = timer => None,
-                },
-                None => {
-                    timer.await;
-                    None
+            loop {
+                let left = deadline - clock.now().unix_millis();
+                if left <= 0 {
+                    return Heard::Due;
+                }
+                let timer = clock.sleep(Duration::from_millis(left as u64));
+                match messages.as_mut() {
+                    Some(messages) => tokio::select! {
+                        message = messages.recv() => {
+                            return message.map_or(Heard::Closed, Heard::Message);
+                        }
+                        () = timer => {}
+                    },
+                    None => timer.await,
                 }
             }
         };
-        let Some(message) = within(&self.executor, self.deadline, wait).await else {
+        let Some(heard) = within(&self.executor, self.deadline, wait).await else {
             self.end_timed_out();
             return Step { state, input };
         };
         let now = clock.now().unix_millis();
         let heartbeat = |seconds: Option<u64>| seconds.map(|s| now + s as i64 * 1000);
-        match message {
-            Some(TokenMessage::Started { token, worker }) if token == awaiting.token => {
+        match heard {
+            Heard::Message(TokenMessage::Started { token, worker }) if token == awaiting.token => {
                 // A worker that gave no name is recorded without one.
                 let details = if worker.is_empty() {
                     json!({})
@@ -499,17 +513,19 @@ impl Execution {
                 awaiting.worker = Some(worker);
                 awaiting.heartbeat_at = heartbeat(awaiting.heartbeat_seconds);
             }
-            Some(TokenMessage::Heartbeat { token }) if token == awaiting.token => {
+            Heard::Message(TokenMessage::Heartbeat { token }) if token == awaiting.token => {
                 awaiting.heartbeat_at = heartbeat(awaiting.heartbeat_seconds);
             }
-            Some(TokenMessage::Completed { token, completion }) if token == awaiting.token => {
+            Heard::Message(TokenMessage::Completed { token, completion })
+                if token == awaiting.token =>
+            {
                 awaiting.completion = Some(completion);
             }
             // About an earlier task of this execution: nothing to do.
-            Some(_) => {}
-            None if now >= awaiting.deadline() => awaiting.completion = Some(awaiting.timed_out()),
+            Heard::Message(_) => {}
+            Heard::Due => awaiting.completion = Some(awaiting.timed_out()),
             // The runner dropped its end of the channel: only the clock is left.
-            None => self.messages = None,
+            Heard::Closed => self.messages = None,
         }
         self.paused = Some(Paused::Retry {
             state: state.clone(),
@@ -799,6 +815,44 @@ impl<'a> Interpreter<'a> {
                 retry_count,
             )
         })
+    }
+
+    /// The context object of a Task attempt that waits for a task token: with
+    /// `$$.Task.Token`.
+    pub fn context_with_token<'r>(
+        &'r self,
+        run: &'r StateRun<'_>,
+        retry_count: u32,
+        token: String,
+    ) -> LazyContext<'r> {
+        LazyContext::new(move || {
+            let mut context = self.executor.config.context(
+                self.input,
+                self.started,
+                run.name,
+                run.entered_at,
+                Some(retry_count),
+            );
+            context["Task"] = json!({ "Token": token });
+            context
+        })
+    }
+
+    /// The task token of an attempt: derived from its idempotency key (execution, state,
+    /// entered event, attempt), so an attempt run again after a crash hands out the same
+    /// token, which the resumed execution then waits for.
+    pub fn task_token(&self, run: &StateRun<'_>, retry_count: u32) -> String {
+        use sha2::Digest;
+        let key = format!(
+            "{}/{}/{}/{retry_count}",
+            self.executor.config.execution_arn(),
+            run.name,
+            run.entered
+        );
+        sha2::Sha256::digest(key.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Runs a whole machine (a Parallel branch, a Map iteration, a child execution) from its

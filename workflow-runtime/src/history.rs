@@ -44,6 +44,7 @@ pub enum EventType {
     MapRunFailed,
     TaskScheduled,
     TaskStarted,
+    TaskSubmitted,
     TaskSucceeded,
     TaskFailed,
     TaskTimedOut,

@@ -65,7 +65,8 @@ impl TaskTokens {
             awaiting.token.clone(),
             (execution.to_owned(), runner.clone()),
         );
-        if awaiting.worker.is_none() {
+        // An activity waits in its queue for a worker; a callback's token is already out.
+        if awaiting.worker.is_none() && !awaiting.activity.is_empty() {
             registry
                 .queues
                 .entry(awaiting.activity.clone())

@@ -691,6 +691,11 @@ async fn an_at_most_once_task_without_a_crash_runs_as_any_other() {
     );
 }
 
+/// An executor on the virtual clock, for the tests on tokio's paused time.
+fn virtual_clock(resources: Resources) -> Executor {
+    Executor::new(resources).with_clock(VirtualClock::new(Timestamp::from_unix_millis(0)))
+}
+
 const ACTIVITY: &str = "arn:aws:states:us-east-1:123456789012:activity:review";
 
 fn activity_definition(timeout: u64, heartbeat: u64) -> String {
@@ -714,7 +719,7 @@ fn types(store: &dyn Store, arn: &str) -> Vec<String> {
 #[tokio::test(start_paused = true)]
 async fn a_worker_takes_an_activity_task_and_completes_it() {
     let store = Arc::new(MemoryStore::new());
-    let durable = Durable::new(Executor::new(Resources::new()), store.clone());
+    let durable = Durable::new(virtual_clock(Resources::new()), store.clone());
     let (record, _) = durable
         .start(request(
             "reviewed",
@@ -780,7 +785,7 @@ async fn a_worker_takes_an_activity_task_and_completes_it() {
 #[tokio::test(start_paused = true)]
 async fn activity_tasks_fail_time_out_and_miss_heartbeats_as_aws_says() {
     let store = Arc::new(MemoryStore::new());
-    let durable = Durable::new(Executor::new(Resources::new()), store.clone());
+    let durable = Durable::new(virtual_clock(Resources::new()), store.clone());
 
     // The worker fails it.
     let (failed, _) = durable
@@ -908,4 +913,79 @@ fn an_activity_token_survives_a_crash() {
     drop(durable);
     drop(store);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_callback_task_waits_for_its_token() {
+    let sqs = "arn:aws:states:::sqs:sendMessage";
+    let definition = json!({
+        "StartAt": "Ask",
+        "States": {
+            "Ask": { "Type": "Task", "Resource": format!("{sqs}.waitForTaskToken"),
+                "Parameters": { "token.$": "$$.Task.Token", "question.$": "$.q" },
+                "ResultPath": "$.answer", "Next": "Slow" },
+            "Slow": { "Type": "Task", "Resource": format!("{sqs}.waitForTaskToken"),
+                "HeartbeatSeconds": 2, "TimeoutSeconds": 10,
+                "Parameters": { "token.$": "$$.Task.Token" }, "End": true }
+        }
+    })
+    .to_string();
+    // The "queue": the integration hands out each token it gets.
+    let tokens: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let sent = tokens.clone();
+    let resources = Resources::new().register(sqs, move |input: Value| {
+        sent.lock()
+            .unwrap()
+            .push(input["token"].as_str().unwrap_or_default().to_owned());
+        async move { Ok(json!({ "MessageId": "m-1" })) }
+    });
+    let store = Arc::new(MemoryStore::new());
+    let durable = Durable::new(virtual_clock(resources), store.clone());
+    let (record, _) = durable
+        .start(request("asking", definition, json!({ "q": "ok?" })))
+        .await
+        .unwrap();
+    while tokens.lock().unwrap().is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let token = tokens.lock().unwrap()[0].clone();
+    assert_eq!(token.len(), 64);
+    // Answered from elsewhere in the program.
+    durable
+        .send_task_success(&token, json!({ "yes": true }))
+        .unwrap();
+    durable.idle().await;
+    let ended = store.execution(&record.arn).unwrap().unwrap();
+    // The second callback gets no heartbeat within 2 s.
+    assert_eq!(ended.status, Status::Failed, "{ended:?}");
+    assert_eq!(ended.error.as_deref(), Some("States.HeartbeatTimeout"));
+    let events = store.history(&record.arn).unwrap();
+    assert_well_formed(&events);
+    let types: Vec<String> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSubmitted",
+            "TaskSucceeded",
+            "TaskStateExited",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSubmitted",
+            "TaskTimedOut",
+            "ExecutionFailed"
+        ]
+    );
+    let exited = serde_json::to_value(&events[6]).unwrap();
+    assert_eq!(
+        exited["stateExitedEventDetails"]["output"],
+        json!({ "q": "ok?", "answer": { "yes": true } }).to_string()
+    );
+    // The two tokens differ: one per attempt.
+    let tokens = tokens.lock().unwrap().clone();
+    assert_ne!(tokens[0], tokens[1]);
 }

@@ -90,13 +90,14 @@ pub(crate) struct RetryPoint {
 }
 
 /// An attempt parked until a worker completes its task token: an activity task, from
-/// `ActivityScheduled` to its end. A durable point, kept in the execution's checkpoint, so
+/// `ActivityScheduled` to its end, or a `.waitForTaskToken` callback, from `TaskSubmitted`. A durable point, kept in the execution's checkpoint, so
 /// that its token survives a restart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Awaiting {
     /// The task token a worker completes it with.
     pub token: String,
-    /// The activity's ARN.
+    /// The activity's ARN; empty for a `.waitForTaskToken` callback, whose integration
+    /// handed the token out itself.
     pub activity: String,
     /// The task's input, as the worker gets it (JSON text).
     pub input: String,

@@ -56,7 +56,13 @@ impl Interpreter<'_> {
         retry_count: u32,
         variables: &Variables<'_>,
     ) -> Attempted {
-        let context = self.context(run, Some(retry_count));
+        // A callback's token is in its context object (`$$.Task.Token`), for its parameters
+        // to hand out.
+        let token = is_callback(&task.resource).then(|| self.task_token(run, retry_count));
+        let context = match &token {
+            Some(token) => self.context_with_token(run, retry_count, token.clone()),
+            None => self.context(run, Some(retry_count)),
+        };
         let scope = Scope::new(run, &context, variables);
         if run.jsonata {
             let states = States::input(input);
@@ -65,7 +71,10 @@ impl Interpreter<'_> {
                 Some(arguments) => scope.evaluate("Arguments", arguments, states)?,
                 None => input.clone(),
             };
-            let result = match self.attempt(run, task, payload, timeout, retry_count).await {
+            let result = match self
+                .attempt(run, task, payload, timeout, retry_count, token)
+                .await
+            {
                 Ok(result) => result,
                 Err(failure) => return Ok(Err(failure)),
             };
@@ -85,7 +94,10 @@ impl Interpreter<'_> {
             None => effective,
         };
         run.inspect(|i| i.after_parameters = Some(payload.clone()));
-        let result = match self.attempt(run, task, payload, timeout, retry_count).await {
+        let result = match self
+            .attempt(run, task, payload, timeout, retry_count, token)
+            .await
+        {
             Ok(result) => result,
             Err(failure) => return Ok(Err(failure)),
         };
@@ -108,7 +120,102 @@ impl Interpreter<'_> {
         payload: Value,
         timeout: Duration,
         retry_count: u32,
+        token: Option<String>,
     ) -> Result<Value, Failure> {
+        let resource = task.resource.as_str();
+        if let Some(token) = token {
+            // The callback's worker (or the clock) has answered: the attempt goes on.
+            if let Some(Awaiting {
+                completion: Some(completion),
+                ..
+            }) = run.take_parked()
+            {
+                return self.callback_completed(resource, completion);
+            }
+            // The integration's call hands the token out; then the attempt parks.
+            let submitted = self
+                .dispatch(run, task, payload, timeout, retry_count, true)
+                .await?;
+            let heartbeat = match task.heartbeat_seconds {
+                Some(IntOrExpr::Int(seconds)) => Some(seconds),
+                _ => None,
+            };
+            let now = self.now().unix_millis();
+            run.park(Awaiting {
+                token,
+                activity: String::new(),
+                input: compact(&submitted),
+                worker: None,
+                timeout_at: now + timeout.as_millis() as i64,
+                heartbeat_seconds: heartbeat,
+                heartbeat_at: heartbeat.map(|s| now + s as i64 * 1000),
+                completion: None,
+            });
+            if !run.durable {
+                return Err(Failure::new(
+                    names::TASK_FAILED,
+                    format!(
+                        "the callback task '{resource}' needs a durable execution (workflow_runtime::Durable, or workflow serve), whose SendTaskSuccess completes it; it cannot run in a Parallel branch, a Map iteration or TestState yet"
+                    ),
+                ));
+            }
+            // Not seen: `recover` takes the parked attempt before its result.
+            return Err(Failure::new(
+                names::TASK_FAILED,
+                "the callback task is parked",
+            ));
+        }
+        self.dispatch(run, task, payload, timeout, retry_count, false)
+            .await
+    }
+
+    /// How a callback ended: `TaskSucceeded` with the output its worker sent,
+    /// `TaskFailed`, or `TaskTimedOut`.
+    fn callback_completed(&self, resource: &str, completion: Completion) -> Result<Value, Failure> {
+        match completion {
+            Completion::Succeeded(output) => self.finish_attempt(
+                Attempt::Succeeded(output),
+                resource,
+                [
+                    EventType::TaskSucceeded,
+                    EventType::TaskFailed,
+                    EventType::TaskTimedOut,
+                ],
+            ),
+            Completion::Failed { error, cause } => {
+                let failure = Failure { error, cause };
+                self.event(EventType::TaskFailed, failure_details(&failure));
+                Err(failure)
+            }
+            Completion::TimedOut { error } => {
+                self.event(EventType::TaskTimedOut, json!({ "error": error }));
+                Err(Failure {
+                    error: Some(error),
+                    cause: None,
+                })
+            }
+        }
+    }
+
+    /// Calls the task's resource: the scheduled/started/ended events of its kind around
+    /// the handler call. For a callback, the call's success is `TaskSubmitted`: the task
+    /// itself succeeds when its token is completed.
+    async fn dispatch(
+        &self,
+        run: &StateRun<'_>,
+        task: &Task,
+        payload: Value,
+        timeout: Duration,
+        retry_count: u32,
+        callback: bool,
+    ) -> Result<Value, Failure> {
+        let succeeded = |event| {
+            if callback {
+                EventType::TaskSubmitted
+            } else {
+                event
+            }
+        };
         let resource = task.resource.as_str();
         let mut invocation = Invocation {
             execution_arn: self.executor.config.execution_arn(),
@@ -194,7 +301,7 @@ impl Interpreter<'_> {
                     outcome,
                     service,
                     [
-                        EventType::TaskSucceeded,
+                        succeeded(EventType::TaskSucceeded),
                         EventType::TaskFailed,
                         EventType::TaskTimedOut,
                     ],
@@ -206,7 +313,9 @@ impl Interpreter<'_> {
                     EventType::TaskStarted,
                     json!({ "resourceType": "workflow", "resource": resource }),
                 );
-                let outcome = match find(resource) {
+                // A callback's integration may be registered with or without its suffix.
+                let base = resource.trim_end_matches(".waitForTaskToken");
+                let outcome = match find(resource).or_else(|| find(base)) {
                     Some(handler) => self.call(handler, payload, &invocation, timeout).await,
                     None => Attempt::Failed(Failure::new(
                         names::TASK_FAILED,
@@ -217,7 +326,7 @@ impl Interpreter<'_> {
                     outcome,
                     resource,
                     [
-                        EventType::TaskSucceeded,
+                        succeeded(EventType::TaskSucceeded),
                         EventType::TaskFailed,
                         EventType::TaskTimedOut,
                     ],
@@ -389,6 +498,11 @@ impl Interpreter<'_> {
     fn request_id(&self) -> String {
         self.uuid()
     }
+}
+
+/// Whether a Task waits for a task token after its call (`.waitForTaskToken`).
+fn is_callback(resource: &str) -> bool {
+    resource.ends_with(".waitForTaskToken")
 }
 
 /// `TimeoutSeconds`, or `TimeoutSecondsPath` read from the effective input, the context
