@@ -1,66 +1,15 @@
 //! Activity workers through the API: GetActivityTask, SendTaskSuccess, SendTaskFailure,
 //! SendTaskHeartbeat, in process through the router.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
+use common::{error, finished, ok};
 
-use axum::body::Body;
-use axum::http::Request;
-use http_body_util::BodyExt;
-use serde_json::{Value, json};
-use tower::ServiceExt;
+use std::sync::Arc;
+
+use serde_json::json;
 use workflow_runtime::Resources;
 use workflow_runtime::store::MemoryStore;
-use workflow_server::{ServerConfig, Service, router};
-
-async fn call(service: &Arc<Service>, op: &str, body: Value) -> (u16, Value) {
-    let request = Request::post("/")
-        .header("X-Amz-Target", format!("AWSStepFunctions.{op}"))
-        .header("Content-Type", "application/x-amz-json-1.0")
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    let response = router(service.clone())
-        .oneshot(request)
-        .await
-        .expect("answers");
-    let status = response.status().as_u16();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (status, serde_json::from_slice(&bytes).expect("JSON answer"))
-}
-
-async fn ok(service: &Arc<Service>, op: &str, body: Value) -> Value {
-    let (status, answer) = call(service, op, body).await;
-    assert_eq!(status, 200, "{op}: {answer}");
-    answer
-}
-
-async fn error_code(service: &Arc<Service>, op: &str, body: Value) -> String {
-    let (status, answer) = call(service, op, body).await;
-    assert_eq!(status, 400, "{op}: {answer}");
-    answer["__type"]
-        .as_str()
-        .unwrap_or_default()
-        .rsplit('#')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-async fn finished(service: &Arc<Service>, arn: &str) -> Value {
-    for _ in 0..500 {
-        let described = ok(service, "DescribeExecution", json!({ "executionArn": arn })).await;
-        if described["status"] != "RUNNING" {
-            return described;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("{arn} did not finish");
-}
+use workflow_server::{ServerConfig, Service};
 
 #[tokio::test]
 async fn a_worker_polls_and_completes_activity_tasks() {
@@ -117,12 +66,13 @@ async fn a_worker_polls_and_completes_activity_tasks() {
         }
         // One answer per token.
         assert_eq!(
-            error_code(
+            error(
                 &service,
                 "SendTaskSuccess",
                 json!({ "taskToken": token, "output": "{}" })
             )
-            .await,
+            .await
+            .0,
             "TaskDoesNotExist"
         );
         let arn = started["executionArn"].as_str().unwrap();
@@ -163,31 +113,32 @@ async fn a_worker_polls_and_completes_activity_tasks() {
     // What AWS refuses.
     let malformed = json!({ "taskToken": "not-a-token", "output": "{}" });
     assert_eq!(
-        error_code(&service, "SendTaskSuccess", malformed).await,
+        error(&service, "SendTaskSuccess", malformed).await.0,
         "InvalidToken"
     );
     let unknown = json!({ "taskToken": "ab".repeat(32), "output": "{}" });
     assert_eq!(
-        error_code(&service, "SendTaskSuccess", unknown).await,
+        error(&service, "SendTaskSuccess", unknown).await.0,
         "TaskDoesNotExist"
     );
     let bad_output = json!({ "taskToken": "ab".repeat(32), "output": "{nope" });
     assert_eq!(
-        error_code(&service, "SendTaskSuccess", bad_output).await,
+        error(&service, "SendTaskSuccess", bad_output).await.0,
         "InvalidOutput"
     );
     let missing = json!({ "activityArn": "arn:aws:states:us-east-1:123456789012:activity:none" });
     assert_eq!(
-        error_code(&service, "GetActivityTask", missing).await,
+        error(&service, "GetActivityTask", missing).await.0,
         "ActivityDoesNotExist"
     );
     assert_eq!(
-        error_code(
+        error(
             &service,
             "GetActivityTask",
             json!({ "activityArn": "nope" })
         )
-        .await,
+        .await
+        .0,
         "InvalidArn"
     );
 }

@@ -1,65 +1,17 @@
 //! The API end to end through the router, in process (no network).
 
+mod common;
+use common::{error, ok, raw, service};
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tower::ServiceExt;
-use workflow_runtime::Resources;
-use workflow_runtime::store::MemoryStore;
-use workflow_server::{ServerConfig, Service, router};
+use workflow_server::Service;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/sfn";
 const SM: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:";
-
-async fn service() -> Arc<Service> {
-    Service::open(
-        ServerConfig::default(),
-        Arc::new(MemoryStore::new()),
-        Resources::new(),
-    )
-    .await
-    .expect("opens")
-}
-
-/// Sends raw bytes as operation `op`; the status and the JSON answer.
-async fn raw(service: &Arc<Service>, op: &str, body: &str) -> (StatusCode, Value) {
-    let request = Request::post("/")
-        .header("X-Amz-Target", format!("AWSStepFunctions.{op}"))
-        .header("Content-Type", "application/x-amz-json-1.0")
-        .body(Body::from(body.to_owned()))
-        .expect("request");
-    let response = router(service.clone())
-        .oneshot(request)
-        .await
-        .expect("answers");
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (status, serde_json::from_slice(&bytes).expect("JSON answer"))
-}
-
-async fn ok(service: &Arc<Service>, op: &str, body: Value) -> Value {
-    let (status, answer) = raw(service, op, &body.to_string()).await;
-    assert_eq!(status, StatusCode::OK, "{op}: {answer}");
-    answer
-}
-
-async fn error(service: &Arc<Service>, op: &str, body: Value) -> (String, String) {
-    let (status, answer) = raw(service, op, &body.to_string()).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{op}: {answer}");
-    (
-        answer["__type"].as_str().unwrap_or_default().to_owned(),
-        answer["message"].as_str().unwrap_or_default().to_owned(),
-    )
-}
 
 fn pass_wait_succeed() -> String {
     json!({"StartAt": "P", "States": {
@@ -149,7 +101,7 @@ async fn a_state_machine_is_created_described_listed_updated_and_deleted() {
         json!({"stateMachineArn": arn}),
     )
     .await;
-    assert_eq!(code, "com.amazonaws.states#StateMachineDoesNotExist");
+    assert_eq!(code, "StateMachineDoesNotExist");
     assert_eq!(message, format!("State Machine Does Not Exist: '{arn}'"));
 }
 
@@ -162,7 +114,7 @@ async fn an_invalid_definition_is_refused_with_aws_wording() {
         json!({"name": "bad", "definition": "{\"StartAt\": \"A\"}", "roleArn": ROLE}),
     )
     .await;
-    assert_eq!(code, "com.amazonaws.states#InvalidDefinition");
+    assert_eq!(code, "InvalidDefinition");
     assert_eq!(
         message,
         "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: These fields are required: [States] at /'"
@@ -285,7 +237,7 @@ async fn starting_a_name_again_is_idempotent_only_with_the_same_input() {
         json!({"stateMachineArn": machine, "name": "once", "input": "{\"n\": 2}"}),
     )
     .await;
-    assert_eq!(code, "com.amazonaws.states#ExecutionAlreadyExists");
+    assert_eq!(code, "ExecutionAlreadyExists");
     assert_eq!(
         message,
         format!(
@@ -354,7 +306,7 @@ async fn bad_requests_get_aws_errors() {
     );
 
     let (code, message) = error(&service, "FlyToTheMoon", json!({})).await;
-    assert_eq!(code, "com.amazonaws.states#UnknownOperationException");
+    assert_eq!(code, "UnknownOperationException");
     assert_eq!(message, "Unknown operation: 'FlyToTheMoon'");
 
     let (code, message) = error(
@@ -363,7 +315,7 @@ async fn bad_requests_get_aws_errors() {
         json!({"executionArn": "nope"}),
     )
     .await;
-    assert_eq!(code, "com.amazonaws.states#InvalidArn");
+    assert_eq!(code, "InvalidArn");
     assert_eq!(message, "Invalid Arn: 'Invalid ARN prefix: nope'");
 
     let (code, message) = error(
@@ -372,14 +324,14 @@ async fn bad_requests_get_aws_errors() {
         json!({"name": "x", "roleArn": ROLE}),
     )
     .await;
-    assert_eq!(code, "com.amazonaws.states#ValidationException");
+    assert_eq!(code, "ValidationException");
     assert_eq!(
         message,
         "1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null"
     );
 
     let (code, message) = error(&service, "ListStateMachines", json!({"maxResults": 1001})).await;
-    assert_eq!(code, "com.amazonaws.states#ValidationException");
+    assert_eq!(code, "ValidationException");
     assert!(
         message.ends_with("Member must have value less than or equal to 1000"),
         "{message}"
@@ -391,7 +343,7 @@ async fn bad_requests_get_aws_errors() {
         json!({"name": "a b", "definition": waits(1), "roleArn": ROLE}),
     )
     .await;
-    assert_eq!(code, "com.amazonaws.states#InvalidName");
+    assert_eq!(code, "InvalidName");
 }
 
 #[tokio::test]
@@ -433,6 +385,6 @@ async fn tags_are_set_listed_and_removed() {
         json!({"resourceArn": format!("{machine}:1")}),
     )
     .await;
-    assert_eq!(code, "com.amazonaws.states#ResourceNotFound");
+    assert_eq!(code, "ResourceNotFound");
     assert_eq!(message, format!("Resource not found: '{machine}:1'"));
 }

@@ -1,44 +1,17 @@
 //! What Tasks call in the server: a MockConfigFile test case, a Lambda Invoke API endpoint.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
+use common::{call, finished, ok};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use workflow_runtime::mock_config::MockConfig;
 use workflow_runtime::store::MemoryStore;
-use workflow_server::{ServerConfig, Service, Tasks, router};
+use workflow_server::{ServerConfig, Service, Tasks};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/sfn";
-
-async fn call(service: &Arc<Service>, op: &str, body: Value) -> (StatusCode, Value) {
-    let request = Request::post("/")
-        .header("X-Amz-Target", format!("AWSStepFunctions.{op}"))
-        .header("Content-Type", "application/x-amz-json-1.0")
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    let response = router(service.clone())
-        .oneshot(request)
-        .await
-        .expect("answers");
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (status, serde_json::from_slice(&bytes).expect("JSON answer"))
-}
-
-async fn ok(service: &Arc<Service>, op: &str, body: Value) -> Value {
-    let (status, answer) = call(service, op, body).await;
-    assert_eq!(status, StatusCode::OK, "{op}: {answer}");
-    answer
-}
 
 async fn create(service: &Arc<Service>, name: &str, definition: Value) -> String {
     let created = ok(
@@ -48,17 +21,6 @@ async fn create(service: &Arc<Service>, name: &str, definition: Value) -> String
     )
     .await;
     created["stateMachineArn"].as_str().unwrap().to_owned()
-}
-
-async fn finished(service: &Arc<Service>, arn: &str) -> Value {
-    for _ in 0..500 {
-        let described = ok(service, "DescribeExecution", json!({ "executionArn": arn })).await;
-        if described["status"] != "RUNNING" {
-            return described;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{arn} did not finish");
 }
 
 async fn event_types(service: &Arc<Service>, arn: &str) -> Vec<String> {

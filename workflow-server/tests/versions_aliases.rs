@@ -1,69 +1,15 @@
 //! State machine versions and aliases end to end through the router, in process.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
+use common::{error, finished, ok, service};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use std::sync::Arc;
+
 use serde_json::{Value, json};
-use tower::ServiceExt;
-use workflow_runtime::Resources;
-use workflow_runtime::store::MemoryStore;
-use workflow_server::{ServerConfig, Service, router};
+use workflow_server::Service;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/sfn";
 const SM: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:";
-
-async fn service() -> Arc<Service> {
-    Service::open(
-        ServerConfig::default(),
-        Arc::new(MemoryStore::new()),
-        Resources::new(),
-    )
-    .await
-    .expect("opens")
-}
-
-async fn call(service: &Arc<Service>, op: &str, body: Value) -> (StatusCode, Value) {
-    let request = Request::post("/")
-        .header("X-Amz-Target", format!("AWSStepFunctions.{op}"))
-        .header("Content-Type", "application/x-amz-json-1.0")
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    let response = router(service.clone())
-        .oneshot(request)
-        .await
-        .expect("answers");
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (status, serde_json::from_slice(&bytes).expect("JSON answer"))
-}
-
-async fn ok(service: &Arc<Service>, op: &str, body: Value) -> Value {
-    let (status, answer) = call(service, op, body).await;
-    assert_eq!(status, StatusCode::OK, "{op}: {answer}");
-    answer
-}
-
-async fn error(service: &Arc<Service>, op: &str, body: Value) -> (String, String) {
-    let (status, answer) = call(service, op, body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{op}: {answer}");
-    (
-        // The code, as botocore reads it: what follows the `#`.
-        answer["__type"]
-            .as_str()
-            .and_then(|t| t.rsplit('#').next())
-            .unwrap_or_default()
-            .to_owned(),
-        answer["message"].as_str().unwrap_or_default().to_owned(),
-    )
-}
 
 /// A machine whose output names its revision.
 fn returns(label: &str) -> String {
@@ -78,17 +24,6 @@ async fn update(service: &Arc<Service>, machine: &str, label: &str, publish: boo
         json!({"stateMachineArn": machine, "definition": returns(label), "publish": publish}),
     )
     .await
-}
-
-async fn finished(service: &Arc<Service>, arn: &str) -> Value {
-    for _ in 0..100 {
-        let described = ok(service, "DescribeExecution", json!({"executionArn": arn})).await;
-        if described["status"] != "RUNNING" {
-            return described;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{arn} did not finish");
 }
 
 async fn start(service: &Arc<Service>, arn: &str, name: &str) -> String {

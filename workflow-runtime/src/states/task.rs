@@ -130,16 +130,18 @@ impl Interpreter<'_> {
                 ..
             }) = run.take_parked()
             {
-                return self.callback_completed(resource, completion);
+                let events = [
+                    EventType::TaskSucceeded,
+                    EventType::TaskFailed,
+                    EventType::TaskTimedOut,
+                ];
+                return self.completed(resource, completion, events);
             }
             // The integration's call hands the token out; then the attempt parks.
             let submitted = self
                 .dispatch(run, task, payload, timeout, retry_count, true)
                 .await?;
-            let heartbeat = match task.heartbeat_seconds {
-                Some(IntOrExpr::Int(seconds)) => Some(seconds),
-                _ => None,
-            };
+            let heartbeat = heartbeat_seconds(task);
             let now = self.now().unix_millis();
             run.park(Awaiting {
                 token,
@@ -169,26 +171,28 @@ impl Interpreter<'_> {
             .await
     }
 
-    /// How a callback ended: `TaskSucceeded` with the output its worker sent,
-    /// `TaskFailed`, or `TaskTimedOut`.
-    fn callback_completed(&self, resource: &str, completion: Completion) -> Result<Value, Failure> {
+    /// How a parked task ended, as its events say: `succeeded` with the output its worker
+    /// sent, `failed` with the error and cause, or `timed_out` (with no cause, as AWS
+    /// records a task-token timeout).
+    fn completed(
+        &self,
+        resource: &str,
+        completion: Completion,
+        [succeeded, failed, timed_out]: [EventType; 3],
+    ) -> Result<Value, Failure> {
         match completion {
             Completion::Succeeded(output) => self.finish_attempt(
                 Attempt::Succeeded(output),
                 resource,
-                [
-                    EventType::TaskSucceeded,
-                    EventType::TaskFailed,
-                    EventType::TaskTimedOut,
-                ],
+                [succeeded, failed, timed_out],
             ),
             Completion::Failed { error, cause } => {
                 let failure = Failure { error, cause };
-                self.event(EventType::TaskFailed, failure_details(&failure));
+                self.event(failed, failure_details(&failure));
                 Err(failure)
             }
             Completion::TimedOut { error } => {
-                self.event(EventType::TaskTimedOut, json!({ "error": error }));
+                self.event(timed_out, json!({ "error": error }));
                 Err(Failure {
                     error: Some(error),
                     cause: None,
@@ -351,30 +355,12 @@ impl Interpreter<'_> {
             ..
         }) = run.take_parked()
         {
-            return match completion {
-                Completion::Succeeded(output) => self.finish_attempt(
-                    Attempt::Succeeded(output),
-                    resource,
-                    [
-                        EventType::ActivitySucceeded,
-                        EventType::ActivityFailed,
-                        EventType::ActivityTimedOut,
-                    ],
-                ),
-                Completion::Failed { error, cause } => {
-                    let failure = Failure { error, cause };
-                    self.event(EventType::ActivityFailed, failure_details(&failure));
-                    Err(failure)
-                }
-                Completion::TimedOut { error } => {
-                    self.event(EventType::ActivityTimedOut, json!({ "error": error }));
-                    // AWS gives an activity's timeout no cause.
-                    Err(Failure {
-                        error: Some(error),
-                        cause: None,
-                    })
-                }
-            };
+            let events = [
+                EventType::ActivitySucceeded,
+                EventType::ActivityFailed,
+                EventType::ActivityTimedOut,
+            ];
+            return self.completed(resource, completion, events);
         }
         if !run.durable {
             // Its worker completes it through a durable runner's task-token operations.
@@ -385,10 +371,7 @@ impl Interpreter<'_> {
                 ),
             ));
         }
-        let heartbeat = match task.heartbeat_seconds {
-            Some(IntOrExpr::Int(seconds)) => Some(seconds),
-            _ => None,
-        };
+        let heartbeat = heartbeat_seconds(task);
         let mut details = json!({ "resource": resource, "input": compact(&payload) });
         if task.timeout_seconds.is_some() || task.timeout_seconds_path.is_some() {
             details["timeoutInSeconds"] = json!(timeout.as_secs());
@@ -497,6 +480,15 @@ impl Interpreter<'_> {
     /// A request id in the form AWS uses (a UUID), from the execution's random source.
     fn request_id(&self) -> String {
         self.uuid()
+    }
+}
+
+/// `HeartbeatSeconds`, when written as a number (`HeartbeatSecondsPath` and JSONata
+/// expressions are not read for task tokens yet).
+fn heartbeat_seconds(task: &Task) -> Option<u64> {
+    match task.heartbeat_seconds {
+        Some(IntOrExpr::Int(seconds)) => Some(seconds),
+        _ => None,
     }
 }
 
