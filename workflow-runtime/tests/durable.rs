@@ -62,6 +62,26 @@ async fn until_ended(store: &dyn Store, arn: &str) -> ExecutionRecord {
     panic!("{arn} did not end");
 }
 
+/// A runtime standing for one process: dropping it is the process dying, every task
+/// stopping where it is.
+#[cfg(feature = "sqlite")]
+fn process() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A new directory for a test's store, and the store's path in it.
+#[cfg(feature = "sqlite")]
+fn fresh_store(test: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("workflow-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("store.db");
+    (dir, path)
+}
+
 /// Ids 1..N without a gap, each linked to the one before (but where AWS links none), one
 /// start and one end.
 fn assert_well_formed(events: &[HistoryEvent]) {
@@ -214,22 +234,13 @@ async fn stopping_a_waiting_execution_aborts_it_after_its_committed_events() {
 fn an_execution_resumes_from_sqlite_after_a_crash_and_wakes_on_time() {
     use workflow_runtime::store::SqliteStore;
 
-    let dir = std::env::temp_dir().join(format!("workflow-durable-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("store.db");
-    let _ = std::fs::remove_file(&path);
+    let (dir, path) = fresh_store("durable");
     let calls = Arc::new(AtomicUsize::new(0));
-    let runtime = || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    };
 
     let arn = {
         let store = Arc::new(SqliteStore::open(&path).unwrap());
         let durable = Durable::new(Executor::new(counting(calls.clone())), store.clone());
-        let first = runtime();
+        let first = process();
         let arn = first.block_on(async {
             let (record, _) = durable
                 .start(request("survivor", definition(2), json!({ "n": 1 })))
@@ -254,7 +265,7 @@ fn an_execution_resumes_from_sqlite_after_a_crash_and_wakes_on_time() {
     let store = Arc::new(SqliteStore::open(&path).unwrap());
     let durable = Durable::new(Executor::new(counting(calls.clone())), store.clone());
     let restarted = std::time::Instant::now();
-    let record = runtime().block_on(async {
+    let record = process().block_on(async {
         assert_eq!(durable.resume().await.unwrap(), 1);
         until_ended(store.as_ref(), &arn).await
     });
@@ -358,10 +369,7 @@ async fn each_execution_gets_its_own_handlers_and_each_attempt_a_stable_key() {
 fn a_retry_backoff_survives_a_crash_with_its_counters() {
     use workflow_runtime::store::SqliteStore;
 
-    let dir = std::env::temp_dir().join(format!("workflow-retry-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("store.db");
-    let _ = std::fs::remove_file(&path);
+    let (dir, path) = fresh_store("retry");
     let definition = json!({
         "StartAt": "Work",
         "States": { "Work": { "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
@@ -393,17 +401,11 @@ fn a_retry_backoff_survives_a_crash_with_its_counters() {
         }
         Resources::new().fallback(Busy(seen))
     };
-    let runtime = || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    };
 
     let arn = {
         let store = Arc::new(SqliteStore::open(&path).unwrap());
         let durable = Durable::new(Executor::new(handlers(seen.clone())), store.clone());
-        let first = runtime();
+        let first = process();
         let arn = first.block_on(async {
             let (record, _) = durable
                 .start(request("retrying", definition.clone(), json!({})))
@@ -422,7 +424,7 @@ fn a_retry_backoff_survives_a_crash_with_its_counters() {
 
     let store = Arc::new(SqliteStore::open(&path).unwrap());
     let durable = Durable::new(Executor::new(handlers(seen.clone())), store.clone());
-    let record = runtime().block_on(async {
+    let record = process().block_on(async {
         assert_eq!(durable.resume().await.unwrap(), 1);
         until_ended(store.as_ref(), &arn).await
     });
@@ -461,10 +463,7 @@ fn a_map_keeps_its_finished_items_across_a_crash() {
     use std::collections::HashMap;
     use workflow_runtime::store::SqliteStore;
 
-    let dir = std::env::temp_dir().join(format!("workflow-map-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("store.db");
-    let _ = std::fs::remove_file(&path);
+    let (dir, path) = fresh_store("map");
     let definition = json!({
         "StartAt": "Each",
         "States": { "Each": { "Type": "Map", "MaxConcurrency": 4, "End": true,
@@ -486,17 +485,11 @@ fn a_map_keeps_its_finished_items_across_a_crash() {
         })
     };
     let items: Vec<i64> = (0..40).collect();
-    let runtime = || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    };
 
     let arn = {
         let store = Arc::new(SqliteStore::open(&path).unwrap());
         let durable = Durable::new(Executor::new(handlers(calls.clone())), store.clone());
-        let first = runtime();
+        let first = process();
         let arn = first.block_on(async {
             let (record, _) = durable
                 .start(request("mapping", definition.clone(), json!(items)))
@@ -515,7 +508,7 @@ fn a_map_keeps_its_finished_items_across_a_crash() {
 
     let store = Arc::new(SqliteStore::open(&path).unwrap());
     let durable = Durable::new(Executor::new(handlers(calls.clone())), store.clone());
-    let record = runtime().block_on(async {
+    let record = process().block_on(async {
         assert_eq!(durable.resume().await.unwrap(), 1);
         until_ended(store.as_ref(), &arn).await
     });
@@ -550,10 +543,7 @@ fn a_map_keeps_its_finished_items_across_a_crash() {
 fn an_at_most_once_task_is_not_run_again_after_a_crash() {
     use workflow_runtime::store::SqliteStore;
 
-    let dir = std::env::temp_dir().join(format!("workflow-once-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("store.db");
-    let _ = std::fs::remove_file(&path);
+    let (dir, path) = fresh_store("once");
     let payment = "arn:aws:states:::http:invoke";
     let definition = json!({
         "StartAt": "Pay",
@@ -579,17 +569,11 @@ fn an_at_most_once_task_is_not_run_again_after_a_crash() {
             })
             .at_most_once(payment)
     };
-    let runtime = || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    };
 
     let arn = {
         let store = Arc::new(SqliteStore::open(&path).unwrap());
         let durable = Durable::new(Executor::new(handlers(calls.clone())), store.clone());
-        let first = runtime();
+        let first = process();
         let arn = first.block_on(async {
             let (record, _) = durable
                 .start(request(
@@ -611,7 +595,7 @@ fn an_at_most_once_task_is_not_run_again_after_a_crash() {
 
     let store = Arc::new(SqliteStore::open(&path).unwrap());
     let durable = Durable::new(Executor::new(handlers(calls.clone())), store.clone());
-    let record = runtime().block_on(async {
+    let record = process().block_on(async {
         assert_eq!(durable.resume().await.unwrap(), 1);
         until_ended(store.as_ref(), &arn).await
     });
@@ -855,20 +839,11 @@ async fn activity_tasks_fail_time_out_and_miss_heartbeats_as_aws_says() {
 fn an_activity_token_survives_a_crash() {
     use workflow_runtime::store::SqliteStore;
 
-    let dir = std::env::temp_dir().join(format!("workflow-token-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("store.db");
-    let _ = std::fs::remove_file(&path);
-    let runtime = || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    };
+    let (dir, path) = fresh_store("token");
     let (arn, token) = {
         let store = Arc::new(SqliteStore::open(&path).unwrap());
         let durable = Durable::new(Executor::new(Resources::new()), store.clone());
-        let first = runtime();
+        let first = process();
         let taken = first.block_on(async {
             let (record, _) = durable
                 .start(request(
@@ -892,7 +867,7 @@ fn an_activity_token_survives_a_crash() {
     };
     let store = Arc::new(SqliteStore::open(&path).unwrap());
     let durable = Durable::new(Executor::new(Resources::new()), store.clone());
-    let record = runtime().block_on(async {
+    let record = process().block_on(async {
         assert_eq!(durable.resume().await.unwrap(), 1);
         durable
             .send_task_success(&token, json!({ "done": true }))
