@@ -710,10 +710,11 @@ pub(crate) struct Interpreter<'a> {
     pub progress: Option<Arc<dyn Progress>>,
 }
 
-/// Where a top-level Map state records the items it has finished while it runs, and finds
-/// them when it runs again after a restart, so that a Map of 1,000 items that dies after
-/// 600 runs the other 400 only. A durable runner gives its executions one
-/// ([`crate::Durable`]); `key` names one run of one Map: its entered event and attempt.
+/// Where a top-level Map state records the items it has finished while it runs (and a
+/// Parallel its branches), and finds them when it runs again after a restart, so that a
+/// Map of 1,000 items that dies after 600 runs the other 400 only. A durable runner gives
+/// its executions one ([`crate::Durable`]); `key` names one run of one state: its entered
+/// event and attempt.
 pub(crate) trait Progress: Send + Sync {
     /// The outputs of the items of `key` recorded before, by index.
     fn done(&self, key: &str) -> HashMap<usize, Value>;
@@ -721,7 +722,36 @@ pub(crate) trait Progress: Send + Sync {
     fn record(&self, key: &str, index: usize, output: &Value);
 }
 
+/// One run of a top-level Map or Parallel in a [`Progress`] log: its key (the state's
+/// entered event and attempt), and the items or branches it recorded before a restart.
+pub(crate) struct RunProgress {
+    log: Arc<dyn Progress>,
+    key: String,
+    done: HashMap<usize, Value>,
+}
+
+impl RunProgress {
+    /// The output of item or branch `index`, if it finished before a restart.
+    pub fn done(&self, index: usize) -> Option<Value> {
+        self.done.get(&index).cloned()
+    }
+
+    /// Records that item or branch `index` finished with `output`.
+    pub fn record(&self, index: usize, output: &Value) {
+        self.log.record(&self.key, index, output);
+    }
+}
+
 impl<'a> Interpreter<'a> {
+    /// The progress of an attempt of a top-level Map or Parallel state in a durable
+    /// execution; `None` elsewhere.
+    pub fn run_progress(&self, run: &StateRun<'_>, retry_count: u32) -> Option<RunProgress> {
+        let log = self.progress.clone().filter(|_| run.durable)?;
+        let key = format!("{}/{retry_count}", run.entered);
+        let done = log.done(&key);
+        Some(RunProgress { log, key, done })
+    }
+
     /// An interpreter appending to `history` and drawing from `rng`.
     pub fn new(
         executor: &'a Executor,

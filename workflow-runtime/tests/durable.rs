@@ -964,3 +964,82 @@ async fn a_callback_task_waits_for_its_token() {
     let tokens = tokens.lock().unwrap().clone();
     assert_ne!(tokens[0], tokens[1]);
 }
+
+/// A Parallel that dies with one branch done and one running runs only the running one
+/// again after the restart.
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_parallel_keeps_its_finished_branches_across_a_crash() {
+    use workflow_runtime::store::SqliteStore;
+
+    let (dir, path) = fresh_store("parallel");
+    let task = |name: &str| {
+        json!({ "StartAt": name, "States": { name: { "Type": "Task",
+            "Resource": format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),
+            "End": true } } })
+    };
+    let definition = json!({
+        "StartAt": "Both",
+        "States": { "Both": { "Type": "Parallel", "End": true,
+            "Branches": [task("quick"), task("slow")] } }
+    })
+    .to_string();
+    let quick = Arc::new(AtomicUsize::new(0));
+    let slow = Arc::new(AtomicUsize::new(0));
+    let handlers = |quick: Arc<AtomicUsize>, slow: Arc<AtomicUsize>| {
+        Resources::new()
+            .register("quick", move |_input: Value| {
+                quick.fetch_add(1, Ordering::SeqCst);
+                async { Ok(json!("q")) }
+            })
+            .register("slow", move |_input: Value| {
+                let n = slow.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    // The first call is the one the crash interrupts.
+                    if n == 0 {
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                    }
+                    Ok(json!("s"))
+                }
+            })
+    };
+    let arn = {
+        let store = Arc::new(SqliteStore::open(&path).unwrap());
+        let executor = Executor::new(handlers(quick.clone(), slow.clone()));
+        let durable = Durable::new(executor, store.clone());
+        let first = process();
+        let arn = first.block_on(async {
+            let (record, _) = durable
+                .start(request("both", definition.clone(), json!({})))
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            record.arn
+        });
+        drop(first);
+        drop(durable);
+        arn
+    };
+    assert_eq!(
+        (quick.load(Ordering::SeqCst), slow.load(Ordering::SeqCst)),
+        (1, 1)
+    );
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    let executor = Executor::new(handlers(quick.clone(), slow.clone()));
+    let durable = Durable::new(executor, store.clone());
+    let record = process().block_on(async {
+        assert_eq!(durable.resume().await.unwrap(), 1);
+        until_ended(store.as_ref(), &arn).await
+    });
+    assert_eq!(record.status, Status::Succeeded);
+    assert_eq!(record.output.as_deref(), Some(r#"["q","s"]"#));
+    // The quick branch did not run again.
+    assert_eq!(
+        (quick.load(Ordering::SeqCst), slow.load(Ordering::SeqCst)),
+        (1, 2)
+    );
+    assert_well_formed(&store.history(&arn).unwrap());
+    drop(durable);
+    drop(store);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,12 +1,9 @@
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use serde_json::{Value, json};
 use workflow_core::model::{IntOrExpr, Map, QueryLanguage, StateMachine};
 
 use crate::context::LazyContext;
 use crate::error::{Failure, names};
-use crate::executor::{Interpreter, Progress, StateRun, failure_details};
+use crate::executor::{Interpreter, RunProgress, StateRun, failure_details};
 use crate::history::{EventType, History};
 use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
@@ -81,13 +78,7 @@ impl Interpreter<'_> {
         let distributed = is_distributed(&map.item_processor.machine);
         let limit = concurrency(&scope, map, &effective, distributed)?;
         self.event(EventType::MapStateStarted, json!({ "length": items.len() }));
-        // A top-level Map of a durable execution records its finished items under this run
-        // of it (its entered event and attempt), and skips those recorded before a restart.
-        let progress = self.progress.clone().filter(|_| run.durable).map(|log| {
-            let key = format!("{}/{retry_count}", run.entered);
-            let done = log.done(&key);
-            MapProgress { log, key, done }
-        });
+        let progress = self.run_progress(run, retry_count);
         let mut items = Items {
             run,
             map,
@@ -287,14 +278,7 @@ struct Items<'a> {
     variables: &'a Variables<'a>,
     items: Vec<Value>,
     /// Where finished items are recorded (a durable execution's top-level Map).
-    progress: Option<MapProgress>,
-}
-
-/// One Map run's progress: the log, the run's key in it, and the items it recorded before.
-struct MapProgress {
-    log: Arc<dyn Progress>,
-    key: String,
-    done: HashMap<usize, Value>,
+    progress: Option<RunProgress>,
 }
 
 impl Items<'_> {
@@ -304,13 +288,13 @@ impl Items<'_> {
 
     /// The output of item `index`, if it finished before a restart.
     fn done(&self, index: usize) -> Option<Value> {
-        self.progress.as_ref()?.done.get(&index).cloned()
+        self.progress.as_ref()?.done(index)
     }
 
     /// Records that item `index` finished with `output`.
     fn record(&self, index: usize, output: &Value) {
         if let Some(progress) = &self.progress {
-            progress.log.record(&progress.key, index, output);
+            progress.record(index, output);
         }
     }
 

@@ -2,7 +2,7 @@ use serde_json::Value;
 use workflow_core::model::{Parallel, StateMachine};
 
 use crate::error::Failure;
-use crate::executor::{Interpreter, StateRun};
+use crate::executor::{Interpreter, RunProgress, StateRun};
 use crate::history::EventType;
 use crate::io::{Scope, States, Variables};
 use crate::states::fan_out::FanOut;
@@ -65,7 +65,14 @@ impl Interpreter<'_> {
         };
         run.inspect(|i| i.after_parameters = Some(effective.clone()));
         self.event(EventType::ParallelStateStarted, Value::Null);
-        let branches = self.run_branches(run, &parallel.branches, &effective, variables);
+        let progress = self.run_progress(run, retry_count);
+        let branches = self.run_branches(
+            run,
+            &parallel.branches,
+            &effective,
+            variables,
+            progress.as_ref(),
+        );
         let outputs = match branches.await {
             Ok(outputs) => outputs,
             Err(failure) => return Ok(Err(failure)),
@@ -81,22 +88,37 @@ impl Interpreter<'_> {
     }
 
     /// Runs the branches concurrently, each in a scope of its own over `variables`; their
-    /// outputs in branch order, or the first failure.
+    /// outputs in branch order, or the first failure. With `progress` (a durable
+    /// execution's top-level Parallel), each finished branch is recorded, and one recorded
+    /// before a restart does not run again.
     async fn run_branches(
         &self,
         run: &StateRun<'_>,
         branches: &[StateMachine],
         input: &Value,
         variables: &Variables<'_>,
+        progress: Option<&RunProgress>,
     ) -> Result<Vec<Value>, Failure> {
+        let mut outputs = vec![Value::Null; branches.len()];
         let mut fan = FanOut::new();
-        for branch in branches {
+        // Jobs are numbered in push order; `pushed` maps a job back to its branch.
+        let mut pushed = Vec::with_capacity(branches.len());
+        for (index, branch) in branches.iter().enumerate() {
+            if let Some(output) = progress.and_then(|p| p.done(index)) {
+                outputs[index] = output;
+                continue;
+            }
+            pushed.push(index);
             fan.push(self.run_machine(branch, input.clone(), Some(variables), run.inherited));
         }
-        let mut outputs = vec![Value::Null; branches.len()];
-        while let Some((index, result)) = fan.next().await {
+        while let Some((job, result)) = fan.next().await {
             // Returning drops `fan`, and with it the branches still running.
-            outputs[index] = result?;
+            let output = result?;
+            let index = pushed[job];
+            if let Some(progress) = progress {
+                progress.record(index, &output);
+            }
+            outputs[index] = output;
         }
         Ok(outputs)
     }
