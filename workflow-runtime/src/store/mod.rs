@@ -73,9 +73,9 @@ pub trait Store: Send + Sync + 'static {
     /// Every `RUNNING` execution, with its last checkpoint: what to resume after a restart.
     fn running(&self) -> Result<Vec<(ExecutionRecord, Checkpoint)>, StoreError>;
 
-    /// Records that item `index` of a running Map (`key` names the Map's run: its entered
-    /// event and attempt) ended with `output` (JSON text), so that a resumed execution does
-    /// not run it again. Progress is a hint, not a transition: a record lost in a crash only
+    /// Records that item `index` of a running Map, or branch `index` of a running Parallel
+    /// (`key` names the state's run: its entered event and attempt), ended with `output`
+    /// (JSON text), so that a resumed execution does not run it again. Progress is a hint, not a transition: a record lost in a crash only
     /// means the item runs again. An execution's progress is dropped when it ends.
     fn record_progress(
         &self,
