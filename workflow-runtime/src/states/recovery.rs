@@ -47,6 +47,25 @@ impl<'a> Retrying<'a> {
         self.count
     }
 
+    /// Where the retries of `run` stand, as a pause that goes on at `until`.
+    fn point(
+        &self,
+        run: &StateRun<'_>,
+        until: i64,
+        dispatch: Option<Dispatch>,
+        awaiting: Option<Awaiting>,
+    ) -> RetryPoint {
+        RetryPoint {
+            entered: run.entered,
+            entered_at: run.entered_at.unix_millis(),
+            spent: self.spent.clone(),
+            count: self.count,
+            until,
+            dispatch,
+            awaiting: awaiting.map(Box::new),
+        }
+    }
+
     /// After a failed attempt: how long to wait before the next one, or `None` when no
     /// retrier takes the error or the one that does has no attempts left. `random` (a number
     /// in `[0, 1)` for the jitter) is only drawn when there is a retry, so that a seeded
@@ -220,29 +239,21 @@ impl Interpreter<'_> {
                 Some(Dispatch::Ready) => attempt(retrying.count()).await,
                 // An at-most-once attempt is committed before it runs: a durable point.
                 None if run.at_most_once => {
-                    return Ok(Recovered::Retrying(RetryPoint {
-                        entered: run.entered,
-                        entered_at: run.entered_at.unix_millis(),
-                        spent: retrying.spent.clone(),
-                        count: retrying.count(),
-                        until: self.now().unix_millis(),
-                        dispatch: Some(Dispatch::Ready),
-                        awaiting: None,
-                    }));
+                    let now = self.now().unix_millis();
+                    let point = retrying.point(run, now, Some(Dispatch::Ready), None);
+                    return Ok(Recovered::Retrying(point));
                 }
                 None => attempt(retrying.count()).await,
             };
             // The attempt parked itself until a worker completes its task: a durable point.
             if let Some(awaiting) = run.take_parked() {
-                return Ok(Recovered::Retrying(RetryPoint {
-                    entered: run.entered,
-                    entered_at: run.entered_at.unix_millis(),
-                    spent: retrying.spent.clone(),
-                    count: retrying.count(),
-                    until: self.now().unix_millis(),
-                    dispatch: None,
-                    awaiting: Some(Box::new(awaiting)),
-                }));
+                let now = self.now().unix_millis();
+                return Ok(Recovered::Retrying(retrying.point(
+                    run,
+                    now,
+                    None,
+                    Some(awaiting),
+                )));
             }
             if let Err(failure) = &attempted {
                 // The state's own JSONata failed: recorded, and (Map, Parallel) the state
@@ -271,15 +282,8 @@ impl Interpreter<'_> {
                     return Err(failure);
                 }
                 Some(wait) if run.durable && !wait.is_zero() => {
-                    return Ok(Recovered::Retrying(RetryPoint {
-                        entered: run.entered,
-                        entered_at: run.entered_at.unix_millis(),
-                        spent: retrying.spent.clone(),
-                        count: retrying.count(),
-                        until: self.now().unix_millis() + wait.as_millis() as i64,
-                        dispatch: None,
-                        awaiting: None,
-                    }));
+                    let until = self.now().unix_millis() + wait.as_millis() as i64;
+                    return Ok(Recovered::Retrying(retrying.point(run, until, None, None)));
                 }
                 Some(wait) => self.sleep(wait).await,
                 None => {
