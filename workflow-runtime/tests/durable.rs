@@ -1043,3 +1043,41 @@ fn a_parallel_keeps_its_finished_branches_across_a_crash() {
     drop(store);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A callback nested in a Parallel branch cannot park there: it fails with a failure that
+/// says so, before its integration hands out a token nothing would wait for.
+#[tokio::test(start_paused = true)]
+async fn a_nested_callback_fails_plainly_without_calling_its_integration() {
+    let sqs = "arn:aws:states:::sqs:sendMessage";
+    let definition = json!({
+        "StartAt": "Both",
+        "States": { "Both": { "Type": "Parallel", "End": true, "Branches": [
+            { "StartAt": "Ask", "States": { "Ask": { "Type": "Task",
+                "Resource": format!("{sqs}.waitForTaskToken"), "End": true } } } ] } }
+    })
+    .to_string();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let resources = Resources::new().register(sqs, move |input: Value| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        async move { Ok(input) }
+    });
+    let store = Arc::new(MemoryStore::new());
+    let durable = Durable::new(virtual_clock(resources), store.clone());
+    let (record, _) = durable
+        .start(request("nested", definition, json!({})))
+        .await
+        .unwrap();
+    durable.idle().await;
+    let ended = store.execution(&record.arn).unwrap().unwrap();
+    assert_eq!(ended.error.as_deref(), Some("States.TaskFailed"));
+    assert!(
+        ended
+            .cause
+            .as_deref()
+            .unwrap_or_default()
+            .contains("needs a durable execution"),
+        "{ended:?}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}

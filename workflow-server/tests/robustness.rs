@@ -2,30 +2,23 @@
 //! too large is cut off while it streams, and a thousand concurrent clients on a real
 //! socket leave the server answering.
 
+mod common;
+
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode};
+use common::service;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use workflow_runtime::Resources;
-use workflow_runtime::store::{MemoryStore, SqliteStore};
+use workflow_runtime::store::SqliteStore;
 use workflow_server::protocol::MAX_BODY_BYTES;
 use workflow_server::{ServerConfig, Service, router};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/sfn";
 const PASS: &str = r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#;
-
-async fn service() -> Arc<Service> {
-    Service::open(
-        ServerConfig::default(),
-        Arc::new(MemoryStore::new()),
-        Resources::new(),
-    )
-    .await
-    .expect("opens")
-}
 
 /// Sends `body` with the given `X-Amz-Target` (none when `None`); the status and the answer.
 async fn send(service: &Arc<Service>, target: Option<&str>, body: Body) -> (StatusCode, Value) {

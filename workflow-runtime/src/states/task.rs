@@ -137,35 +137,16 @@ impl Interpreter<'_> {
                 ];
                 return self.completed(resource, completion, events);
             }
+            // Checked before the call: the integration must not hand out a token nothing
+            // will wait for.
+            if !run.durable {
+                return Err(needs_durable("callback", resource));
+            }
             // The integration's call hands the token out; then the attempt parks.
             let submitted = self
                 .dispatch(run, task, payload, timeout, retry_count, true)
                 .await?;
-            let heartbeat = heartbeat_seconds(task);
-            let now = self.now().unix_millis();
-            run.park(Awaiting {
-                token,
-                activity: String::new(),
-                input: compact(&submitted),
-                worker: None,
-                timeout_at: now + timeout.as_millis() as i64,
-                heartbeat_seconds: heartbeat,
-                heartbeat_at: heartbeat.map(|s| now + s as i64 * 1000),
-                completion: None,
-            });
-            if !run.durable {
-                return Err(Failure::new(
-                    names::TASK_FAILED,
-                    format!(
-                        "the callback task '{resource}' needs a durable execution (workflow_runtime::Durable, or workflow serve), whose SendTaskSuccess completes it; it cannot run in a Parallel branch, a Map iteration or TestState yet"
-                    ),
-                ));
-            }
-            // Not seen: `recover` takes the parked attempt before its result.
-            return Err(Failure::new(
-                names::TASK_FAILED,
-                "the callback task is parked",
-            ));
+            return Err(self.park(run, task, token, "", &submitted, timeout));
         }
         self.dispatch(run, task, payload, timeout, retry_count, false)
             .await
@@ -251,7 +232,7 @@ impl Interpreter<'_> {
                     ],
                 )
             }
-            Route::Activity => self.activity(run, task, payload, timeout),
+            Route::Activity => self.activity(run, task, payload, timeout, retry_count),
             Route::LambdaInvoke => {
                 let (service, action) = ("lambda", "invoke");
                 self.event(EventType::TaskScheduled, json!({ "resourceType": service, "resource": action, "region": region, "parameters": compact(&payload), "timeoutInSeconds": timeout.as_secs() }));
@@ -348,6 +329,7 @@ impl Interpreter<'_> {
         task: &Task,
         payload: Value,
         timeout: Duration,
+        retry_count: u32,
     ) -> Result<Value, Failure> {
         let resource = task.resource.as_str();
         if let Some(Awaiting {
@@ -363,13 +345,7 @@ impl Interpreter<'_> {
             return self.completed(resource, completion, events);
         }
         if !run.durable {
-            // Its worker completes it through a durable runner's task-token operations.
-            return Err(Failure::new(
-                names::TASK_FAILED,
-                format!(
-                    "the activity task '{resource}' needs a durable execution (workflow_runtime::Durable, or workflow serve), whose workers complete it; it cannot run in a Parallel branch, a Map iteration or TestState yet"
-                ),
-            ));
+            return Err(needs_durable("activity", resource));
         }
         let heartbeat = heartbeat_seconds(task);
         let mut details = json!({ "resource": resource, "input": compact(&payload) });
@@ -380,22 +356,38 @@ impl Interpreter<'_> {
             details["heartbeatInSeconds"] = json!(seconds);
         }
         self.event(EventType::ActivityScheduled, details);
-        let token = format!("{}{}", self.uuid(), self.uuid()).replace('-', "");
+        let token = self.task_token(run, retry_count);
+        Err(self.park(run, task, token, resource, &payload, timeout))
+    }
+
+    /// Parks the attempt until its task token is completed (see `Awaiting`): an activity
+    /// (`activity` its ARN) until a worker takes and completes it; a callback (`activity`
+    /// empty), whose integration handed the token out already, with its heartbeat running
+    /// from now. Returns the attempt's failure, which `recover` never sees: it takes the
+    /// parked attempt first.
+    fn park(
+        &self,
+        run: &StateRun<'_>,
+        task: &Task,
+        token: String,
+        activity: &str,
+        input: &Value,
+        timeout: Duration,
+    ) -> Failure {
+        let heartbeat = heartbeat_seconds(task);
+        let now = self.now().unix_millis();
+        let started = activity.is_empty();
         run.park(Awaiting {
             token,
-            activity: resource.to_owned(),
-            input: compact(&payload),
+            activity: activity.to_owned(),
+            input: compact(input),
             worker: None,
-            timeout_at: self.now().unix_millis() + timeout.as_millis() as i64,
+            timeout_at: now + timeout.as_millis() as i64,
             heartbeat_seconds: heartbeat,
-            heartbeat_at: None,
+            heartbeat_at: heartbeat.filter(|_| started).map(|s| now + s as i64 * 1000),
             completion: None,
         });
-        // Not seen: `recover` takes the parked attempt before its result.
-        Err(Failure::new(
-            names::TASK_FAILED,
-            "the activity task is parked",
-        ))
+        Failure::new(names::TASK_FAILED, "the task is parked")
     }
 
     /// Records how an attempt ended; a result over the payload limit fails with
@@ -490,6 +482,16 @@ fn heartbeat_seconds(task: &Task) -> Option<u64> {
         Some(IntOrExpr::Int(seconds)) => Some(seconds),
         _ => None,
     }
+}
+
+/// The failure of a task-token task outside a durable execution's top level.
+fn needs_durable(kind: &str, resource: &str) -> Failure {
+    Failure::new(
+        names::TASK_FAILED,
+        format!(
+            "the {kind} task '{resource}' needs a durable execution (workflow_runtime::Durable, or workflow serve), which completes its task token; it cannot run in a Parallel branch, a Map iteration or TestState yet"
+        ),
+    )
 }
 
 /// Whether a Task waits for a task token after its call (`.waitForTaskToken`).
