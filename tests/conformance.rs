@@ -201,6 +201,7 @@ fn run_case(case: &Value) -> Result<(), String> {
                 region: REGION.into(),
                 account: ACCOUNT.into(),
                 role_arn: format!("arn:aws:iam::{ACCOUNT}:role/conformance"),
+                ..ExecutionConfig::default()
             });
         match executor.start(Arc::new(machine), case["input"].clone()) {
             Ok(execution) => Ok(execution.run().await),

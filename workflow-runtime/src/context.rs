@@ -19,6 +19,9 @@ pub struct ExecutionConfig {
     pub account: String,
     /// The execution role's ARN (`$$.Execution.RoleArn`).
     pub role_arn: String,
+    /// How many times the execution was redriven (`$$.Execution.RedriveCount`).
+    #[serde(default)]
+    pub redrive_count: u32,
 }
 
 impl Default for ExecutionConfig {
@@ -29,6 +32,7 @@ impl Default for ExecutionConfig {
             region: "us-east-1".to_owned(),
             account: "123456789012".to_owned(),
             role_arn: "arn:aws:iam::123456789012:role/StepFunctionsExecutionRole".to_owned(),
+            redrive_count: 0,
         }
     }
 }
@@ -67,7 +71,7 @@ impl ExecutionConfig {
                 "Name": self.name,
                 "RoleArn": self.role_arn,
                 "StartTime": started.to_string(),
-                "RedriveCount": 0
+                "RedriveCount": self.redrive_count
             },
             "StateMachine": {
                 "Id": self.state_machine_arn(),

@@ -24,8 +24,9 @@ use crate::executor::{
 use crate::handlers::Resources;
 use crate::history::{EventType, History, HistoryEvent};
 use crate::io::compact;
+use crate::limits;
 use crate::store::{
-    Commit, ExecutionRecord, NewExecution, Started, Store, StoreError, definition_hash,
+    Commit, ExecutionRecord, NewExecution, Redrive, Started, Store, StoreError, definition_hash,
 };
 use crate::task_tokens::{TaskTokenError, TaskTokens};
 
@@ -70,6 +71,70 @@ pub struct StartRequest {
     pub input: Value,
     /// What else the caller records with it ([`ExecutionRecord::attributes`]).
     pub attributes: Value,
+}
+
+/// Why an execution cannot be redriven: AWS's `redriveStatusReason` (and the message of
+/// `RedriveExecution`'s `ExecutionNotRedrivable` error).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NotRedrivable {
+    /// It is `RUNNING` or `SUCCEEDED`.
+    #[error("Execution is {0} and cannot be redriven")]
+    Status(&'static str),
+    /// It holds (or a redrive would take it past) the 25,000-event history limit.
+    #[error("Execution history event limit exceeded")]
+    HistoryLimit,
+    /// It was redriven 1,000 times.
+    #[error("Execution has been redriven the maximum number of times")]
+    RedriveLimit,
+    /// It ended more than 14 days ago.
+    #[error("Execution redrivable period exceeded")]
+    PeriodExceeded,
+    /// It ended before this program kept the checkpoint a redrive starts from.
+    #[error("Execution was started before the launch of RedriveExecution.")]
+    NoCheckpoint,
+}
+
+/// How long after its end AWS lets an execution be redriven: 14 days.
+const REDRIVABLE_PERIOD_MILLIS: i64 = 14 * 24 * 3600 * 1000;
+
+/// How many times AWS lets an execution be redriven.
+const MAX_REDRIVES: u32 = 1000;
+
+/// Whether an execution (as stored, with `events` events) can be redriven at `now`, and if
+/// not, why. Only `Standard` executions can be: the caller checks the type.
+pub fn redrivable(record: &ExecutionRecord, events: usize, now: i64) -> Result<(), NotRedrivable> {
+    match record.status {
+        Status::Failed | Status::TimedOut | Status::Aborted => {}
+        status => return Err(NotRedrivable::Status(status.as_str())),
+    }
+    // The redrive adds an event, and the state it enters at least one more.
+    if events + 2 > limits::MAX_HISTORY_EVENTS {
+        return Err(NotRedrivable::HistoryLimit);
+    }
+    if record.redrive_count >= MAX_REDRIVES {
+        return Err(NotRedrivable::RedriveLimit);
+    }
+    if record
+        .stop_date
+        .is_some_and(|stopped| now - stopped > REDRIVABLE_PERIOD_MILLIS)
+    {
+        return Err(NotRedrivable::PeriodExceeded);
+    }
+    Ok(())
+}
+
+/// Why a redrive did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RedriveError {
+    /// No execution has that ARN.
+    #[error("Execution Does Not Exist: '{0}'")]
+    DoesNotExist(String),
+    /// The execution cannot be redriven.
+    #[error(transparent)]
+    NotRedrivable(#[from] NotRedrivable),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Why a durable execution could not start.
@@ -167,6 +232,8 @@ impl Durable {
             cause: None,
             definition_hash: hash,
             attributes: request.attributes,
+            redrive_count: 0,
+            redrive_date: None,
         };
         let execution = self
             .executor_for(&record)
@@ -230,6 +297,60 @@ impl Durable {
             }
         }
         Ok(resumed)
+    }
+
+    /// Redrives an execution that ended `FAILED`, `TIMED_OUT` or `ABORTED`, as
+    /// `RedriveExecution` does: an `ExecutionRedriven` event, then the state it ended in
+    /// runs again with the same input (see [`crate::Checkpoint`]'s redrive rules), keeping
+    /// its history, its variables, and the Map items and Parallel branches that had
+    /// succeeded. Answers with the execution as stored once the redrive is committed.
+    pub async fn redrive(self: &Arc<Self>, arn: &str) -> Result<ExecutionRecord, RedriveError> {
+        let record = self
+            .store
+            .execution(arn)?
+            .ok_or_else(|| RedriveError::DoesNotExist(arn.to_owned()))?;
+        let mut events = self.store.history(arn)?;
+        let now = self.executor.clock.now();
+        redrivable(&record, events.len(), now.unix_millis())?;
+        let definition = self
+            .store
+            .definition(&record.definition_hash)?
+            .unwrap_or_default();
+        let machine = self
+            .machine(&record.definition_hash, &definition)
+            .map_err(|_| NotRedrivable::NoCheckpoint)?;
+        let checkpoint = self
+            .store
+            .checkpoint(arn)?
+            .filter(|c| c.next_state().is_some())
+            .ok_or(NotRedrivable::NoCheckpoint)?
+            .for_redrive(now, machine.timeout_seconds);
+        let event = HistoryEvent::new(
+            events.len() as u64 + 1,
+            EventType::ExecutionRedriven,
+            now,
+            json!({ "redriveCount": record.redrive_count + 1 }),
+        );
+        events.push(event.clone());
+        self.store
+            .redrive(
+                arn.to_owned(),
+                Redrive {
+                    event,
+                    checkpoint: checkpoint.clone(),
+                    date: now.unix_millis(),
+                },
+            )
+            .await?;
+        let record = self
+            .store
+            .execution(arn)?
+            .ok_or_else(|| RedriveError::DoesNotExist(arn.to_owned()))?;
+        let execution =
+            self.executor_for(&record)
+                .resume(machine, checkpoint, History::from_events(events));
+        self.spawn(arn.to_owned(), execution);
+        Ok(record)
     }
 
     /// Aborts a running execution, as `StopExecution` does: its `ExecutionAborted` event (with

@@ -41,7 +41,9 @@ mod workflow;
 
 pub use clock::{Clock, SystemClock, VirtualClock};
 pub use context::ExecutionConfig;
-pub use durable::{Durable, DurableError, ResourcesFor, StartRequest};
+pub use durable::{
+    Durable, DurableError, NotRedrivable, RedriveError, ResourcesFor, StartRequest, redrivable,
+};
 pub use error::{Failure, names};
 pub use executor::{Checkpoint, Execution, Executor, Outcome, StartError, Status, Step};
 pub use handlers::{Handler, HandlerFuture, Invocation, Mock, Resources};

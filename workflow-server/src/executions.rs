@@ -11,7 +11,9 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use workflow_runtime::asl::StateMachine;
 use workflow_runtime::store::{ExecutionRecord, Started};
-use workflow_runtime::{DurableError, ExecutionConfig, StartError, StartRequest, Status};
+use workflow_runtime::{
+    DurableError, ExecutionConfig, RedriveError, StartError, StartRequest, Status,
+};
 
 use crate::arn::Arn;
 use crate::pagination::Page;
@@ -71,6 +73,7 @@ fn config(service: &Service, machine: &Value, name: &str) -> ExecutionConfig {
         region: service.config.region.clone(),
         account: service.config.account.clone(),
         role_arn: machine["roleArn"].as_str().unwrap_or_default().to_owned(),
+        ..ExecutionConfig::default()
     }
 }
 
@@ -233,17 +236,51 @@ pub(crate) fn find(service: &Service, arn_text: &str) -> Result<ExecutionRecord,
     service.store().execution(arn_text)?.ok_or_else(missing)
 }
 
-fn redrive(status: Status) -> (&'static str, Option<String>) {
-    match status {
-        Status::Running | Status::Succeeded => (
-            "NOT_REDRIVABLE",
-            Some(format!(
-                "Execution is {} and cannot be redriven",
-                status.as_str()
-            )),
-        ),
-        _ => ("REDRIVABLE", None),
+/// Whether the execution can be redriven now; why not, if not.
+fn redrivability(service: &Service, record: &ExecutionRecord) -> Result<(), ApiError> {
+    // Only an ended execution's history is read (to count its events).
+    let events = match record.status {
+        Status::Running | Status::Succeeded => 0,
+        _ => service.store().history(&record.arn)?.len(),
+    };
+    workflow_runtime::redrivable(record, events, now_millis())
+        .map_err(|reason| ApiError::new("ExecutionNotRedrivable", reason.to_string()))?;
+    // A deleted state machine's executions cannot be redriven.
+    state_machines::find(service, &base_machine(record)).map_err(|_| {
+        ApiError::new(
+            "ExecutionNotRedrivable",
+            "State machine is in DELETING status",
+        )
+    })?;
+    Ok(())
+}
+
+/// `RedriveExecution`: restarts a FAILED, TIMED_OUT or ABORTED execution from the state it
+/// ended in (see [`workflow_runtime::Durable::redrive`]).
+///
+/// `clientToken` is checked but not remembered: a retried request after a redrive that
+/// succeeded gets `ExecutionNotRedrivable` (the execution is running), not the first answer.
+pub async fn redrive(service: &Service, request: &Request) -> Result<Value, ApiError> {
+    let arn = request.str("executionArn")?;
+    if let Some(token) = request.str_len("clientToken", 64)?
+        && token.is_empty()
+    {
+        return Err(ApiError::constraint(
+            "clientToken",
+            token,
+            "Member must have length greater than or equal to 1",
+        ));
     }
+    let record = find(service, arn)?;
+    redrivability(service, &record)?;
+    let record = service.durable.redrive(arn).await.map_err(|e| match e {
+        RedriveError::DoesNotExist(_) => ApiError::new("ExecutionDoesNotExist", e.to_string()),
+        RedriveError::NotRedrivable(reason) => {
+            ApiError::new("ExecutionNotRedrivable", reason.to_string())
+        }
+        RedriveError::Store(e) => e.into(),
+    })?;
+    Ok(json!({ "redriveDate": seconds(record.redrive_date.unwrap_or_else(now_millis)) }))
 }
 
 /// The base state machine an execution ran (its record may name a version).
@@ -255,7 +292,10 @@ fn base_machine(record: &ExecutionRecord) -> String {
 
 pub fn describe(service: &Service, request: &Request) -> Result<Value, ApiError> {
     let record = find(service, request.str("executionArn")?)?;
-    let (redrive_status, reason) = redrive(record.status);
+    let (redrive_status, reason) = match redrivability(service, &record) {
+        Ok(()) => ("REDRIVABLE", None),
+        Err(not) => ("NOT_REDRIVABLE", Some(not.message)),
+    };
     let succeeded = record.status == Status::Succeeded;
     Ok(members(vec![
         ("executionArn", Some(json!(record.arn))),
@@ -286,7 +326,8 @@ pub fn describe(service: &Service, request: &Request) -> Result<Value, ApiError>
                 .get("traceHeader")
                 .cloned(),
         ),
-        ("redriveCount", Some(json!(0))),
+        ("redriveCount", Some(json!(record.redrive_count))),
+        ("redriveDate", record.redrive_date.map(seconds)),
         (
             "stateMachineVersionArn",
             record.attributes.get(VERSION).cloned(),
@@ -324,11 +365,23 @@ pub fn list(service: &Service, request: &Request) -> Result<Value, ApiError> {
             )
         })?),
     };
+    let redriven = match request.str_opt("redriveFilter")? {
+        None => None,
+        Some("REDRIVEN") => Some(true),
+        Some("NOT_REDRIVEN") => Some(false),
+        Some(text) => {
+            return Err(ApiError::constraint(
+                "redriveFilter",
+                text,
+                "Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]",
+            ));
+        }
+    };
     let page = Page::read(
         request,
         page_token_max,
         &format!(
-            "ListExecutions {} {}",
+            "ListExecutions {} {} {redriven:?}",
             machine_arn.unwrap_or_default(),
             filter.map_or("", |s| s.as_str())
         ),
@@ -370,6 +423,7 @@ pub fn list(service: &Service, request: &Request) -> Result<Value, ApiError> {
         .executions(Some(&base))?
         .into_iter()
         .filter(|r| filter.is_none_or(|s| r.status == s))
+        .filter(|r| redriven.is_none_or(|redriven| (r.redrive_count > 0) == redriven))
         .filter(|r| through.is_none_or(|key| r.attributes.get(key) == Some(&json!(machine_arn))))
         .map(|r| {
             members(vec![
@@ -379,7 +433,8 @@ pub fn list(service: &Service, request: &Request) -> Result<Value, ApiError> {
                 ("status", Some(json!(r.status.as_str()))),
                 ("startDate", Some(seconds(r.start_date))),
                 ("stopDate", r.stop_date.map(seconds)),
-                ("redriveCount", Some(json!(0))),
+                ("redriveCount", Some(json!(r.redrive_count))),
+                ("redriveDate", r.redrive_date.map(seconds)),
                 ("stateMachineVersionArn", r.attributes.get(VERSION).cloned()),
                 ("stateMachineAliasArn", r.attributes.get(ALIAS).cloned()),
             ])

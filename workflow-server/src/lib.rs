@@ -165,6 +165,7 @@ impl Service {
             }
             "ListExecutions" => executions::list(self, &request),
             "StopExecution" => executions::stop(self, &request).await,
+            "RedriveExecution" => executions::redrive(self, &request).await,
             "GetExecutionHistory" => history::get(self, &request),
             "TagResource" => tags::tag(self, &request).await,
             "UntagResource" => tags::untag(self, &request).await,

@@ -293,6 +293,81 @@ async fn a_stopped_execution_is_aborted() {
         last["executionAbortedEventDetails"],
         json!({"error": "Halt", "cause": "test"})
     );
+
+    // RedriveExecution: it runs again from the Wait, counted, and listed as redriven.
+    let redriven = ok(&service, "RedriveExecution", json!({"executionArn": arn})).await;
+    assert!(redriven["redriveDate"].is_f64());
+    let described = describe_execution(&service, &arn).await;
+    assert_eq!(described["status"], "RUNNING");
+    assert_eq!(described["redriveCount"], 1);
+    assert_eq!(described["redriveDate"], redriven["redriveDate"]);
+    assert_eq!(described["redriveStatus"], "NOT_REDRIVABLE");
+    assert_eq!(
+        described["redriveStatusReason"],
+        "Execution is RUNNING and cannot be redriven"
+    );
+    assert!(described.get("error").is_none());
+    assert_eq!(
+        error(&service, "RedriveExecution", json!({"executionArn": arn})).await,
+        (
+            "ExecutionNotRedrivable".to_owned(),
+            "Execution is RUNNING and cannot be redriven".to_owned()
+        )
+    );
+    // The redriven execution enters its Wait again (on its own task).
+    let mut history = Value::Null;
+    for _ in 0..200 {
+        history = ok(
+            &service,
+            "GetExecutionHistory",
+            json!({"executionArn": arn}),
+        )
+        .await;
+        if history["events"].as_array().map_or(0, Vec::len) >= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let types: Vec<&str> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "WaitStateEntered",
+            "ExecutionAborted",
+            "ExecutionRedriven",
+            "WaitStateEntered"
+        ]
+    );
+    assert_eq!(
+        history["events"][3]["executionRedrivenEventDetails"],
+        json!({"redriveCount": 1})
+    );
+    for (filter, count) in [("REDRIVEN", 1), ("NOT_REDRIVEN", 0)] {
+        let listed = ok(
+            &service,
+            "ListExecutions",
+            json!({"stateMachineArn": machine, "redriveFilter": filter}),
+        )
+        .await;
+        assert_eq!(listed["executions"].as_array().unwrap().len(), count);
+    }
+    let unknown = format!("{arn}-none");
+    assert_eq!(
+        error(
+            &service,
+            "RedriveExecution",
+            json!({"executionArn": unknown})
+        )
+        .await
+        .0,
+        "ExecutionDoesNotExist"
+    );
 }
 
 #[tokio::test]
