@@ -9,7 +9,9 @@
 //! What this guarantees, and what it does not, is in the [`crate::store`] module docs.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -18,6 +20,7 @@ use workflow_core::StateMachine;
 use workflow_core::timestamp::Timestamp;
 
 use crate::context::ExecutionConfig;
+use crate::error::Failure;
 use crate::executor::{
     Execution, Executor, Progress, StartError, Status, TokenMessage, failure_details, lock,
 };
@@ -25,6 +28,8 @@ use crate::handlers::Resources;
 use crate::history::{EventType, History, HistoryEvent};
 use crate::io::compact;
 use crate::limits;
+use crate::nested::{self, ChildExecution, ChildWait, StartExecution};
+use crate::states::recovery::Awaiting;
 use crate::store::{
     Commit, ExecutionRecord, NewExecution, Redrive, Started, Store, StoreError, definition_hash,
 };
@@ -44,6 +49,19 @@ pub struct Durable {
     resources_for: Option<ResourcesFor>,
     /// The parked tasks workers take and complete.
     tokens: TaskTokens,
+    /// The state machines `states:startExecution` tasks can start, by ARN: their names and
+    /// definitions (see [`Durable::register_state_machine`]).
+    state_machines: Mutex<HashMap<String, String>>,
+    /// The children `.sync` tasks wait for, by the child's ARN: the parent, the parked
+    /// task's token and how it reads the child.
+    children: Mutex<HashMap<String, WaitingParent>>,
+}
+
+/// A parent's `.sync` task waiting for a child execution.
+struct WaitingParent {
+    parent: String,
+    token: String,
+    wait: ChildWait,
 }
 
 /// Chooses an execution's handlers from its record (a server's `MockConfigFile` test case,
@@ -168,15 +186,34 @@ impl Durable {
         store: Arc<dyn Store>,
         resources_for: Option<ResourcesFor>,
     ) -> Arc<Self> {
-        Arc::new(Durable {
-            executor,
-            store,
-            running: Mutex::default(),
-            machines: Mutex::default(),
-            idle: tokio::sync::Notify::new(),
-            resources_for,
-            tokens: TaskTokens::default(),
+        Arc::new_cyclic(|durable| {
+            // Unless told otherwise, nested executions start the registered state machines.
+            let executor = match executor.executions {
+                Some(_) => executor,
+                None => {
+                    executor.with_executions(Arc::new(RegisteredStateMachines(durable.clone())))
+                }
+            };
+            Durable {
+                executor,
+                store,
+                running: Mutex::default(),
+                machines: Mutex::default(),
+                idle: tokio::sync::Notify::new(),
+                resources_for,
+                tokens: TaskTokens::default(),
+                state_machines: Mutex::default(),
+                children: Mutex::default(),
+            }
         })
+    }
+
+    /// Lets `states:startExecution` tasks start `definition` as the state machine `arn`
+    /// (`arn:aws:states:<region>:<account>:stateMachine:<name>`), with this runner's
+    /// handlers. A server with its own state machines gives its executor a
+    /// [`StartExecution`] instead.
+    pub fn register_state_machine(&self, arn: impl Into<String>, definition: impl Into<String>) {
+        lock(&self.state_machines).insert(arn.into(), definition.into());
     }
 
     /// The executor for one execution: its handlers, as `resources_for` chooses.
@@ -363,6 +400,21 @@ impl Durable {
         error: Option<String>,
         cause: Option<String>,
     ) -> Result<Option<ExecutionRecord>, StoreError> {
+        let children = self.children_of(arn);
+        let stopped = self.stop_one(arn, error, cause).await?;
+        // Stopping a parent stops the children its `.sync` tasks wait for, as on AWS.
+        for child in children {
+            Box::pin(self.stop(&child, None, None)).await?;
+        }
+        Ok(stopped)
+    }
+
+    async fn stop_one(
+        &self,
+        arn: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<Option<ExecutionRecord>, StoreError> {
         // Taken out of the map: the runner forgets it when it has aborted it.
         let sender = lock(&self.running).remove(arn);
         let (done, answer) = oneshot::channel();
@@ -392,6 +444,7 @@ impl Durable {
                         abort_details(&stop),
                     )
                     .await?;
+                    self.child_ended(arn);
                 }
             }
         }
@@ -456,6 +509,7 @@ impl Durable {
             }))
             .with_messages(messages);
         self.tokens.register(&arn, execution.awaiting(), &runner);
+        self.watch_child(&arn, execution.awaiting());
         let (sender, receiver) = oneshot::channel();
         lock(&self.running).insert(arn.clone(), sender);
         let durable = self.clone();
@@ -502,12 +556,59 @@ impl Durable {
             }
             // Only once its task is committed may a worker take it.
             self.tokens.register(&arn, execution.awaiting(), &runner);
+            self.watch_child(&arn, execution.awaiting());
         }
         self.forget(&arn);
     }
 
-    /// Drops a finished execution from the running ones, and its task tokens.
+    /// When the parked task of `parent` is a `.sync` nested execution, watches its child,
+    /// and completes the task at once if the child has ended already.
+    fn watch_child(&self, parent: &str, awaiting: Option<&Awaiting>) {
+        let Some((child, token)) = awaiting.and_then(|a| Some((a.child.clone()?, &a.token))) else {
+            return;
+        };
+        let arn = child.arn.clone();
+        lock(&self.children).insert(
+            arn.clone(),
+            WaitingParent {
+                parent: parent.to_owned(),
+                token: token.clone(),
+                wait: child,
+            },
+        );
+        // Looked at after watching, so that an end in between is not missed.
+        if let Ok(Some(record)) = self.store.execution(&arn)
+            && record.status != Status::Running
+        {
+            self.child_ended(&arn);
+        }
+    }
+
+    /// Completes the `.sync` task waiting for `child`, which has ended.
+    fn child_ended(&self, child: &str) {
+        let Some(waiting) = lock(&self.children).remove(child) else {
+            return;
+        };
+        if let Ok(Some(record)) = self.store.execution(child) {
+            let completion = nested::completion(&record, &waiting.wait);
+            // The parent may have moved on (stopped, timed out): then nothing waits.
+            let _ = self.tokens.complete(&waiting.token, completion);
+        }
+    }
+
+    /// The children the `.sync` tasks of `parent` wait for.
+    fn children_of(&self, parent: &str) -> Vec<String> {
+        lock(&self.children)
+            .iter()
+            .filter(|(_, waiting)| waiting.parent == parent)
+            .map(|(child, _)| child.clone())
+            .collect()
+    }
+
+    /// Drops a finished execution from the running ones, and its task tokens; a parent
+    /// waiting for it hears of its end.
     fn forget(&self, arn: &str) {
+        self.child_ended(arn);
         self.tokens.forget(arn);
         let mut running = lock(&self.running);
         running.remove(arn);
@@ -573,6 +674,74 @@ impl Durable {
             )],
         };
         self.store.commit(arn.to_owned(), commit).await
+    }
+}
+
+/// The state machines registered with a [`Durable`], started by its nested executions.
+struct RegisteredStateMachines(Weak<Durable>);
+
+impl StartExecution for RegisteredStateMachines {
+    fn start_execution(
+        &self,
+        child: ChildExecution,
+    ) -> Pin<Box<dyn Future<Output = Result<ExecutionRecord, Failure>> + Send + '_>> {
+        Box::pin(async move {
+            let durable = self.0.upgrade().ok_or_else(|| {
+                Failure::new(crate::names::TASK_FAILED, "the runner has shut down")
+            })?;
+            let definition = lock(&durable.state_machines)
+                .get(&child.state_machine_arn)
+                .cloned()
+                .ok_or_else(|| {
+                    Failure::new(
+                        "StepFunctions.StateMachineDoesNotExistException",
+                        format!(
+                            "State Machine Does Not Exist: '{}' (Service: AWSStepFunctions; Status Code: 400; Error Code: StateMachineDoesNotExist)",
+                            child.state_machine_arn
+                        ),
+                    )
+                })?;
+            let parent = &durable.executor.config;
+            let config = ExecutionConfig {
+                name: child.name.clone(),
+                state_machine_name: child
+                    .state_machine_arn
+                    .rsplit(':')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+                redrive_count: 0,
+                ..parent.clone()
+            };
+            let request = StartRequest {
+                config,
+                state_machine_arn: child.state_machine_arn.clone(),
+                definition,
+                input: child.input.clone(),
+                attributes: json!({ "parentExecutionArn": child.parent }),
+            };
+            match durable.start(request).await {
+                Ok((record, Started::New)) => Ok(record),
+                // The same child again (a task repeated after a crash): the one it started.
+                Ok((record, Started::Existing(_)))
+                    if serde_json::from_str::<Value>(&record.input).ok()
+                        == Some(child.input.clone()) =>
+                {
+                    Ok(record)
+                }
+                Ok((record, Started::Existing(_))) => Err(Failure::new(
+                    "StepFunctions.ExecutionAlreadyExistsException",
+                    format!(
+                        "Execution Already Exists: '{}' (Service: AWSStepFunctions; Status Code: 400; Error Code: ExecutionAlreadyExists)",
+                        record.arn
+                    ),
+                )),
+                Err(e) => Err(Failure::new(
+                    "StepFunctions.InvalidExecutionInputException",
+                    e.to_string(),
+                )),
+            }
+        })
     }
 }
 

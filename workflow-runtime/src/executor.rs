@@ -37,6 +37,7 @@ use crate::handlers::Resources;
 use crate::history::{EventType, History};
 use crate::io::{Assigned, Variables, compact};
 use crate::limits;
+use crate::nested::StartExecution;
 use crate::states::recovery::{Awaiting, Completion, Dispatch, Recovered, RetryPoint};
 use crate::test_state::TestRun;
 
@@ -124,6 +125,8 @@ pub struct Executor {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) config: ExecutionConfig,
     seed: Option<u64>,
+    /// Who starts the executions `states:startExecution` tasks ask for.
+    pub(crate) executions: Option<Arc<dyn StartExecution>>,
 }
 
 impl Executor {
@@ -134,7 +137,15 @@ impl Executor {
             clock: Arc::new(SystemClock),
             config: ExecutionConfig::default(),
             seed: None,
+            executions: None,
         }
+    }
+
+    /// Has `starter` start the executions `states:startExecution` tasks ask for (see
+    /// [`crate::nested`]). A [`crate::Durable`] sets itself when none is set.
+    pub fn with_executions(mut self, starter: Arc<dyn StartExecution>) -> Self {
+        self.executions = Some(starter);
+        self
     }
 
     /// Calls `resources` instead of the handlers it was made with.

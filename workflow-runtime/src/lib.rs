@@ -31,6 +31,7 @@ pub mod history;
 mod io;
 pub mod limits;
 pub mod mock_config;
+pub mod nested;
 mod retry;
 mod states;
 pub mod store;

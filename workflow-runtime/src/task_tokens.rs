@@ -149,7 +149,8 @@ impl TaskTokens {
         self.complete(token, Completion::Failed { error, cause })
     }
 
-    fn complete(&self, token: &str, completion: Completion) -> Result<(), TaskTokenError> {
+    /// Completes the task with `token` as `completion` says.
+    pub fn complete(&self, token: &str, completion: Completion) -> Result<(), TaskTokenError> {
         self.send(
             token,
             TokenMessage::Completed {

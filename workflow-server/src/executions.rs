@@ -6,13 +6,16 @@
 //! when it started (`stateMachine`), so that later updates and deletion do not change what
 //! DescribeStateMachineForExecution shows.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 use workflow_runtime::asl::StateMachine;
+use workflow_runtime::nested::{ChildExecution, StartExecution};
 use workflow_runtime::store::{ExecutionRecord, Started};
 use workflow_runtime::{
-    DurableError, ExecutionConfig, RedriveError, StartError, StartRequest, Status,
+    DurableError, ExecutionConfig, Failure, RedriveError, StartError, StartRequest, Status,
 };
 
 use crate::arn::Arn;
@@ -109,11 +112,26 @@ fn machine_and_test_case<'r>(
 /// execution under the unqualified state machine (its ARN names no version).
 pub async fn start(service: &Service, request: &Request) -> Result<Value, ApiError> {
     let (machine_arn, test_case) = machine_and_test_case(service, request)?;
+    let (name, input) = name_and_input(request)?;
+    let trace_header = request.str_opt("traceHeader")?;
+    let record =
+        start_execution(service, machine_arn, test_case, name, input, trace_header).await?;
+    Ok(json!({ "executionArn": record.arn, "startDate": seconds(record.start_date) }))
+}
+
+/// Starts an execution (StartExecution's work, also a nested execution's start).
+async fn start_execution(
+    service: &Service,
+    machine_arn: &str,
+    test_case: Option<&str>,
+    name: String,
+    input: Value,
+    trace_header: Option<&str>,
+) -> Result<ExecutionRecord, ApiError> {
     let target = state_machines::resolve(service, machine_arn)?;
     let machine = &target.run;
-    let (name, input) = name_and_input(request)?;
     let mut snapshot = machine.clone();
-    if let Some(header) = request.str_opt("traceHeader")? {
+    if let Some(header) = trace_header {
         snapshot["traceHeader"] = json!(header);
     }
     let mut attributes = json!({ "stateMachine": snapshot });
@@ -154,7 +172,49 @@ pub async fn start(service: &Service, request: &Request) -> Result<Value, ApiErr
             ));
         }
     }
-    Ok(json!({ "executionArn": record.arn, "startDate": seconds(record.start_date) }))
+    Ok(record)
+}
+
+/// Starts the executions that `states:startExecution` tasks ask for, as StartExecution
+/// does; a refusal fails the task with the error AWS's integration gives
+/// (`StepFunctions.<code>Exception`, the message with the service's details as the cause).
+pub(crate) struct NestedExecutions(pub(crate) std::sync::Weak<Service>);
+
+impl StartExecution for NestedExecutions {
+    fn start_execution(
+        &self,
+        child: ChildExecution,
+    ) -> Pin<Box<dyn Future<Output = Result<ExecutionRecord, Failure>> + Send + '_>> {
+        Box::pin(async move {
+            let service = self
+                .0
+                .upgrade()
+                .ok_or_else(|| Failure::new("States.TaskFailed", "the server is shutting down"))?;
+            names::check(&child.name).map_err(integration_failure)?;
+            start_execution(
+                &service,
+                &child.state_machine_arn,
+                None,
+                child.name,
+                child.input,
+                None,
+            )
+            .await
+            .map_err(integration_failure)
+        })
+    }
+}
+
+fn integration_failure(error: ApiError) -> Failure {
+    Failure::new(
+        format!("StepFunctions.{}Exception", error.code),
+        format!(
+            "{} (Service: AWSStepFunctions; Status Code: 400; Error Code: {}; Request ID: {}; Proxy: null)",
+            error.message,
+            error.code,
+            uuid()
+        ),
+    )
 }
 
 pub async fn start_sync(service: &Service, request: &Request) -> Result<Value, ApiError> {

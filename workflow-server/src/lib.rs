@@ -114,20 +114,25 @@ impl Service {
         store: Arc<dyn Store>,
         tasks: Tasks,
     ) -> Result<Arc<Service>, StoreError> {
-        let executor = Executor::new((*tasks.resources).clone());
-        let for_execution = tasks.clone();
-        let durable = Durable::with_resources_for(
-            executor,
-            store,
-            Box::new(move |record| for_execution.for_execution(record)),
-        );
-        durable.resume().await?;
-        Ok(Arc::new(Service {
-            config,
-            durable,
-            tasks,
-            writes: tokio::sync::Mutex::new(()),
-        }))
+        let service = Arc::new_cyclic(|service| {
+            // Nested executions start the server's own state machines.
+            let executor = Executor::new((*tasks.resources).clone())
+                .with_executions(Arc::new(executions::NestedExecutions(service.clone())));
+            let for_execution = tasks.clone();
+            let durable = Durable::with_resources_for(
+                executor,
+                store,
+                Box::new(move |record| for_execution.for_execution(record)),
+            );
+            Service {
+                config,
+                durable,
+                tasks,
+                writes: tokio::sync::Mutex::new(()),
+            }
+        });
+        service.durable.resume().await?;
+        Ok(service)
     }
 
     /// The store.
