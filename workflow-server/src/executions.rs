@@ -69,6 +69,8 @@ fn start_error(error: StartError) -> ApiError {
     }
 }
 
+/// The names an execution of `machine` runs with; an Express one gets its own id, which
+/// ends its `express:` ARN (so that names may repeat, as AWS lets them for Express).
 fn config(service: &Service, machine: &Value, name: &str) -> ExecutionConfig {
     ExecutionConfig {
         name: name.to_owned(),
@@ -76,6 +78,7 @@ fn config(service: &Service, machine: &Value, name: &str) -> ExecutionConfig {
         region: service.config.region.clone(),
         account: service.config.account.clone(),
         role_arn: machine["roleArn"].as_str().unwrap_or_default().to_owned(),
+        express_id: (machine["type"] == "EXPRESS").then(uuid),
         ..ExecutionConfig::default()
     }
 }
@@ -231,11 +234,9 @@ pub async fn start_sync(service: &Service, request: &Request) -> Result<Value, A
     let parsed =
         StateMachine::from_json_str_as(definition, crate::validate::machine_type_of(&machine))
             .map_err(|e| ApiError::new("InvalidDefinition", e.to_string()))?;
-    let mut executor = service
-        .durable
-        .executor()
-        .clone()
-        .with_config(config(service, &machine, &name));
+    let config = config(service, &machine, &name);
+    let arn = config.execution_arn();
+    let mut executor = service.durable.executor().clone().with_config(config);
     let machine_name = machine["name"].as_str().unwrap_or_default();
     if let Some(resources) = service.tasks.for_test_case(machine_name, test_case) {
         executor = executor.with_resources(resources);
@@ -247,10 +248,6 @@ pub async fn start_sync(service: &Service, request: &Request) -> Result<Value, A
         .run()
         .await;
     let stopped = now_millis();
-    let sm_name = machine["name"].as_str().unwrap_or_default();
-    let arn = service
-        .config
-        .arn("express", &format!("{sm_name}:{name}:{}", uuid()));
     // AWS bills at least 100 ms, in 100 ms steps.
     let billed = ((stopped - started).max(1) as u64).div_ceil(100) * 100;
     Ok(members(vec![

@@ -558,3 +558,70 @@ async fn a_state_machine_starts_another_and_waits_for_it() {
         "StepFunctions.StateMachineDoesNotExistException"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_express_state_machine_runs_asynchronously_with_its_own_context() {
+    let service = service().await;
+    let answer = ok(
+        &service,
+        "CreateStateMachine",
+        json!({"name": "quick", "type": "EXPRESS", "roleArn": ROLE,
+            "definition": json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true,
+                "Parameters": {"execution.$": "$$.Execution"}}}}).to_string()}),
+    )
+    .await;
+    let machine = answer["stateMachineArn"].as_str().unwrap().to_owned();
+    let mut arns = Vec::new();
+    // Names may repeat: each Express execution has an id of its own.
+    for _ in 0..2 {
+        let started = ok(
+            &service,
+            "StartExecution",
+            json!({"stateMachineArn": machine, "name": "same"}),
+        )
+        .await;
+        let arn = started["executionArn"].as_str().unwrap().to_owned();
+        assert!(
+            arn.starts_with("arn:aws:states:us-east-1:123456789012:express:quick:same:"),
+            "{arn}"
+        );
+        arns.push(arn);
+    }
+    assert_ne!(arns[0], arns[1]);
+    // Express executions are not described or listed, as on AWS; the store has run them.
+    assert_eq!(
+        error(
+            &service,
+            "DescribeExecution",
+            json!({"executionArn": arns[0]})
+        )
+        .await
+        .0,
+        "ExecutionDoesNotExist"
+    );
+    let mut record = None;
+    for _ in 0..500 {
+        record = service.store().execution(&arns[0]).unwrap();
+        if record
+            .as_ref()
+            .is_some_and(|r| r.status != workflow_runtime::Status::Running)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let record = record.expect("stored");
+    let output: Value = serde_json::from_str(record.output.as_deref().unwrap()).unwrap();
+    assert_eq!(output["execution"]["Id"], json!(arns[0]));
+    assert!(output["execution"].get("RedriveCount").is_none());
+    // StartSyncExecution answers with the same kind of ARN and context.
+    let synced = ok(
+        &service,
+        "StartSyncExecution",
+        json!({"stateMachineArn": machine}),
+    )
+    .await;
+    let output: Value = serde_json::from_str(synced["output"].as_str().unwrap()).unwrap();
+    assert_eq!(output["execution"]["Id"], synced["executionArn"]);
+    assert!(output["execution"].get("RedriveCount").is_none());
+}
