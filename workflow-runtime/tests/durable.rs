@@ -692,10 +692,10 @@ async fn a_worker_takes_an_activity_task_and_completes_it() {
     durable
         .send_task_success(&token, json!({ "approved": true }))
         .unwrap();
-    // Completed once: the token is gone.
+    // Completed once: a second answer finds the task ended.
     assert_eq!(
         durable.send_task_success(&token, json!({})),
-        Err(workflow_runtime::TaskTokenError::TaskDoesNotExist)
+        Err(workflow_runtime::TaskTokenError::TaskTimedOut)
     );
     durable.idle().await;
     let ended = store.execution(&record.arn).unwrap().unwrap();
@@ -789,8 +789,13 @@ async fn activity_tasks_fail_time_out_and_miss_heartbeats_as_aws_says() {
     durable.idle().await;
     let record = store.execution(&silent.arn).unwrap().unwrap();
     assert_eq!(record.error.as_deref(), Some("States.HeartbeatTimeout"));
+    // The task timed out: its token is answered as AWS answers it.
     assert_eq!(
         durable.send_task_success(&token, json!({})),
+        Err(workflow_runtime::TaskTokenError::TaskTimedOut)
+    );
+    assert_eq!(
+        durable.send_task_success(&"0".repeat(64), json!({})),
         Err(workflow_runtime::TaskTokenError::TaskDoesNotExist)
     );
 }
