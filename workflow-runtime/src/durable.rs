@@ -194,6 +194,8 @@ impl Durable {
                     executor.with_executions(Arc::new(RegisteredStateMachines(durable.clone())))
                 }
             };
+            // Map runs are kept in the store, to be listed after a restart.
+            executor.map_runs.persist_to(store.clone());
             Durable {
                 executor,
                 store,

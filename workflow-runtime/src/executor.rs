@@ -37,6 +37,7 @@ use crate::handlers::Resources;
 use crate::history::{EventType, History};
 use crate::io::{Assigned, Variables, compact};
 use crate::limits;
+use crate::map_runs::MapRuns;
 use crate::nested::StartExecution;
 use crate::states::recovery::{Awaiting, Completion, Dispatch, Recovered, RetryPoint};
 use crate::test_state::TestRun;
@@ -127,6 +128,8 @@ pub struct Executor {
     seed: Option<u64>,
     /// Who starts the executions `states:startExecution` tasks ask for.
     pub(crate) executions: Option<Arc<dyn StartExecution>>,
+    /// The Distributed Map runs of its executions.
+    pub(crate) map_runs: MapRuns,
 }
 
 impl Executor {
@@ -138,7 +141,14 @@ impl Executor {
             config: ExecutionConfig::default(),
             seed: None,
             executions: None,
+            map_runs: MapRuns::default(),
         }
+    }
+
+    /// The Distributed Map runs of its executions (`ListMapRuns`, `DescribeMapRun`,
+    /// `UpdateMapRun`).
+    pub fn map_runs(&self) -> &MapRuns {
+        &self.map_runs
     }
 
     /// Has `starter` start the executions `states:startExecution` tasks ask for (see

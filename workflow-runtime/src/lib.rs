@@ -30,6 +30,7 @@ mod handlers;
 pub mod history;
 mod io;
 pub mod limits;
+pub mod map_runs;
 pub mod mock_config;
 pub mod nested;
 mod retry;

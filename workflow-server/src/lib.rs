@@ -4,7 +4,7 @@
 //!
 //! One module per AWS concept: [`protocol`] (the wire format and errors), [`arn`], [`names`],
 //! [`pagination`], [`state_machines`], [`versions`], [`aliases`], [`executions`], [`history`],
-//! [`tags`], [`activities`], [`validate`], [`test_state`].
+//! [`tags`], [`activities`], [`map_runs`], [`validate`], [`test_state`].
 
 use std::sync::Arc;
 
@@ -22,6 +22,7 @@ pub mod aliases;
 pub mod arn;
 pub mod executions;
 pub mod history;
+pub mod map_runs;
 pub mod names;
 pub mod pagination;
 pub mod protocol;
@@ -171,6 +172,9 @@ impl Service {
             "ListExecutions" => executions::list(self, &request),
             "StopExecution" => executions::stop(self, &request).await,
             "RedriveExecution" => executions::redrive(self, &request).await,
+            "ListMapRuns" => map_runs::list(self, &request),
+            "DescribeMapRun" => map_runs::describe(self, &request),
+            "UpdateMapRun" => map_runs::update(self, &request),
             "GetExecutionHistory" => history::get(self, &request),
             "TagResource" => tags::tag(self, &request).await,
             "UntagResource" => tags::untag(self, &request).await,

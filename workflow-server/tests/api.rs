@@ -625,3 +625,102 @@ async fn an_express_state_machine_runs_asynchronously_with_its_own_context() {
     assert_eq!(output["execution"]["Id"], synced["executionArn"]);
     assert!(output["execution"].get("RedriveCount").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_distributed_map_run_is_listed_described_and_updated() {
+    let service = service().await;
+    let definition = json!({"StartAt": "Each", "States": {"Each": {"Type": "Map",
+        "Label": "Items", "MaxConcurrency": 2, "ToleratedFailureCount": 1, "End": true,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "W", "States": {"W": {"Type": "Wait", "SecondsPath": "$.wait", "End": true}}}}}})
+    .to_string();
+    let machine = create(&service, "mapper", &definition).await;
+    let started = ok(
+        &service,
+        "StartExecution",
+        json!({"stateMachineArn": machine,
+            "input": json!([{"wait": 0}, {"wait": 0}, {"wait": 30}]).to_string()}),
+    )
+    .await;
+    let execution = started["executionArn"].as_str().unwrap().to_owned();
+    let mut listed = Value::Null;
+    for _ in 0..500 {
+        listed = ok(&service, "ListMapRuns", json!({"executionArn": execution})).await;
+        if listed["mapRuns"]
+            .as_array()
+            .is_some_and(|runs| !runs.is_empty())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let run = &listed["mapRuns"][0];
+    assert_eq!(run["executionArn"], json!(execution));
+    assert_eq!(run["stateMachineArn"], json!(format!("{machine}/Items")));
+    let arn = run["mapRunArn"].as_str().unwrap().to_owned();
+    assert!(arn.starts_with("arn:aws:states:us-east-1:123456789012:mapRun:mapper/Items:"));
+    let described = ok(&service, "DescribeMapRun", json!({"mapRunArn": arn})).await;
+    assert_eq!(described["status"], "RUNNING");
+    assert_eq!(described["maxConcurrency"], 2);
+    assert_eq!(described["toleratedFailureCount"], 1);
+    assert_eq!(described["toleratedFailurePercentage"], 0.0);
+    assert_eq!(described["itemCounts"]["total"], 3);
+    ok(
+        &service,
+        "UpdateMapRun",
+        json!({"mapRunArn": arn, "maxConcurrency": 5, "toleratedFailurePercentage": 50.0}),
+    )
+    .await;
+    let described = ok(&service, "DescribeMapRun", json!({"mapRunArn": arn})).await;
+    assert_eq!(described["maxConcurrency"], 5);
+    assert_eq!(described["toleratedFailurePercentage"], 50.0);
+    // What AWS refuses.
+    assert_eq!(
+        error(&service, "UpdateMapRun", json!({"mapRunArn": arn}))
+            .await
+            .0,
+        "ValidationException"
+    );
+    assert_eq!(
+        error(
+            &service,
+            "UpdateMapRun",
+            json!({"mapRunArn": arn, "toleratedFailurePercentage": 101.0})
+        )
+        .await
+        .0,
+        "ValidationException"
+    );
+    let unknown = format!("{arn}x");
+    assert_eq!(
+        error(&service, "DescribeMapRun", json!({"mapRunArn": unknown}))
+            .await
+            .0,
+        "ResourceNotFound"
+    );
+    assert_eq!(
+        error(&service, "DescribeMapRun", json!({"mapRunArn": machine}))
+            .await
+            .0,
+        "InvalidArn"
+    );
+    // Stopping the execution aborts the run and what it had running.
+    ok(
+        &service,
+        "StopExecution",
+        json!({"executionArn": execution}),
+    )
+    .await;
+    let mut described = Value::Null;
+    for _ in 0..500 {
+        described = ok(&service, "DescribeMapRun", json!({"mapRunArn": arn})).await;
+        if described["status"] != "RUNNING" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(described["status"], "ABORTED");
+    assert_eq!(described["itemCounts"]["succeeded"], 2);
+    assert_eq!(described["itemCounts"]["aborted"], 1);
+    assert!(described["stopDate"].is_f64());
+}
