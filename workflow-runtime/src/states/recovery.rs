@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 use workflow_core::model::{Catcher, Retrier, Transition};
 
 use crate::error::Failure;
-use crate::executor::{Exit, Interpreter, StateRun, next_of};
+use crate::executor::{Exit, Interpreter, StateRun, TokenMessage, next_of};
 use crate::history::EventType;
 use crate::io::{Assigned, Scope, States, Variables};
 use crate::retry::{delay, matching_retrier, max_attempts};
@@ -137,6 +137,34 @@ pub struct Awaiting {
 }
 
 impl Awaiting {
+    /// Takes in what a worker said about a task at `now` (milliseconds since the epoch):
+    /// taken (the `ActivityStarted` details to record are returned), alive, or completed.
+    /// A message about another task is ignored.
+    pub(crate) fn hear(&mut self, message: TokenMessage, now: i64) -> Option<Value> {
+        let heartbeat = |seconds: Option<u64>| seconds.map(|s| now + s as i64 * 1000);
+        match message {
+            TokenMessage::Started { token, worker } if token == self.token => {
+                // A worker that gave no name is recorded without one.
+                let details = if worker.is_empty() {
+                    json!({})
+                } else {
+                    json!({ "workerName": worker })
+                };
+                self.worker = Some(worker);
+                self.heartbeat_at = heartbeat(self.heartbeat_seconds);
+                return Some(details);
+            }
+            TokenMessage::Heartbeat { token } if token == self.token => {
+                self.heartbeat_at = heartbeat(self.heartbeat_seconds);
+            }
+            TokenMessage::Completed { token, completion } if token == self.token => {
+                self.completion = Some(completion);
+            }
+            _ => {}
+        }
+        None
+    }
+
     /// When it times out next, by `TimeoutSeconds` or `HeartbeatSeconds`.
     pub fn deadline(&self) -> i64 {
         self.heartbeat_at
