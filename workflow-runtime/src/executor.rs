@@ -1244,7 +1244,7 @@ fn unwoken_wait() -> Failure {
     )
 }
 
-fn history_limit_failure() -> Failure {
+pub(crate) fn history_limit_failure() -> Failure {
     Failure::new(
         crate::error::names::RUNTIME,
         format!(

@@ -125,6 +125,14 @@ impl Interpreter<'_> {
         let mut next = 0;
         loop {
             while next < items.len() && fan.running() < limit {
+                // Each iteration adds events to this history: a Map of 100,000 items fails
+                // at the limit, as on AWS, rather than growing without bound.
+                if self.history_len() >= limits::MAX_HISTORY_EVENTS {
+                    for running in fan.unfinished().map(|job| pushed[job]) {
+                        self.iteration_event(EventType::MapIterationAborted, items.run, running);
+                    }
+                    return Err(crate::executor::history_limit_failure());
+                }
                 self.iteration_event(EventType::MapIterationStarted, items.run, next);
                 if let Some(output) = items.done(next) {
                     self.iteration_event(EventType::MapIterationSucceeded, items.run, next);

@@ -265,6 +265,11 @@ impl Interpreter<'_> {
             None => (Retrying::new(retriers), None),
         };
         loop {
+            // Retries add events without ending the state: the history limit is checked
+            // before each attempt, so that `MaxAttempts: 99999999` ends at the limit.
+            if self.history_len() >= crate::limits::MAX_HISTORY_EVENTS {
+                return Err(crate::executor::history_limit_failure());
+            }
             let attempted = match dispatch.take() {
                 Some(Dispatch::Interrupted) => Ok(Err(self.interrupted(run, retrying.count()))),
                 Some(Dispatch::Ready) => attempt(retrying.count()).await,

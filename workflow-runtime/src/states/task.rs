@@ -609,7 +609,21 @@ impl Interpreter<'_> {
         invocation: &Invocation,
         timeout: Duration,
     ) -> Attempt {
-        let job = tokio::spawn(handler.invoke(input, invocation));
+        // A handler may panic while it builds its future, before any `.await`: caught here,
+        // as a panic inside the future is caught by the task it runs on.
+        let invoked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            handler.invoke(input, invocation)
+        }));
+        let future = match invoked {
+            Ok(future) => future,
+            Err(payload) => {
+                return Attempt::Failed(Failure::new(
+                    names::TASK_FAILED,
+                    format!("the handler panicked: {}", panic_message(&*payload)),
+                ));
+            }
+        };
+        let job = tokio::spawn(future);
         let abort = job.abort_handle();
         let timer = self.executor.clock.sleep(timeout);
         tokio::select! {
@@ -749,13 +763,16 @@ fn panic_cause(e: tokio::task::JoinError) -> String {
     if !e.is_panic() {
         return "the handler was cancelled".to_owned();
     }
-    let payload = e.into_panic();
-    let message = payload
+    format!("the handler panicked: {}", panic_message(&*e.into_panic()))
+}
+
+/// A panic's message, when it has one.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".to_owned());
-    format!("the handler panicked: {message}")
+        .unwrap_or_else(|| "no message".to_owned())
 }
 
 /// An HTTP `Date` header value for an instant: `Mon, 01 Jan 2024 00:00:00 GMT`.
