@@ -10,6 +10,7 @@ use crate::limits;
 use crate::states::fan_out::FanOut;
 use crate::states::recovery::{Attempted, Recovered};
 use crate::states::result::{ResultFields, process_result};
+use crate::test_state::TestMock;
 
 /// What AWS says when a distributed Map's failures exceed its tolerance (the `TestState`
 /// API's wording; no recorded execution shows it).
@@ -66,13 +67,28 @@ impl Interpreter<'_> {
     ) -> Attempted {
         let context = self.context(run, Some(retry_count));
         let scope = Scope::new(run, &context, variables);
-        reject_unsupported(&scope, map)?;
+        let mock = run.mock();
+        if mock.is_none() {
+            reject_unsupported(&scope, map)?;
+        }
         let effective = if run.jsonata {
             input.clone()
         } else {
             scope.select(&map.common.input_path, input.clone())?
         };
         run.inspect(|i| i.after_input_path = Some(effective.clone()));
+        if let Some(mock) = mock {
+            let items = Items {
+                run,
+                map,
+                effective: &effective,
+                context: LazyContext::ready(context.get().clone()),
+                variables,
+                items: Vec::new(),
+                progress: None,
+            };
+            return mocked(&scope, items, input, mock);
+        }
         let items = items_of(&scope, map, &effective)?;
         run.inspect(|i| i.after_items_path = Some(Value::Array(items.clone())));
         let distributed = is_distributed(&map.item_processor.machine);
@@ -399,6 +415,65 @@ fn items_of(scope: &Scope<'_>, map: &Map, effective: &Value) -> Result<Vec<Value
     }
 }
 
+/// A Map whose iterations TestState's mock stands in for: its items and their inputs, its
+/// concurrency and tolerance are worked out (and recorded) as for a run, then the mock is
+/// the array of the iterations' outputs, or their error. Of
+/// `stateConfiguration`, `mapItemReaderData` is what an `ItemReader` reads, and
+/// `mapIterationFailureCount` how many iterations failed, checked against the tolerated
+/// failure threshold. AWS checks that only when the state sets a threshold (the recorded
+/// TestState responses: with none set, failed iterations do not fail the state).
+fn mocked(scope: &Scope<'_>, mut items: Items<'_>, input: &Value, mock: &TestMock) -> Attempted {
+    let (run, map, effective) = (items.run, items.map, items.effective);
+    let configuration = run.test_configuration().cloned().unwrap_or_default();
+    let read = match &map.item_reader {
+        // Read as JSON (`ReaderConfig.InputType: JSON`), the reader's other formats aside.
+        Some(_) => configuration
+            .map_item_reader_data
+            .as_deref()
+            .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            .map(|data| match data {
+                Value::Array(items) => items,
+                other => vec![other],
+            }),
+        None => Some(items_of(scope, map, effective)?),
+    };
+    if let Some(read) = read {
+        run.inspect(|i| i.after_items_path = Some(Value::Array(read.clone())));
+        items.items = read;
+        if map.item_selector.is_some() || map.parameters.is_some() {
+            for index in 0..items.len() {
+                items.input_of(index)?;
+            }
+        }
+    }
+    let requested = requested_concurrency(scope, map, effective)?;
+    run.inspect(|i| i.max_concurrency = Some(requested));
+    let tolerance = tolerance(scope, map, effective)?;
+    run.inspect(|i| {
+        i.tolerated_failure_count = tolerance.count;
+        i.tolerated_failure_percentage = tolerance.percentage;
+    });
+    let value = match mock.outcome() {
+        Ok(value) => value,
+        Err(failure) => return Ok(Err(failure)),
+    };
+    let failed = configuration.map_iteration_failure_count.unwrap_or(0) as usize;
+    let total = value.as_array().map_or(items.len(), Vec::len);
+    let has_threshold = tolerance.count.is_some() || tolerance.percentage.is_some();
+    if has_threshold && failed > 0 && tolerance.exceeded(failed, total) {
+        return Ok(Err(Failure::new(
+            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+            EXCEEDED_CAUSE,
+        )));
+    }
+    let fields = ResultFields {
+        common: &map.common,
+        result_selector: &map.result_selector,
+        result_path: &map.result_path,
+    };
+    Ok(Ok(process_result(scope, run, fields, input, value)?))
+}
+
 /// Whether the item processor runs as child executions (`ProcessorConfig.Mode`).
 fn is_distributed(processor: &StateMachine) -> bool {
     processor
@@ -417,7 +492,22 @@ fn concurrency(
     effective: &Value,
     distributed: bool,
 ) -> Result<usize, Failure> {
-    let requested = match (&map.max_concurrency, &map.max_concurrency_path) {
+    let requested = requested_concurrency(scope, map, effective)?;
+    let most = if distributed {
+        limits::DISTRIBUTED_MAP_MAX_CONCURRENCY
+    } else {
+        limits::INLINE_MAP_MAX_CONCURRENCY
+    };
+    Ok(match usize::try_from(requested) {
+        Ok(0) | Err(_) => most,
+        Ok(n) => n.min(most),
+    })
+}
+
+/// `MaxConcurrency` or `MaxConcurrencyPath` as the state asks for it: 0 (the default) for
+/// no limit of its own.
+fn requested_concurrency(scope: &Scope<'_>, map: &Map, effective: &Value) -> Result<u64, Failure> {
+    Ok(match (&map.max_concurrency, &map.max_concurrency_path) {
         (Some(IntOrExpr::Int(n)), _) => *n,
         (Some(IntOrExpr::Expr(text)), _) => {
             jsonata_count(scope, "MaxConcurrency", text, effective)?
@@ -429,15 +519,6 @@ fn concurrency(
                 .ok_or_else(|| not_valid(scope, "MaxConcurrencyPath", &value, "integer", path))?
         }
         (None, None) => 0,
-    };
-    let most = if distributed {
-        limits::DISTRIBUTED_MAP_MAX_CONCURRENCY
-    } else {
-        limits::INLINE_MAP_MAX_CONCURRENCY
-    };
-    Ok(match usize::try_from(requested) {
-        Ok(0) | Err(_) => most,
-        Ok(n) => n.min(most),
     })
 }
 

@@ -1,19 +1,28 @@
 //! AWS's TestState API: one state, run once, through the interpreter executions use.
 //!
-//! [`Executor::test_state`] finds the state (at the top level, or in a Parallel branch or a
-//! Map item processor) and runs it through `Interpreter::run_state`, as an execution would
-//! run it, with a [`TestRun`] that changes two things, and only for that state (the states
-//! nested in a tested Parallel or Map run as in any execution):
+//! [`Executor::test_state_with`] finds the state (at the top level, or in a Parallel branch
+//! or a Map item processor) and runs it through `Interpreter::run_state`, as an execution
+//! would run it, with a [`TestRun`] that changes a few things, and only for that state (the
+//! states nested in a tested Parallel or Map run as in any execution):
 //!
 //! - the state records its inspection data as it processes its input and output: each state
 //!   file calls `run.inspect(|i| i.after_input_path = Some(..))` right after the step, so
-//!   the data is what the processing computed, not a second computation of it;
+//!   the data is what the processing computed, not a second computation of it; what AWS
+//!   shows of it for each state type is chosen at the end ([`InspectionData::as_aws_shows`]);
 //! - no retry is made: when a retrier takes the error, the run stops there and the status
 //!   is `RETRIABLE`; a catcher that takes it gives `CAUGHT_ERROR`, with the catcher's output
-//!   and `Next`.
+//!   and `Next`. `errorDetails` says which retrier or catcher, and the backoff;
+//! - a [`TestMock`] answers in place of the state's work: a Task's service call, or a
+//!   Parallel's branches and a Map's iterations (which then do not run);
+//! - `$$` is the request's context object when it gives one, else one like AWS's TestState
+//!   makes (an express execution, no `RedriveCount`).
 //!
 //! The recorder is a `std::sync::Mutex`, locked for one assignment at a time and never
 //! across an `.await`, as the interpreter's history is.
+
+mod context;
+mod mock;
+mod shapes;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -22,12 +31,15 @@ use serde_json::{Value, json};
 use workflow_core::StateMachine;
 use workflow_core::model::{QueryLanguage, State, StateKind};
 use workflow_core::suggest::did_you_mean;
+use workflow_core::timestamp::Timestamp;
 
+use crate::context::ExecutionConfig;
 use crate::error::Failure;
 use crate::executor::{Entry, Executor, Exit, Flow, Interpreter, StateRun, lock};
-use crate::handlers::Handler;
-use crate::io::{Variables, compact};
+use crate::io::{Assigned, Variables, compact};
 use crate::limits;
+
+pub use mock::{FieldValidationMode, TestMock};
 
 /// What TestState answers: how the state ended, its output or error, where it goes next,
 /// and the data at each step of its input and output processing.
@@ -86,13 +98,34 @@ impl TestStatus {
     }
 }
 
+/// How much of the run TestState shows (AWS's `InspectionLevel`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InspectionLevel {
+    /// The output, error, next state and status.
+    #[default]
+    Info,
+    /// Also the inspection data: the input and output processing steps.
+    Debug,
+    /// As `DEBUG`; AWS adds an HTTP Task's raw request and response, which this runtime
+    /// does not make (it has no HTTP Task).
+    Trace,
+}
+
+impl InspectionLevel {
+    /// `INFO`, `DEBUG` or `TRACE`, as AWS spells them.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "INFO" => Some(InspectionLevel::Info),
+            "DEBUG" => Some(InspectionLevel::Debug),
+            "TRACE" => Some(InspectionLevel::Trace),
+            _ => None,
+        }
+    }
+}
+
 /// The data of each step of a tested state's input and output processing (AWS's
 /// `InspectionData`), in processing order. A step the state has not reached (it failed
 /// before), or does not have (a Choice has no `result`), is `None`.
-///
-/// The JSONPath steps (`after_input_path` to `after_result_path`, and Map's
-/// `after_items_path`) are left out for a JSONata state, as AWS leaves them out; this
-/// runtime has no JSONata evaluator, so there is no `afterArguments` either.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -100,11 +133,14 @@ pub struct InspectionData {
     /// The raw state input.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "json_text")]
     pub input: Option<Value>,
+    /// JSONata: the Task's `Arguments`, evaluated (what the service is called with).
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "json_text")]
+    pub after_arguments: Option<Value>,
     /// The effective input after `InputPath`.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "json_text")]
     pub after_input_path: Option<Value>,
-    /// The effective input after `Parameters` (Pass, Task, Parallel): for a Task, what the
-    /// handler is called with.
+    /// The effective input after `Parameters` (Pass, Task): for a Task, what the handler is
+    /// called with.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "json_text")]
     pub after_parameters: Option<Value>,
     /// Map: the items, after `ItemsPath`.
@@ -114,23 +150,158 @@ pub struct InspectionData {
     /// when the state has one.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "json_text")]
     pub after_item_selector: Option<Value>,
-    /// The state's raw result: a Pass's `Result` (or its effective input), a Task handler's
-    /// result as the state receives it (for `lambda:invoke`, AWS's envelope around the
-    /// function's payload), the array of a Parallel's branch outputs or of a Map's
-    /// iteration outputs.
+    /// The state's raw result: a Pass's `Result`, a Task's service result as the state
+    /// receives it (for `lambda:invoke`, AWS's envelope around the function's payload).
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "json_text")]
     pub result: Option<Value>,
-    /// The result after `ResultSelector` (Task, Parallel, Map).
+    /// The result after `ResultSelector` (Pass, Task, Parallel, Map).
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "json_text")]
     pub after_result_selector: Option<Value>,
     /// The result placed in the raw input by `ResultPath`: the state's, or the catcher's
     /// when one took the error.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "json_text")]
     pub after_result_path: Option<Value>,
-    /// The variables after the state, as an object by name, when it assigned any (the
-    /// test starts with no variables, so these are the ones its `Assign` set).
+    /// The variables after the state, as an object by name: those the request set, with
+    /// those the state's `Assign` set over them.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "json_text")]
     pub variables: Option<Value>,
+    /// Which retrier or catcher took the state's error, and the retry's backoff.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_details: Option<ErrorDetails>,
+    /// Map: `MaxConcurrency` as the state asks for it (0: no limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<u64>,
+    /// Map: `ToleratedFailureCount`, when the state sets one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tolerated_failure_count: Option<u64>,
+    /// Map: `ToleratedFailurePercentage`, when the state sets one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tolerated_failure_percentage: Option<f64>,
+}
+
+/// Which of the state's `Retry` and `Catch` handled its error (AWS's
+/// `InspectionErrorDetails`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ErrorDetails {
+    /// The index of the catcher that took the error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub catch_index: Option<usize>,
+    /// The index of the retrier that matched the error (also when it had no retries left).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_index: Option<usize>,
+    /// The backoff before the retry the retrier would make, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_backoff_interval_seconds: Option<u64>,
+}
+
+/// What a TestState request sets besides the state and its input: AWS's `mock`, `context`,
+/// `variables` and `stateConfiguration`, and the names its `$$` shows.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct TestOptions {
+    /// The answer of the state's work, instead of doing it (`mock`).
+    pub mock: Option<TestMock>,
+    /// `$$` as the tested state sees it (`context`); it is the whole context object, as
+    /// given. `None`: a context object like AWS's (see [`TestOptions::role_arn`]).
+    pub context: Option<Value>,
+    /// The variables the state starts with (`variables`).
+    pub variables: serde_json::Map<String, Value>,
+    /// `stateConfiguration`.
+    pub configuration: TestConfiguration,
+    /// The execution role, which `$$.Execution.RoleArn` shows (`roleArn`).
+    pub role_arn: Option<String>,
+    /// Whether a Map's iterations and a Parallel's branches run when no mock stands in for
+    /// them, on the executor's handlers. AWS's TestState refuses such a state
+    /// ([`TestStateError::NeedsMock`]); `workflow test-state` runs it.
+    pub run_unmocked_fan_out: bool,
+}
+
+/// AWS's `TestStateConfiguration`: where the tested state stands, for the parts of a run
+/// a mock stands in for.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct TestConfiguration {
+    /// How many retries the retrier that takes the mocked error has made already
+    /// (`retrierRetryCount`): whether it has one left, and its backoff.
+    pub retrier_retry_count: Option<u32>,
+    /// The state nested in a Map or Parallel whose error the mock's `errorOutput` is
+    /// (`errorCausedByState`).
+    pub error_caused_by_state: Option<String>,
+    /// How many of a mocked Map's iterations failed (`mapIterationFailureCount`), which its
+    /// tolerated failure threshold is checked against.
+    pub map_iteration_failure_count: Option<u64>,
+    /// The items a Map's `ItemReader` reads (`mapItemReaderData`), as JSON text.
+    pub map_item_reader_data: Option<String>,
+}
+
+impl TestConfiguration {
+    /// The configuration from TestState's `stateConfiguration` member, with AWS's
+    /// constraints on its members.
+    pub fn from_aws(given: &Value) -> Result<TestConfiguration, TestStateError> {
+        let Value::Object(given) = given else {
+            return Err(TestStateError::Invalid(
+                "stateConfiguration must be a JSON object".to_owned(),
+            ));
+        };
+        let count = |member: &str| {
+            match given.get(member) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => value.as_u64().map(Some).ok_or_else(|| {
+                TestStateError::Invalid(format!(
+                    "1 validation error detected: Value '{value}' at 'stateConfiguration.{member}' failed to satisfy constraint: Member must have value greater than or equal to 0"
+                ))
+            }),
+        }
+        };
+        let text = |member: &str| given.get(member).and_then(Value::as_str).map(str::to_owned);
+        Ok(TestConfiguration {
+            retrier_retry_count: count("retrierRetryCount")?
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            error_caused_by_state: text("errorCausedByState"),
+            map_iteration_failure_count: count("mapIterationFailureCount")?,
+            map_item_reader_data: text("mapItemReaderData"),
+        })
+    }
+}
+
+impl TestOptions {
+    /// Options with this mock.
+    pub fn with_mock(mut self, mock: TestMock) -> Self {
+        self.mock = Some(mock);
+        self
+    }
+
+    /// Options with this context object.
+    pub fn with_context(mut self, context: Value) -> Self {
+        self.context = Some(context);
+        self
+    }
+
+    /// Options with these starting variables.
+    pub fn with_variables(mut self, variables: serde_json::Map<String, Value>) -> Self {
+        self.variables = variables;
+        self
+    }
+
+    /// Options with this state configuration.
+    pub fn with_configuration(mut self, configuration: TestConfiguration) -> Self {
+        self.configuration = configuration;
+        self
+    }
+
+    /// Options that run an unmocked Map's iterations and Parallel's branches.
+    pub fn running_unmocked_fan_out(mut self) -> Self {
+        self.run_unmocked_fan_out = true;
+        self
+    }
+
+    /// Options with this execution role.
+    pub fn with_role_arn(mut self, role_arn: impl Into<String>) -> Self {
+        self.role_arn = Some(role_arn.into());
+        self
+    }
 }
 
 /// Why a state could not be tested.
@@ -147,6 +318,16 @@ pub enum TestStateError {
     /// The input is larger than AWS accepts.
     #[error("the state input is {0} bytes; AWS accepts at most {max}", max = limits::MAX_PAYLOAD_BYTES)]
     InputTooLarge(usize),
+    /// The request does not fit the state: a mock, context object or configuration AWS
+    /// rejects, in AWS's words (its `ValidationException` message).
+    #[error("{0}")]
+    Invalid(String),
+    /// The state is a Map or Parallel and no mock stands in for its iterations or branches:
+    /// AWS's TestState runs those only with a mock (its `InvalidDefinition` message).
+    #[error(
+        "TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]"
+    )]
+    NeedsMock,
 }
 
 impl Executor {
@@ -185,21 +366,26 @@ impl Executor {
         state: &str,
         input: Value,
     ) -> Result<TestStateOutput, TestStateError> {
-        self.test(&machine, state, input, None).await
+        self.test_state_with(machine, state, input, TestOptions::default())
+            .await
     }
 
-    /// [`Executor::test_state`], with the tested Task answered by `mock` instead of the
-    /// handler its resource names (TestState's `mock`). For `lambda:invoke`, the mock is the
-    /// function: it gets the `Payload` and its result is wrapped in AWS's envelope, as a
-    /// registered handler's would be. Other states ignore the mock.
-    pub async fn test_state_with_mock(
+    /// [`Executor::test_state`] with the rest of a TestState request: a mock that answers
+    /// for the state's work (a Task's service call, with the service's response as it is;
+    /// a Parallel's branches; a Map's iterations), the context object, starting variables
+    /// and the state configuration. The request is checked first, as AWS checks it: a mock
+    /// on a state type that takes none, a Map or Parallel without one, a mocked result that
+    /// does not fit the state or (by its `fieldValidationMode`) the service API's output, or
+    /// a context object with fields `$$` does not have, is [`TestStateError::Invalid`] (or
+    /// [`TestStateError::NeedsMock`]).
+    pub async fn test_state_with(
         &self,
         machine: Arc<StateMachine>,
         state: &str,
         input: Value,
-        mock: Arc<dyn Handler>,
+        options: TestOptions,
     ) -> Result<TestStateOutput, TestStateError> {
-        self.test(&machine, state, input, Some(mock)).await
+        self.test(&machine, state, input, options).await
     }
 
     async fn test(
@@ -207,20 +393,29 @@ impl Executor {
         machine: &StateMachine,
         name: &str,
         input: Value,
-        mock: Option<Arc<dyn Handler>>,
+        options: TestOptions,
     ) -> Result<TestStateOutput, TestStateError> {
         let (state, language) = locate(machine, name)?;
         let size = limits::payload_size(&input);
         if size > limits::MAX_PAYLOAD_BYTES {
             return Err(TestStateError::InputTooLarge(size));
         }
+        mock::check(state, &options)?;
+        if let Some(given) = &options.context {
+            context::check(state, given)?;
+        }
+        let jsonata =
+            state.kind.common().query_language.unwrap_or(language) == QueryLanguage::Jsonata;
         let (started, history) = self.started(&input);
         let interpreter = Interpreter::new(self, &input, started, history, self.rng());
+        let starting = Assigned::from_map(options.variables.clone());
         let test = TestRun {
             recorded: Mutex::default(),
-            mock,
+            options,
+            names: TestNames::new(self.rng()),
         };
-        let variables = Variables::default();
+        let mut variables = Variables::default();
+        variables.assign(starting.clone());
         let result = interpreter
             .run_state_to_end(
                 state,
@@ -237,13 +432,13 @@ impl Executor {
             .recorded
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
-        if state.kind.common().query_language.unwrap_or(language) == QueryLanguage::Jsonata {
-            inspection_data.without_jsonpath_steps();
-        }
+        inspection_data.as_aws_shows(state, jsonata);
         let (status, output, next_state, failure) = match result {
             Ok((flow, assigned)) => {
-                if !assigned.is_empty() {
-                    inspection_data.variables = Some(assigned.to_value());
+                let mut all = starting;
+                all.extend(assigned);
+                if !all.is_empty() {
+                    inspection_data.variables = Some(all.to_value());
                 }
                 let (next, output) = match flow {
                     Flow::Next(next, output) => (Some(next), output),
@@ -282,13 +477,52 @@ impl Executor {
 }
 
 impl InspectionData {
-    /// Drops the steps AWS shows for JSONPath states only.
-    fn without_jsonpath_steps(&mut self) {
-        self.after_input_path = None;
-        self.after_parameters = None;
-        self.after_items_path = None;
-        self.after_result_selector = None;
-        self.after_result_path = None;
+    /// Keeps what AWS shows for a state of this type and query language: the JSONPath steps
+    /// only in JSONPath, and of those, the ones AWS shows for the type (recorded TestState
+    /// responses): a Pass shows `result` only when it has a `Result` (and then not the
+    /// input steps it skips), and `afterResultSelector` as its result; a Fail shows its
+    /// `afterInputPath` (its input as it is); a Parallel shows none of its input steps nor
+    /// its raw result, a Map no raw result.
+    fn as_aws_shows(&mut self, state: &State, jsonata: bool) {
+        if jsonata {
+            self.after_input_path = None;
+            self.after_parameters = None;
+            self.after_items_path = None;
+            self.after_result_selector = None;
+            self.after_result_path = None;
+            if !matches!(state.kind, StateKind::Task(_)) {
+                self.after_arguments = None;
+                self.result = None;
+            }
+            return;
+        }
+        match &state.kind {
+            StateKind::Pass(pass) => {
+                self.after_result_selector = self.result.clone();
+                if pass.result.is_some() {
+                    self.after_input_path = None;
+                    self.after_parameters = None;
+                } else {
+                    self.result = None;
+                }
+            }
+            StateKind::Fail(_) => self.after_input_path = self.input.clone(),
+            StateKind::Parallel(_) => {
+                self.after_input_path = None;
+                self.after_parameters = None;
+                self.result = None;
+            }
+            StateKind::Map(_) => {
+                self.after_parameters = None;
+                self.result = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// The error details, made when first written.
+    fn error_details_mut(&mut self) -> &mut ErrorDetails {
+        self.error_details.get_or_insert_with(ErrorDetails::default)
     }
 }
 
@@ -346,11 +580,41 @@ fn nested(state: &State) -> &[StateMachine] {
     }
 }
 
-/// The run of the state [`Executor::test_state`] tests: what it records, and the mock that
-/// answers its Task.
+/// The run of the state [`Executor::test_state`] tests: what it records, and what the
+/// request set.
 pub(crate) struct TestRun {
     recorded: Mutex<Recorded>,
-    mock: Option<Arc<dyn Handler>>,
+    options: TestOptions,
+    names: TestNames,
+}
+
+/// The names AWS's TestState gives the execution it runs the state in: a fresh express
+/// execution of a fresh state machine, each time.
+struct TestNames {
+    execution: String,
+    state_machine: String,
+}
+
+impl TestNames {
+    fn new(mut rng: fastrand::Rng) -> Self {
+        let mut uuid = || {
+            let hex: String = (0..32)
+                .map(|_| char::from_digit(rng.u32(0..16), 16).unwrap_or('0'))
+                .collect();
+            format!(
+                "{}-{}-{}-{}-{}",
+                &hex[..8],
+                &hex[8..12],
+                &hex[12..16],
+                &hex[16..20],
+                &hex[20..]
+            )
+        };
+        TestNames {
+            execution: uuid(),
+            state_machine: uuid(),
+        }
+    }
 }
 
 /// What the tested state recorded as it ran.
@@ -368,6 +632,55 @@ enum Handled {
     Caught(Failure),
 }
 
+impl TestRun {
+    /// `$$` of the tested state: the request's context object as it is, else one like
+    /// AWS's TestState makes: an express execution (so no `RedriveCount`) with the
+    /// request's role, `Task.Token` for a callback.
+    pub(crate) fn context(
+        &self,
+        config: &ExecutionConfig,
+        input: &Value,
+        started: Timestamp,
+        run: &StateRun<'_>,
+        retry_count: Option<u32>,
+        token: Option<String>,
+    ) -> Value {
+        if let Some(given) = &self.options.context {
+            return given.clone();
+        }
+        let TestNames {
+            execution,
+            state_machine,
+        } = &self.names;
+        let role = self.options.role_arn.as_deref().unwrap_or(&config.role_arn);
+        let (region, account) = (&config.region, &config.account);
+        let mut context = json!({
+            "Execution": {
+                "Id": format!("arn:aws:states:{region}:{account}:express:{state_machine}:{execution}"),
+                "Input": input,
+                "Name": execution,
+                "RoleArn": role,
+                "StartTime": started.to_string()
+            },
+            "StateMachine": {
+                "Id": format!("arn:aws:states:{region}:{account}:stateMachine:{state_machine}"),
+                "Name": state_machine
+            },
+            "State": {
+                "EnteredTime": run.entered_at.to_string(),
+                "Name": run.name
+            }
+        });
+        if let Some(count) = retry_count {
+            context["State"]["RetryCount"] = json!(count);
+        }
+        if let Some(token) = token {
+            context["Task"] = json!({ "Token": token });
+        }
+        context
+    }
+}
+
 /// What the state files call while they run; each does nothing outside a TestState run.
 impl StateRun<'_> {
     /// Records one step of the tested state's processing. `record` runs only in a TestState
@@ -383,9 +696,14 @@ impl StateRun<'_> {
         self.test.is_some()
     }
 
-    /// The handler that answers the tested Task instead of the one its resource names.
-    pub fn mock(&self) -> Option<Arc<dyn Handler>> {
-        self.test.and_then(|test| test.mock.clone())
+    /// The mock that answers for the tested state's work.
+    pub fn mock(&self) -> Option<&TestMock> {
+        self.test.and_then(|test| test.options.mock.as_ref())
+    }
+
+    /// The tested state's configuration (`stateConfiguration`).
+    pub fn test_configuration(&self) -> Option<&TestConfiguration> {
+        self.test.map(|test| &test.options.configuration)
     }
 
     /// Records that a retrier took the tested state's error.
@@ -395,10 +713,22 @@ impl StateRun<'_> {
         }
     }
 
-    /// Records that a catcher took `failure`.
-    pub fn caught(&self, failure: &Failure) {
+    /// Records that the retrier at `index` matched the error, and the backoff before the
+    /// retry it makes (`None`: it has no retries left).
+    pub fn retried_by(&self, index: usize, backoff: Option<std::time::Duration>) {
+        self.inspect(|i| {
+            let details = i.error_details_mut();
+            details.retry_index = Some(index);
+            details.retry_backoff_interval_seconds = backoff.map(|b| b.as_secs());
+        });
+    }
+
+    /// Records that the catcher at `index` took `failure`.
+    pub fn caught(&self, index: usize, failure: &Failure) {
         if let Some(test) = self.test {
-            lock(&test.recorded).handled = Some(Handled::Caught(failure.clone()));
+            let mut recorded = lock(&test.recorded);
+            recorded.handled = Some(Handled::Caught(failure.clone()));
+            recorded.inspection_data.error_details_mut().catch_index = Some(index);
         }
     }
 }
@@ -412,11 +742,13 @@ fn json_text<S: Serializer>(value: &Option<Value>, serializer: S) -> Result<S::O
 }
 
 impl TestStateOutput {
-    /// The response as AWS's TestState API returns it, `inspectionData` included only when
-    /// `inspection_data` is set (the `DEBUG` inspection level).
-    pub fn to_response(&self, inspection_data: bool) -> Value {
+    /// The response as AWS's TestState API returns it at this inspection level:
+    /// `inspectionData` from `DEBUG` on.
+    pub fn to_response(&self, level: InspectionLevel) -> Value {
         let mut response = serde_json::to_value(self).unwrap_or_else(|_| json!({}));
-        if !inspection_data && let Some(fields) = response.as_object_mut() {
+        if level == InspectionLevel::Info
+            && let Some(fields) = response.as_object_mut()
+        {
             fields.shift_remove("inspectionData");
         }
         response
@@ -456,6 +788,31 @@ mod tests {
             .expect("the state exists")
     }
 
+    async fn test_with(
+        definition: Value,
+        state: &str,
+        input: Value,
+        options: TestOptions,
+    ) -> Result<TestStateOutput, TestStateError> {
+        executor(Resources::new())
+            .test_state_with(machine(definition), state, input, options)
+            .await
+    }
+
+    fn result(value: Value) -> TestOptions {
+        TestOptions::default().with_mock(TestMock::Result {
+            value,
+            validation: FieldValidationMode::Strict,
+        })
+    }
+
+    fn error(name: &str, cause: &str) -> TestOptions {
+        TestOptions::default().with_mock(TestMock::Error {
+            error: name.to_owned(),
+            cause: Some(cause.to_owned()),
+        })
+    }
+
     fn task(extra: Value) -> Value {
         let mut task = json!({ "Type": "Task", "Resource": LAMBDA, "Next": "After" });
         if let (Some(task), Some(extra)) = (task.as_object_mut(), extra.as_object()) {
@@ -493,8 +850,10 @@ mod tests {
             data.after_parameters,
             Some(json!({ "name": "ada", "retry": "P" }))
         );
-        assert_eq!(data.result, data.after_parameters);
-        assert_eq!(data.after_result_selector, None);
+        // A Pass without `Result` shows no raw result; its effective input is what AWS
+        // shows after the ResultSelector it does not have.
+        assert_eq!(data.result, None);
+        assert_eq!(data.after_result_selector, data.after_parameters);
         assert_eq!(data.after_result_path, Some(expected));
         assert_eq!(data.variables, Some(json!({ "who": "ada" })));
     }
@@ -526,7 +885,7 @@ mod tests {
         );
         // The response is AWS's shape: JSON texts, and no inspection data at INFO.
         assert_eq!(
-            out.to_response(false),
+            out.to_response(InspectionLevel::Info),
             json!({
                 "output": "{\"email\":\"a@b\",\"result\":{\"sent\":true}}",
                 "nextState": "After",
@@ -534,34 +893,114 @@ mod tests {
             })
         );
         assert_eq!(
-            out.to_response(true)["inspectionData"]["afterResultSelector"],
+            out.to_response(InspectionLevel::Trace)["inspectionData"]["afterResultSelector"],
             json!("{\"sent\":true}")
         );
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_mock_answers_the_task_and_lambda_invoke_gets_its_envelope() {
+    async fn a_mocked_result_is_the_services_response_as_it_is() {
         let definition = json!({ "StartAt": "T", "States": { "T": {
             "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
             "Parameters": { "FunctionName.$": "$.fn", "Payload": { "x": 1 } },
+            "ResultSelector": { "got.$": "$.Payload" },
             "End": true
         } } });
-        let mock = Mock::new().returns(json!({ "y": 2 }));
-        let out = executor(Resources::new())
-            .test_state_with_mock(
-                machine(definition),
-                "T",
-                json!({ "fn": "anything" }),
-                Arc::new(mock.clone()),
-            )
-            .await
-            .expect("found");
+        let mocked = json!({ "StatusCode": 200, "Payload": { "y": 2 } });
+        let out = test_with(
+            definition.clone(),
+            "T",
+            json!({ "fn": "f" }),
+            result(mocked.clone()),
+        )
+        .await
+        .expect("runs");
         assert_eq!(out.status, TestStatus::Succeeded, "{:?}", out.cause);
-        assert_eq!(mock.calls(), [json!({ "x": 1 })]);
-        let result = out.inspection_data.result.expect("a result");
-        assert_eq!(result["Payload"], json!({ "y": 2 }));
-        assert_eq!(result["StatusCode"], json!(200));
-        assert_eq!(out.next_state, None);
+        assert_eq!(out.inspection_data.result, Some(mocked));
+        assert_eq!(out.output, Some(json!({ "got": { "y": 2 } })));
+        // STRICT (the default) checks the result against lambda:Invoke's output.
+        let wrong = test_with(
+            definition,
+            "T",
+            json!({ "fn": "f" }),
+            result(json!({ "StatusCode": "200" })),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            wrong.to_string(),
+            "Mock result schema validation error: Field 'StatusCode' must be a number"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_mocked_error_is_retried_by_the_retrier_the_configuration_says() {
+        let definition = json!({ "QueryLanguage": "JSONata", "StartAt": "T", "States": { "T": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Arguments": { "FunctionName": "f", "Payload": "{% $states.input.n %}" },
+            "Retry": [
+                { "ErrorEquals": ["Other"] },
+                { "ErrorEquals": ["Busy"], "IntervalSeconds": 1, "MaxAttempts": 5, "BackoffRate": 2.0 }
+            ],
+            "End": true
+        } } });
+        let configured = |count: u32| {
+            let configuration = TestConfiguration {
+                retrier_retry_count: Some(count),
+                ..TestConfiguration::default()
+            };
+            error("Busy", "later").with_configuration(configuration)
+        };
+        let out = test_with(definition.clone(), "T", json!({ "n": 3 }), configured(4))
+            .await
+            .expect("runs");
+        assert_eq!(out.status, TestStatus::Retriable);
+        let data = &out.inspection_data;
+        assert_eq!(
+            data.after_arguments,
+            Some(json!({ "FunctionName": "f", "Payload": 3 }))
+        );
+        let details = data.error_details.clone().expect("details");
+        assert_eq!(
+            (details.retry_index, details.retry_backoff_interval_seconds),
+            (Some(1), Some(16))
+        );
+        // Its attempts spent, the retrier no longer retries: the state fails.
+        let out = test_with(definition, "T", json!({ "n": 3 }), configured(5))
+            .await
+            .expect("runs");
+        assert_eq!(out.status, TestStatus::Failed);
+        let details = out.inspection_data.error_details.expect("details");
+        assert_eq!(
+            (details.retry_index, details.retry_backoff_interval_seconds),
+            (Some(1), None)
+        );
+        assert_eq!(out.error.as_deref(), Some("Busy"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_caught_mocked_error_names_its_catcher() {
+        let definition = json!({ "StartAt": "T", "States": {
+            "T": { "Type": "Task", "Resource": LAMBDA, "End": true, "Catch": [
+                { "ErrorEquals": ["A"], "Next": "Ca" },
+                { "ErrorEquals": ["States.ALL"], "ResultPath": "$.e", "Next": "Cb" }] },
+            "Ca": { "Type": "Succeed" }, "Cb": { "Type": "Succeed" }
+        } });
+        let out = test_with(definition, "T", json!({}), error("B", "why"))
+            .await
+            .expect("runs");
+        assert_eq!(out.status, TestStatus::CaughtError);
+        assert_eq!(out.next_state.as_deref(), Some("Cb"));
+        assert_eq!(
+            out.inspection_data
+                .error_details
+                .and_then(|d| d.catch_index),
+            Some(1)
+        );
+        assert_eq!(
+            out.output,
+            Some(json!({ "e": { "Error": "B", "Cause": "why" } }))
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -671,18 +1110,42 @@ mod tests {
         assert_eq!(out.status, TestStatus::Succeeded, "{:?}", out.cause);
         assert_eq!(out.output, Some(json!({ "k": 1, "r": "sent" })));
         assert_eq!(out.next_state.as_deref(), Some("Last"));
-        // A tested Parallel records its own steps; its branches run as in an execution.
+        // AWS tests a Parallel only with a mock standing in for its branches.
+        let refused = executor(Resources::new())
+            .test_state(machine(definition.clone()), "Fan", json!({}))
+            .await
+            .unwrap_err();
+        assert_eq!(refused, TestStateError::NeedsMock);
+        let mocked = test_with(definition.clone(), "Fan", json!({}), result(json!([1, 2])))
+            .await
+            .expect("runs");
+        assert_eq!(mocked.output, Some(json!([1, 2])));
+        let wrong = test_with(definition.clone(), "Fan", json!({}), result(json!([1])))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            wrong.to_string(),
+            "Mocked result must contain the same number of items as number of Parallel branches."
+        );
+        // Asked to, an unmocked Parallel's branches run as in an execution.
         let resources = Resources::new().register("send", Mock::new().returns(json!("sent")));
-        let out = test(resources, definition.clone(), "Fan", json!({ "k": 1 })).await;
+        let out = executor(resources)
+            .test_state_with(
+                machine(definition.clone()),
+                "Fan",
+                json!({ "k": 1 }),
+                TestOptions::default().running_unmocked_fan_out(),
+            )
+            .await
+            .expect("runs");
         assert_eq!(out.status, TestStatus::Succeeded, "{:?}", out.cause);
         assert_eq!(
-            out.inspection_data.result,
+            out.inspection_data.after_result_selector,
             Some(json!([{ "k": 1 }, "never run"]))
         );
-        assert_eq!(
-            out.inspection_data.after_input_path,
-            Some(json!({ "k": 1 }))
-        );
+        // AWS shows neither a Parallel's input steps nor its raw result.
+        assert_eq!(out.inspection_data.after_input_path, None);
+        assert_eq!(out.inspection_data.result, None);
         // An unknown name is an error that suggests the closest one.
         let err = executor(Resources::new())
             .test_state(machine(definition), "Iner", json!({}))
@@ -703,7 +1166,10 @@ mod tests {
                 "Double": { "Type": "Pass", "Parameters": { "v.$": "States.MathAdd($.x, $.x)" }, "End": true } } },
             "ResultSelector": { "all.$": "$[*].v" }
         } } });
-        let out = test(Resources::new(), definition, "M", json!({ "xs": [1, 2] })).await;
+        let unmocked = TestOptions::default().running_unmocked_fan_out();
+        let out = test_with(definition.clone(), "M", json!({ "xs": [1, 2] }), unmocked)
+            .await
+            .expect("runs");
         assert_eq!(out.status, TestStatus::Succeeded, "{:?}", out.cause);
         let data = &out.inspection_data;
         assert_eq!(data.after_items_path, Some(json!([1, 2])));
@@ -711,9 +1177,67 @@ mod tests {
             data.after_item_selector,
             Some(json!([{ "x": 1, "i": 0 }, { "x": 2, "i": 1 }]))
         );
-        assert_eq!(data.result, Some(json!([{ "v": 2 }, { "v": 4 }])));
+        assert_eq!(data.result, None, "AWS shows no raw result of a Map");
         assert_eq!(data.after_result_selector, Some(json!({ "all": [2, 4] })));
         assert_eq!(out.output, Some(json!({ "all": [2, 4] })));
+        // Mocked, the iterations do not run: the mock is their outputs. The items and their
+        // inputs are still worked out, and the concurrency shown.
+        let out = test_with(
+            definition,
+            "M",
+            json!({ "xs": [1, 2] }),
+            result(json!([{ "v": 7 }, { "v": 8 }])),
+        )
+        .await
+        .expect("runs");
+        assert_eq!(out.output, Some(json!({ "all": [7, 8] })));
+        let data = &out.inspection_data;
+        assert_eq!(
+            data.after_item_selector,
+            Some(json!([{ "x": 1, "i": 0 }, { "x": 2, "i": 1 }]))
+        );
+        assert_eq!(data.max_concurrency, Some(0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_mocked_map_fails_when_its_failed_iterations_exceed_the_threshold() {
+        let definition = json!({ "StartAt": "M", "States": { "M": {
+            "Type": "Map", "End": true, "ToleratedFailureCount": 1, "MaxConcurrency": 2,
+            "ItemProcessor": { "ProcessorConfig": { "Mode": "DISTRIBUTED", "ExecutionType": "STANDARD" },
+                "StartAt": "I", "States": { "I": { "Type": "Pass", "End": true } } }
+        } } });
+        let failed = |count: u64| {
+            let configuration = TestConfiguration {
+                map_iteration_failure_count: Some(count),
+                ..TestConfiguration::default()
+            };
+            result(json!([1, 2, 3])).with_configuration(configuration)
+        };
+        let out = test_with(definition.clone(), "M", json!([1, 2, 3]), failed(1))
+            .await
+            .expect("runs");
+        assert_eq!(out.status, TestStatus::Succeeded);
+        assert_eq!(out.inspection_data.tolerated_failure_count, Some(1));
+        assert_eq!(out.inspection_data.max_concurrency, Some(2));
+        let out = test_with(definition.clone(), "M", json!([1, 2, 3]), failed(2))
+            .await
+            .expect("runs");
+        assert_eq!(out.status, TestStatus::Failed);
+        assert_eq!(
+            out.error.as_deref(),
+            Some("States.ExceedToleratedFailureThreshold")
+        );
+        let refused = test_with(definition.clone(), "M", json!([1, 2, 3]), failed(4))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "Map iteration failure count must be less than or equal to the number of Map iterations"
+        );
+        let refused = test_with(definition, "M", json!([]), result(json!({})))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.to_string(), "Mocked result must be an array.");
     }
 
     #[tokio::test(start_paused = true)]
