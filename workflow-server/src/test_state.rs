@@ -1,4 +1,7 @@
-//! TestState: one state, run once by the runtime's [`workflow_runtime::Executor::test_state`].
+//! TestState: one state, run once by the runtime's [`workflow_runtime::Executor::test_state_with`].
+//!
+//! The request's members become the runtime's [`workflow_runtime::TestOptions`]; the runtime
+//! checks the mock, context and configuration against the state and AWS's errors come back.
 //!
 //! The definition is a whole machine (with `stateName`, else its `StartAt`) or a single
 //! state; a single state is placed in a machine of its own, its transition targets stubbed
@@ -8,7 +11,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 use workflow_runtime::asl::{MachineType, StateMachine};
-use workflow_runtime::{InspectionLevel, TestConfiguration, TestMock, TestOptions, TestStateError};
+use workflow_runtime::{
+    InspectionLevel, TESTED_STATE_NAME, TestConfiguration, TestMock, TestOptions, TestStateError,
+};
 
 use crate::Service;
 use crate::protocol::{ApiError, Request};
@@ -16,7 +21,7 @@ use crate::validate;
 
 /// The name a single tested state gets inside its machine.
 /// (AWS's name for it: its definition errors point at `/States/StateName`.)
-const SINGLE: &str = "StateName";
+const SINGLE: &str = TESTED_STATE_NAME;
 
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new("ValidationException", message)

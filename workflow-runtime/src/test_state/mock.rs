@@ -76,7 +76,7 @@ impl TestMock {
                     return invalid("Mocked result must be a JSON string.");
                 };
                 let value = serde_json::from_str(text).map_err(|_| {
-                    TestStateError::Invalid("Mocked result must be valid JSON.".to_owned())
+                    TestStateError::Invalid("Mocked result must be valid JSON".to_owned())
                 })?;
                 let validation = match mock.get("fieldValidationMode").and_then(Value::as_str) {
                     None => FieldValidationMode::default(),

@@ -580,6 +580,10 @@ fn nested(state: &State) -> &[StateMachine] {
     }
 }
 
+/// The state's name in the context object AWS's TestState makes (`$$.State.Name`), also
+/// when `stateName` names another; the name AWS gives a single tested state.
+pub const TESTED_STATE_NAME: &str = "StateName";
+
 /// The run of the state [`Executor::test_state`] tests: what it records, and what the
 /// request set.
 pub(crate) struct TestRun {
@@ -635,7 +639,8 @@ enum Handled {
 impl TestRun {
     /// `$$` of the tested state: the request's context object as it is, else one like
     /// AWS's TestState makes: an express execution (so no `RedriveCount`) with the
-    /// request's role, `Task.Token` for a callback.
+    /// request's role, the state named [`TESTED_STATE_NAME`] whatever its name in the
+    /// definition, `Task.Token` for a callback.
     pub(crate) fn context(
         &self,
         config: &ExecutionConfig,
@@ -652,7 +657,8 @@ impl TestRun {
             execution,
             state_machine,
         } = &self.names;
-        let role = self.options.role_arn.as_deref().unwrap_or(&config.role_arn);
+        // Without a role in the request, AWS's `RoleArn` is null.
+        let role = self.options.role_arn.as_deref();
         let (region, account) = (&config.region, &config.account);
         let mut context = json!({
             "Execution": {
@@ -668,7 +674,7 @@ impl TestRun {
             },
             "State": {
                 "EnteredTime": run.entered_at.to_string(),
-                "Name": run.name
+                "Name": TESTED_STATE_NAME
             }
         });
         if let Some(count) = retry_count {
@@ -840,15 +846,16 @@ mod tests {
         let out = test(Resources::new(), definition, "P", input.clone()).await;
         assert_eq!(out.status, TestStatus::Succeeded);
         assert_eq!(out.next_state.as_deref(), Some("Q"));
-        let expected =
-            json!({ "user": { "name": "ada" }, "greeting": { "name": "ada", "retry": "P" } });
+        // AWS's TestState names the tested state `StateName` in `$$`, whatever its name.
+        let expected = json!({ "user": { "name": "ada" },
+                               "greeting": { "name": "ada", "retry": "StateName" } });
         assert_eq!(out.output, Some(expected.clone()));
         let data = &out.inspection_data;
         assert_eq!(data.input, Some(input));
         assert_eq!(data.after_input_path, Some(json!({ "name": "ada" })));
         assert_eq!(
             data.after_parameters,
-            Some(json!({ "name": "ada", "retry": "P" }))
+            Some(json!({ "name": "ada", "retry": "StateName" }))
         );
         // A Pass without `Result` shows no raw result; its effective input is what AWS
         // shows after the ResultSelector it does not have.
