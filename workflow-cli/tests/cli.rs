@@ -811,7 +811,7 @@ fn test_state_mocks_a_computed_lambda_invoke_and_reaches_nested_states() {
         "--input",
         r#"{"fn": "double", "n": 2}"#,
         "--mock",
-        r#"{"result": "{\"StatusCode\": 200, \"Payload\": {\"v\": 4}}"}"#,
+        r#"{"result": "{\"StatusCode\": 200, \"Payload\": {\"v\": 4}}", "fieldValidationMode": "NONE"}"#,
         "--inspection-level",
         "TRACE",
     ]);

@@ -33,7 +33,8 @@ async fn a_mocked_result_is_the_tasks_result_at_each_inspection_level() {
             "definition": lambda_task(json!({ "ResultSelector": { "p.$": "$.Payload" } })),
             "input": "{\"a\": 1}",
             "inspectionLevel": level,
-            "mock": { "result": "{\"StatusCode\": 200, \"Payload\": {\"b\": 2}}" }
+            "mock": { "result": "{\"StatusCode\": 200, \"Payload\": {\"b\": 2}}",
+                      "fieldValidationMode": "NONE" }
         })
     };
     let info = ok(&service, "TestState", request("INFO")).await;
