@@ -113,6 +113,15 @@ fn json_member(request: &Request, member: &str, what: &str) -> Result<Option<Val
 
 pub async fn operation(service: &Service, request: &Request) -> Result<Value, ApiError> {
     let text = request.str("definition")?;
+    // AWS's constraints on the members come before anything else is looked at.
+    let state_name = request.str_len("stateName", 80)?;
+    if state_name == Some("") {
+        return Err(ApiError::constraint(
+            "stateName",
+            "",
+            "Member must have length greater than or equal to 1",
+        ));
+    }
     let level = match request.str_opt("inspectionLevel")? {
         None => InspectionLevel::Info,
         Some(given) => InspectionLevel::parse(given).ok_or_else(|| {
@@ -132,7 +141,7 @@ pub async fn operation(service: &Service, request: &Request) -> Result<Value, Ap
             return Err(invalid("The definition must be a JSON object"));
         }
     };
-    let (machine_json, name) = machine(document, request.str_opt("stateName")?);
+    let (machine_json, name) = machine(document, state_name);
     let Some(state) = find_state(&machine_json, &name) else {
         return Err(invalid("State not found in definition"));
     };

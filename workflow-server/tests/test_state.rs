@@ -321,6 +321,10 @@ async fn the_context_object_is_the_given_one_or_awss() {
             "Invalid Context object provided: Field 'Pokedex' is not allowed",
         ),
         (
+            json!({ "Map": {} }),
+            "Invalid Context object provided: 'Map' field is not supported when mocking a Context object",
+        ),
+        (
             json!({ "Execution": { "Id": 1 } }),
             "Invalid Context object provided: Execution.Id must be a string",
         ),

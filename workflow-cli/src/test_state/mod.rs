@@ -1,5 +1,5 @@
-//! `workflow test-state FILE STATE --input JSON`: runs one state, like AWS's TestState API,
-//! and prints TestState's response on standard output:
+//! `workflow test-state FILE [STATE] --input JSON`: runs one state, like AWS's TestState
+//! API, and prints TestState's response on standard output:
 //!
 //! ```json
 //! {
@@ -13,16 +13,18 @@
 //!
 //! As in AWS's response, `output` and the inspection data are JSON texts. `error` and
 //! `cause` appear when the state failed; `nextState` when it moves on; `inspectionData`
-//! with `--inspection-level DEBUG`. `status` is `SUCCEEDED`, `FAILED`, `RETRIABLE` (a
-//! retrier matched the error: like TestState, the retry is not made) or `CAUGHT_ERROR` (a
-//! catcher took the error; `output` is what it passes on, `nextState` where it goes).
+//! with `--inspection-level DEBUG` or `TRACE`. `status` is `SUCCEEDED`, `FAILED`,
+//! `RETRIABLE` (a retrier matched the error: like TestState, the retry is not made) or
+//! `CAUGHT_ERROR` (a catcher took the error; `output` is what it passes on, `nextState`
+//! where it goes).
 //!
-//! The state runs through the runtime's TestState, [`Executor::test_state`]: the
+//! The state runs through the runtime's TestState, [`Executor::test_state_with`]: the
 //! interpreter executions use, on the virtual clock (a Wait takes no time), recording the
-//! inspection data as it processes the input and output. A Task calls the handlers of the
-//! mocks file (`--mocks`), or is answered by `--mock`, which takes TestState's `mock` shape
-//! (`{"result": "<JSON text>"}` or `{"errorOutput": {"error": "...", "cause": "..."}}`) or a
-//! mocks-file response.
+//! inspection data as it processes the input and output. The request's other members are
+//! flags: `--mock` (TestState's `mock` shape, or a mocks-file response), `--context`,
+//! `--variables`, `--state-configuration`, `--role-arn`; the runtime checks them as AWS
+//! does. Unlike AWS, an unmocked Task calls the handlers of the mocks file (`--mocks`), and
+//! an unmocked Parallel or Map runs its branches or iterations.
 //!
 //! Exit codes: 0 when the state succeeded or caught its error, 1 when it failed or would be
 //! retried, 2 when the inputs cannot be used.

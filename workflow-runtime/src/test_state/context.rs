@@ -33,7 +33,6 @@ const FIELDS: &[(&str, &[Field])] = &[
         &[("Id", Some(Kind::String)), ("Name", Some(Kind::String))],
     ),
     ("Task", &[("Token", Some(Kind::String))]),
-    ("Map", &[("Item", None)]),
 ];
 
 /// A field's name, and the JSON type its value must have (`None`: any).
@@ -59,6 +58,12 @@ pub(crate) fn check(state: &State, context: &Value) -> Result<(), TestStateError
         return invalid("Context object must be a JSON object".to_owned());
     };
     for (part, value) in parts {
+        // `$$.Map` is the running iteration's, which a tested state never is in.
+        if part == "Map" {
+            return invalid(
+                "'Map' field is not supported when mocking a Context object".to_owned(),
+            );
+        }
         let Some((_, fields)) = FIELDS.iter().find(|(name, _)| name == part) else {
             return invalid(format!("Field '{part}' is not allowed"));
         };
