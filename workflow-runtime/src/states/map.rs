@@ -407,11 +407,16 @@ fn items_of(scope: &Scope<'_>, map: &Map, effective: &Value) -> Result<Vec<Value
     };
     match value {
         Value::Array(items) => Ok(items),
-        // Worded as AWS words a JSONata `Items` that is not an array.
-        other => Err(scope.runtime(format!(
-            "Map state input must be an array but was: {}",
-            compact(&other)
-        ))),
+        // AWS's wording (recorded through TestState), which shows a context path (`$$...`)
+        // from the context object's own root (`$...`).
+        _ => {
+            let path = map.items_path.as_deref().unwrap_or("$");
+            let shown = path
+                .strip_prefix('$')
+                .filter(|p| p.starts_with('$'))
+                .unwrap_or(path);
+            Err(scope.runtime(format!("Reference path \"{shown}\" must point to array.")))
+        }
     }
 }
 
@@ -825,7 +830,7 @@ mod tests {
         assert_eq!(
             outcome.cause.as_deref(),
             Some(
-                "An error occurred while executing the state 'M' (entered at the event id #2). Map state input must be an array but was: 1"
+                "An error occurred while executing the state 'M' (entered at the event id #2). Reference path \"$.x\" must point to array."
             )
         );
     }

@@ -338,8 +338,9 @@ impl Executor {
     /// processor (the first found: the top level, then depth first). It runs through the
     /// interpreter executions use, on this executor's handlers, clock (a Wait waits on it:
     /// with a [`crate::VirtualClock`] it takes no time) and names, starting with no
-    /// variables; `$$.Execution.Input` is `input`, and the state is entered at event #2, as
-    /// an execution's first state is (`States.Runtime` causes quote it). No retry is made: a
+    /// variables; `$$` is like the one AWS's TestState makes, and the state is entered at
+    /// event #2, as an execution's first state is (a `States.Runtime` cause says what went
+    /// wrong without pointing at that event, as AWS's TestState says it). No retry is made: a
     /// failure a retrier takes is [`TestStatus::Retriable`]. The states nested in a tested
     /// Parallel or Map run as they would in an execution, retries included.
     ///
@@ -412,7 +413,10 @@ impl Executor {
         let test = TestRun {
             recorded: Mutex::default(),
             options,
-            names: TestNames::new(self.rng()),
+            names: TestNames {
+                execution: interpreter.uuid(),
+                state_machine: interpreter.uuid(),
+            },
         };
         let mut variables = Variables::default();
         variables.assign(starting.clone());
@@ -462,8 +466,21 @@ impl Executor {
             }
         };
         // AWS reports an empty cause (a timeout's) as none, as an execution's outcome does.
+        // A runtime error's cause does not point into a history, which TestState has not
+        // (AWS's recorded TestState causes have no "An error occurred while executing the
+        // state ..." before the error itself).
+        let in_history = Failure::runtime(&state.name, ENTERED_EVENT, "").cause;
         let (error, cause) = failure.map_or((None, None), |f| {
-            (f.error, f.cause.filter(|c| !c.is_empty()))
+            let cause = match (f.cause, in_history) {
+                (Some(cause), Some(prefix)) => Some(
+                    cause
+                        .strip_prefix(&prefix)
+                        .map(str::to_owned)
+                        .unwrap_or(cause),
+                ),
+                (cause, _) => cause,
+            };
+            (f.error, cause.filter(|c| !c.is_empty()))
         });
         Ok(TestStateOutput {
             output,
@@ -580,6 +597,9 @@ fn nested(state: &State) -> &[StateMachine] {
     }
 }
 
+/// The id of the tested state's entered event: the first after ExecutionStarted.
+const ENTERED_EVENT: u64 = 2;
+
 /// The state's name in the context object AWS's TestState makes (`$$.State.Name`), also
 /// when `stateName` names another; the name AWS gives a single tested state.
 pub const TESTED_STATE_NAME: &str = "StateName";
@@ -597,28 +617,6 @@ pub(crate) struct TestRun {
 struct TestNames {
     execution: String,
     state_machine: String,
-}
-
-impl TestNames {
-    fn new(mut rng: fastrand::Rng) -> Self {
-        let mut uuid = || {
-            let hex: String = (0..32)
-                .map(|_| char::from_digit(rng.u32(0..16), 16).unwrap_or('0'))
-                .collect();
-            format!(
-                "{}-{}-{}-{}-{}",
-                &hex[..8],
-                &hex[8..12],
-                &hex[12..16],
-                &hex[16..20],
-                &hex[20..]
-            )
-        };
-        TestNames {
-            execution: uuid(),
-            state_machine: uuid(),
-        }
-    }
 }
 
 /// What the tested state recorded as it ran.
@@ -1263,14 +1261,15 @@ mod tests {
             (Some("Oops"), Some("broken"))
         );
         assert_eq!(out.inspection_data.input, Some(json!({})));
-        // States.Runtime is never retried nor caught: FAILED, worded as in an execution.
+        // States.Runtime is never retried nor caught: FAILED, with the error itself as the
+        // cause (no history to point into).
         let out = test(Resources::new(), definition, "T", json!({})).await;
         assert_eq!(out.status, TestStatus::Failed);
         assert_eq!(out.error.as_deref(), Some("States.Runtime"));
         assert!(
             out.cause
                 .as_deref()
-                .is_some_and(|c| c.contains("'T' (entered at the event id #2)")),
+                .is_some_and(|c| c.starts_with("Invalid path '$.missing'")),
             "{:?}",
             out.cause
         );
