@@ -445,10 +445,12 @@ fn mocked(scope: &Scope<'_>, mut items: Items<'_>, input: &Value, mock: &TestMoc
     if let Some(read) = read {
         run.inspect(|i| i.after_items_path = Some(Value::Array(read.clone())));
         items.items = read;
-        if map.item_selector.is_some() || map.parameters.is_some() {
-            for index in 0..items.len() {
-                items.input_of(index)?;
-            }
+        let inputs = (0..items.len())
+            .map(|index| items.input_of(index))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(batcher) = &map.item_batcher {
+            let batches = batches(scope, batcher, effective, inputs)?;
+            run.inspect(|i| i.after_item_batcher = Some(Value::Array(batches)));
         }
     }
     let requested = requested_concurrency(scope, map, effective)?;
@@ -477,6 +479,73 @@ fn mocked(scope: &Scope<'_>, mut items: Items<'_>, input: &Value, mock: &TestMoc
         result_path: &map.result_path,
     };
     Ok(Ok(process_result(scope, run, fields, input, value)?))
+}
+
+/// What `ItemBatcher` makes of the items' inputs: batches of at most `MaxItemsPerBatch`
+/// items and `MaxInputBytesPerBatch` bytes (as many as fit when neither is set), each
+/// `{"BatchInput": ..., "Items": [...]}`, `BatchInput` only when the batcher has one
+/// ("ItemBatcher (Map)", AWS docs).
+fn batches(
+    scope: &Scope<'_>,
+    batcher: &Value,
+    effective: &Value,
+    inputs: Vec<Value>,
+) -> Result<Vec<Value>, Failure> {
+    let limit = |field: &str| -> Result<Option<u64>, Failure> {
+        match (
+            batcher.get(field),
+            batcher.get(format!("{field}Path").as_str()),
+        ) {
+            (Some(Value::String(text)), _) if scope.jsonata => {
+                Ok(Some(jsonata_count(scope, field, text, effective)?))
+            }
+            (Some(value), _) => Ok(value.as_u64()),
+            (None, Some(Value::String(path))) => {
+                let value = scope.read(path, effective)?;
+                let field = format!("{field}Path");
+                let count = integer_of(&value).and_then(|n| u64::try_from(n).ok());
+                count
+                    .map(Some)
+                    .ok_or_else(|| not_valid(scope, &field, &value, "integer", path))
+            }
+            _ => Ok(None),
+        }
+    };
+    let items_per_batch = limit("MaxItemsPerBatch")?.filter(|n| *n > 0);
+    let bytes_per_batch = limit("MaxInputBytesPerBatch")?.filter(|n| *n > 0);
+    let batch_input = match batcher.get("BatchInput") {
+        Some(template) if scope.jsonata => {
+            Some(scope.evaluate("BatchInput", template, States::input(effective))?)
+        }
+        Some(template) => Some(scope.template(template, effective)?),
+        None => None,
+    };
+    let make = |items: Vec<Value>| {
+        let mut batch = serde_json::Map::new();
+        if let Some(input) = &batch_input {
+            batch.insert("BatchInput".to_owned(), input.clone());
+        }
+        batch.insert("Items".to_owned(), Value::Array(items));
+        Value::Object(batch)
+    };
+    let mut batches = Vec::new();
+    let mut current: Vec<Value> = Vec::new();
+    for input in inputs {
+        let full = items_per_batch.is_some_and(|n| current.len() as u64 >= n);
+        let too_big = bytes_per_batch.is_some_and(|n| {
+            let mut grown = current.clone();
+            grown.push(input.clone());
+            !current.is_empty() && compact(&make(grown)).len() as u64 > n
+        });
+        if full || too_big {
+            batches.push(make(std::mem::take(&mut current)));
+        }
+        current.push(input);
+    }
+    if !current.is_empty() {
+        batches.push(make(current));
+    }
+    Ok(batches)
 }
 
 /// Whether the item processor runs as child executions (`ProcessorConfig.Mode`).

@@ -150,6 +150,10 @@ pub struct InspectionData {
     /// when the state has one.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "json_text")]
     pub after_item_selector: Option<Value>,
+    /// Map: the batches `ItemBatcher` makes of the iterations' inputs, each
+    /// `{"BatchInput": ..., "Items": [...]}`.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "json_text")]
+    pub after_item_batcher: Option<Value>,
     /// The state's raw result: a Pass's `Result`, a Task's service result as the state
     /// receives it (for `lambda:invoke`, AWS's envelope around the function's payload).
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "json_text")]
@@ -1203,6 +1207,29 @@ mod tests {
             Some(json!([{ "x": 1, "i": 0 }, { "x": 2, "i": 1 }]))
         );
         assert_eq!(data.max_concurrency, Some(0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_mocked_map_shows_its_batches() {
+        let definition = json!({ "StartAt": "M", "States": { "M": {
+            "Type": "Map", "End": true, "ItemsPath": "$.xs",
+            "ItemSelector": { "v.$": "$$.Map.Item.Value" },
+            "ItemBatcher": { "MaxItemsPerBatch": 2, "BatchInput": { "k.$": "$.k" } },
+            "ItemProcessor": { "ProcessorConfig": { "Mode": "DISTRIBUTED", "ExecutionType": "STANDARD" },
+                "StartAt": "I", "States": { "I": { "Type": "Pass", "End": true } } }
+        } } });
+        let input = json!({ "xs": [1, 2, 3], "k": "key" });
+        let out = test_with(definition, "M", input, result(json!([1, 2])))
+            .await
+            .expect("runs");
+        assert_eq!(out.status, TestStatus::Succeeded, "{:?}", out.cause);
+        assert_eq!(
+            out.inspection_data.after_item_batcher,
+            Some(json!([
+                { "BatchInput": { "k": "key" }, "Items": [{ "v": 1 }, { "v": 2 }] },
+                { "BatchInput": { "k": "key" }, "Items": [{ "v": 3 }] }
+            ]))
+        );
     }
 
     #[tokio::test(start_paused = true)]
