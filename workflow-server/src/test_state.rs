@@ -156,6 +156,7 @@ pub async fn operation(service: &Service, request: &Request) -> Result<Value, Ap
     }
     match request.object_opt("mock")? {
         Some(given) => {
+            // A state type that takes no mock is refused for that first (by the runtime).
             if request.bool_opt("revealSecrets")? == Some(true)
                 && !["Pass", "Fail", "Succeed", "Choice", "Wait"].contains(&state_type)
             {
