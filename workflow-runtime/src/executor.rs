@@ -922,14 +922,22 @@ impl<'a> Interpreter<'a> {
         run: &'r StateRun<'_>,
         retry_count: Option<u32>,
     ) -> LazyContext<'r> {
-        LazyContext::new(move || {
-            self.executor.config.context(
+        LazyContext::new(move || match run.test {
+            Some(test) => test.context(
+                &self.executor.config,
+                self.input,
+                self.started,
+                run,
+                retry_count,
+                None,
+            ),
+            None => self.executor.config.context(
                 self.input,
                 self.started,
                 run.name,
                 run.entered_at,
                 retry_count,
-            )
+            ),
         })
     }
 
@@ -942,6 +950,16 @@ impl<'a> Interpreter<'a> {
         token: String,
     ) -> LazyContext<'r> {
         LazyContext::new(move || {
+            if let Some(test) = run.test {
+                return test.context(
+                    &self.executor.config,
+                    self.input,
+                    self.started,
+                    run,
+                    Some(retry_count),
+                    Some(token.clone()),
+                );
+            }
             let mut context = self.executor.config.context(
                 self.input,
                 self.started,
