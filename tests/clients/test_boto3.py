@@ -219,6 +219,178 @@ class StopExecution(unittest.TestCase):
         self.assertEqual(running["executions"], [])
 
 
+def wait_for_history(sfn, execution_arn, event_type, deadline=10):
+    """The execution's events, once one of `event_type` is among them."""
+    ends = time.monotonic() + deadline
+    while True:
+        events = sfn.get_execution_history(executionArn=execution_arn)["events"]
+        if any(e["type"] == event_type for e in events) or time.monotonic() > ends:
+            return events
+        time.sleep(0.1)
+
+
+def create(sfn, name, definition, **kwargs):
+    return sfn.create_state_machine(
+        name=f"{name}-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(definition),
+        roleArn=common.ROLE_ARN,
+        **kwargs,
+    )["stateMachineArn"]
+
+
+class TheRestOfStepFunctions(unittest.TestCase):
+    """Callbacks, redrive, nested executions, map runs and Express, through boto3."""
+
+    def setUp(self):
+        common.require_endpoint(self)
+        self.sfn = client()
+
+    def test_a_callback_waits_for_send_task_success(self):
+        # The integration is Step Functions itself (a fire-and-forget start of a Pass
+        # machine), so the test needs no Lambda; the token reaches the test through the
+        # started child's input.
+        child = create(self.sfn, "echo", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+        machine = create(
+            self.sfn,
+            "callback",
+            {
+                "StartAt": "Ask",
+                "States": {
+                    "Ask": {
+                        "Type": "Task",
+                        "Resource": "arn:aws:states:::states:startExecution.waitForTaskToken",
+                        "Parameters": {"StateMachineArn": child, "Input": {"token.$": "$$.Task.Token"}},
+                        "HeartbeatSeconds": 30,
+                        "End": True,
+                    }
+                },
+            },
+        )
+        execution = self.sfn.start_execution(stateMachineArn=machine)["executionArn"]
+        wait_for_history(self.sfn, execution, "TaskSubmitted")
+        children = self.sfn.list_executions(stateMachineArn=child)["executions"]
+        token = json.loads(self.sfn.describe_execution(executionArn=children[0]["executionArn"])["input"])["token"]
+        self.sfn.send_task_heartbeat(taskToken=token)
+        self.sfn.send_task_success(taskToken=token, output=json.dumps({"approved": True}))
+        described = wait_until_done(self.sfn, execution)
+        self.assertEqual(described["status"], "SUCCEEDED")
+        self.assertEqual(json.loads(described["output"]), {"approved": True})
+        with self.assertRaises(self.sfn.exceptions.TaskTimedOut):
+            self.sfn.send_task_success(taskToken=token, output="{}")
+
+    def test_redrive_goes_on_from_the_state_that_failed(self):
+        # The first run fails at Check (no `go` in the input is a Fail); the redrive runs
+        # Check again with the same input, and fails again, counted.
+        machine = create(
+            self.sfn,
+            "redrive",
+            {
+                "StartAt": "Prepare",
+                "States": {
+                    "Prepare": {"Type": "Pass", "Next": "Check"},
+                    "Check": {"Type": "Fail", "Error": "Not.Ready", "Cause": "try again"},
+                },
+            },
+        )
+        execution = self.sfn.start_execution(stateMachineArn=machine)["executionArn"]
+        self.assertEqual(wait_until_done(self.sfn, execution)["status"], "FAILED")
+        described = self.sfn.describe_execution(executionArn=execution)
+        self.assertEqual(described["redriveStatus"], "REDRIVABLE")
+        redriven = self.sfn.redrive_execution(executionArn=execution)
+        self.assertIn("redriveDate", redriven)
+        described = wait_until_done(self.sfn, execution)
+        self.assertEqual(described["redriveCount"], 1)
+        events = self.sfn.get_execution_history(executionArn=execution)["events"]
+        types = [e["type"] for e in events]
+        self.assertEqual(types.count("ExecutionRedriven"), 1)
+        after = types[types.index("ExecutionRedriven") + 1 :]
+        self.assertEqual(after, ["FailStateEntered", "ExecutionFailed"])
+        listed = self.sfn.list_executions(stateMachineArn=machine, redriveFilter="REDRIVEN")
+        self.assertEqual([e["executionArn"] for e in listed["executions"]], [execution])
+        ok = create(self.sfn, "fine", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+        done = self.sfn.start_execution(stateMachineArn=ok)["executionArn"]
+        wait_until_done(self.sfn, done)
+        with self.assertRaises(self.sfn.exceptions.ExecutionNotRedrivable):
+            self.sfn.redrive_execution(executionArn=done)
+
+    def test_a_sync_child_gives_its_output(self):
+        child = create(
+            self.sfn,
+            "double",
+            {"StartAt": "D", "States": {"D": {"Type": "Pass", "End": True, "Parameters": {"n.$": "States.MathAdd($.n, $.n)"}}}},
+        )
+        parent = create(
+            self.sfn,
+            "parent",
+            {
+                "StartAt": "Run",
+                "States": {
+                    "Run": {
+                        "Type": "Task",
+                        "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                        "Parameters": {"StateMachineArn": child, "Input": {"n.$": "$.n"}},
+                        "OutputPath": "$.Output",
+                        "End": True,
+                    }
+                },
+            },
+        )
+        execution = self.sfn.start_execution(stateMachineArn=parent, input=json.dumps({"n": 21}))["executionArn"]
+        described = wait_until_done(self.sfn, execution)
+        self.assertEqual(described["status"], "SUCCEEDED")
+        self.assertEqual(json.loads(described["output"]), {"n": 42})
+
+    def test_map_runs_are_listed_described_and_updated(self):
+        machine = create(
+            self.sfn,
+            "mapper",
+            {
+                "StartAt": "Each",
+                "States": {
+                    "Each": {
+                        "Type": "Map",
+                        "MaxConcurrency": 1,
+                        "End": True,
+                        "ItemProcessor": {
+                            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                            "StartAt": "W",
+                            "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}},
+                        },
+                    }
+                },
+            },
+        )
+        execution = self.sfn.start_execution(stateMachineArn=machine, input=json.dumps([1, 2, 3]))["executionArn"]
+        # The Map state's events reach the history when it ends; its run is listed at once.
+        ends = time.monotonic() + 10
+        while not (runs := self.sfn.list_map_runs(executionArn=execution)["mapRuns"]):
+            self.assertLess(time.monotonic(), ends, "no map run")
+            time.sleep(0.05)
+        self.assertEqual(len(runs), 1)
+        arn = runs[0]["mapRunArn"]
+        self.sfn.update_map_run(mapRunArn=arn, maxConcurrency=3)
+        self.assertEqual(self.sfn.describe_map_run(mapRunArn=arn)["maxConcurrency"], 3)
+        self.assertEqual(wait_until_done(self.sfn, execution)["status"], "SUCCEEDED")
+        run = self.sfn.describe_map_run(mapRunArn=arn)
+        self.assertEqual(run["status"], "SUCCEEDED")
+        self.assertEqual(run["itemCounts"]["succeeded"], 3)
+
+    def test_an_express_machine_starts_asynchronously(self):
+        machine = create(
+            self.sfn,
+            "express",
+            {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+            type="EXPRESS",
+        )
+        started = self.sfn.start_execution(stateMachineArn=machine, name="same")
+        self.assertIn(":express:", started["executionArn"])
+        again = self.sfn.start_execution(stateMachineArn=machine, name="same")
+        self.assertNotEqual(started["executionArn"], again["executionArn"])
+        synced = self.sfn.start_sync_execution(stateMachineArn=machine, input='{"a": 1}')
+        self.assertEqual(synced["status"], "SUCCEEDED")
+        self.assertEqual(json.loads(synced["output"]), {"a": 1})
+
+
 class ValidateDefinition(unittest.TestCase):
     def setUp(self):
         common.require_endpoint(self)
