@@ -28,7 +28,7 @@
 //! through a file.
 
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -84,14 +84,12 @@ pub fn main(args: Args) -> ExitCode {
 fn export(args: &Args) -> Result<Vec<String>, String> {
     let from_stdin = args.file.as_os_str() == "-";
     let asl = if from_stdin {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        text
+        let bytes = crate::source::read_capped(std::io::stdin(), "standard input")
+            .map_err(|e| e.to_string())?;
+        String::from_utf8(bytes).map_err(|_| "standard input is not UTF-8 text".to_owned())?
     } else {
-        std::fs::read_to_string(&args.file)
-            .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?
+        crate::source::read_text(&args.file, &args.file.display().to_string())
+            .map_err(|e| e.to_string())?
     };
     let name = match &args.name {
         Some(name) => name.clone(),

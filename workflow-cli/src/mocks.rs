@@ -74,8 +74,8 @@ impl Mocks {
     /// Reads a mocks file.
     pub fn load(path: &Path) -> Result<Mocks, InputError> {
         let name = path.display();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError(format!("cannot read mocks file `{name}`: {e}")))?;
+        let text = crate::source::read_text(path, &name.to_string())
+            .map_err(|e| InputError(format!("mocks file: {e}")))?;
         let value: Value = serde_json::from_str(&text)
             .map_err(|e| InputError(format!("mocks file `{name}` is not JSON: {e}")))?;
         Mocks::from_json(&value).map_err(|e| InputError(format!("mocks file `{name}`: {e}")))

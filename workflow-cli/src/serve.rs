@@ -114,7 +114,7 @@ async fn serve(args: Args) -> ExitCode {
     let mock_config = match &args.mock_config {
         None => None,
         Some(path) => {
-            let parsed = std::fs::read_to_string(path)
+            let parsed = crate::source::read_text(path, &path.display().to_string())
                 .map_err(|e| e.to_string())
                 .and_then(|text| MockConfig::from_json_str(&text).map_err(|e| e.to_string()));
             match parsed {

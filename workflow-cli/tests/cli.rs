@@ -480,6 +480,52 @@ fn definitions_over_one_mebibyte_are_refused_as_aws_refuses_them() {
     }
 }
 
+/// `/dev/zero` as a file, or an endless pipe on standard input, is an error after a bounded
+/// read, not a process that fills memory.
+#[test]
+fn endless_inputs_are_refused_after_a_bounded_read() {
+    let dir = Scratch::new().with(
+        "flow.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}"#,
+    );
+    for args in [
+        &["validate", "/dev/zero"][..],
+        &["run", "/dev/zero"],
+        &["run", "flow.json", "--input", "@/dev/zero"],
+        &["run", "flow.json", "--mocks", "/dev/zero"],
+        &["export", "cloudformation", "/dev/zero"],
+    ] {
+        let ran = dir.run(args);
+        // `export` fails with 1 on any error, the others with 2 on unusable input.
+        let code = if args[0] == "export" { 1 } else { 2 };
+        assert_eq!(ran.code, code, "{args:?}: {}", ran.stderr);
+        assert!(
+            ran.stderr.contains("larger than 16 MiB"),
+            "{args:?}: {}",
+            ran.stderr
+        );
+    }
+    // An endless pipe on standard input.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_workflow"))
+        .args(["run", "flow.json", "--input", "@-"])
+        .current_dir(dir.0.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let block = vec![b' '; 1 << 16];
+        // Ends when the command closes its end.
+        while std::io::Write::write_all(&mut stdin, &block).is_ok() {}
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("standard input is larger"));
+}
+
 #[test]
 fn no_input_makes_any_command_panic() {
     let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));

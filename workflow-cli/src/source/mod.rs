@@ -247,14 +247,36 @@ fn single(definition: Definition) -> Loaded {
     }
 }
 
-fn read_text(path: &Path, name: &str) -> Result<String, InputError> {
-    let bytes = std::fs::read(path).map_err(|e| {
+/// The most the command reads of any one input (a definition, a template, a mocks file,
+/// an execution input, a history): AWS's largest quota among them, a 1 MiB definition,
+/// with room for a template's other resources, so that `/dev/zero` or an endless pipe is
+/// an error in milliseconds rather than a process that fills memory.
+pub const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads at most [`MAX_INPUT_BYTES`] from `reader`; more is an error naming `name`.
+pub fn read_capped(reader: impl std::io::Read, name: &str) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut reader.take(MAX_INPUT_BYTES + 1), &mut bytes)
+        .map_err(|e| InputError(format!("cannot read {name}: {e}")))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(InputError(format!(
+            "{name} is larger than {} MiB, more than any AWS quota allows",
+            MAX_INPUT_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Reads a file as text (at most [`MAX_INPUT_BYTES`]), without a byte-order mark.
+pub fn read_text(path: &Path, name: &str) -> Result<String, InputError> {
+    let file = std::fs::File::open(path).map_err(|e| {
         let why = match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_owned(),
             _ => e.to_string(),
         };
         InputError(format!("cannot read `{name}`: {why}"))
     })?;
+    let bytes = read_capped(file, &format!("`{name}`"))?;
     let text =
         String::from_utf8(bytes).map_err(|_| InputError(format!("`{name}` is not UTF-8 text")))?;
     // Editors on Windows write a byte-order mark that no JSON parser accepts.
@@ -341,9 +363,10 @@ fn ids(definitions: &[Definition]) -> String {
 pub fn json_argument(flag: &str, argument: &str) -> Result<Value, InputError> {
     let (text, from) = match argument.strip_prefix('@') {
         Some("-") => {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .map_err(|e| InputError(format!("{flag}: cannot read standard input: {e}")))?;
+            let bytes = read_capped(std::io::stdin(), "standard input")
+                .map_err(|e| InputError(format!("{flag}: {e}")))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| InputError(format!("{flag}: standard input is not UTF-8 text")))?;
             (text, "standard input".to_owned())
         }
         Some(file) => (
