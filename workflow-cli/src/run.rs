@@ -14,6 +14,7 @@
 //! Exit codes: 0 SUCCEEDED, 1 FAILED, 3 TIMED_OUT, 2 when the inputs cannot be used (the
 //! file, an invalid definition, the input, the mocks file).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -112,19 +113,17 @@ pub fn main(args: Args) -> ExitCode {
         let mut execution = executor
             .start(prepared.machine, input)
             .map_err(|e| InputError(e.to_string()))?;
-        let mut shown = 0;
-        loop {
-            if log {
-                let events = execution.history().events();
-                for event in events.get(shown..).unwrap_or_default() {
-                    eprintln!("{}", log_line(event).trim_end());
-                }
-                shown = events.len();
-            }
-            if execution.step().await.is_none() {
-                break;
-            }
+        if log {
+            // Each event as it happens (a WaitStateEntered before the wait, a retried task's
+            // failures before its backoff), not when its state ends. A closed standard error
+            // (a reader that went away) ends the log, not the run.
+            let print = |event: &workflow_runtime::HistoryEvent| {
+                let _ = writeln!(std::io::stderr().lock(), "{}", log_line(event).trim_end());
+            };
+            execution.history().events().iter().for_each(print);
+            execution.observe(Arc::new(print));
         }
+        while execution.step().await.is_some() {}
         Ok::<Outcome, InputError>(execution.into_outcome())
     });
     match outcome {

@@ -594,6 +594,35 @@ fn run_logs_each_event_and_prints_the_output() {
     insta::assert_snapshot!("run_succeeded_output", ran.stdout);
 }
 
+/// The log shows each event as it happens: a Wait's entered event while it waits.
+#[test]
+fn run_logs_a_wait_before_it_ends() {
+    use std::io::BufRead;
+    let dir = Scratch::new().with(
+        "wait.json",
+        r#"{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3, "End": true}}}"#,
+    );
+    let started = std::time::Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_workflow"))
+        .args(["run", "wait.json"])
+        .current_dir(dir.0.path())
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    for line in stderr.lines() {
+        if line.unwrap().contains("WaitStateEntered") {
+            break;
+        }
+    }
+    // Seen while the 3-second wait goes on.
+    assert!(started.elapsed() < std::time::Duration::from_millis(2500));
+    assert!(child.try_wait().unwrap().is_none(), "still waiting");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
 #[test]
 fn run_quiet_prints_only_the_output_and_reads_standard_input() {
     let dir = flow_dir();

@@ -55,6 +55,9 @@ pub struct Durable {
     /// The children `.sync` tasks wait for, by the child's ARN: the parent, the parked
     /// task's token and how it reads the child.
     children: Mutex<HashMap<String, WaitingParent>>,
+    /// The events of running executions not committed yet (those of a state still running:
+    /// a Map's iterations, a Task's attempts), shown by [`Durable::history`].
+    live: Arc<Mutex<HashMap<String, Vec<HistoryEvent>>>>,
 }
 
 /// A parent's `.sync` task waiting for a child execution.
@@ -209,6 +212,7 @@ impl Durable {
                 tokens: TaskTokens::default(),
                 state_machines: Mutex::default(),
                 children: Mutex::default(),
+                live: Arc::default(),
             }
         })
     }
@@ -456,6 +460,19 @@ impl Durable {
         self.store.execution(arn)
     }
 
+    /// An execution's events: the committed ones, then those of a running execution's
+    /// current state that are not committed yet (a Map's iterations so far, a Task's
+    /// attempts), which a crash would replace with those of the state's run after the
+    /// restart.
+    pub fn history(&self, arn: &str) -> Result<Vec<HistoryEvent>, StoreError> {
+        let mut events = self.store.history(arn)?;
+        if let Some(live) = lock(&self.live).get(arn) {
+            let stored = events.len();
+            events.extend(live.iter().filter(|e| e.id as usize > stored).cloned());
+        }
+        Ok(events)
+    }
+
     /// Waits until this process drives no execution (every one has ended or been stopped).
     pub async fn idle(&self) {
         loop {
@@ -505,8 +522,15 @@ impl Durable {
         self.tokens.heartbeat(token)
     }
 
-    fn spawn(self: &Arc<Self>, arn: String, execution: Execution) {
+    fn spawn(self: &Arc<Self>, arn: String, mut execution: Execution) {
         let (runner, messages) = tokio::sync::mpsc::unbounded_channel();
+        let (live, observed) = (self.live.clone(), arn.clone());
+        execution.observe(Arc::new(move |event| {
+            lock(&live)
+                .entry(observed.clone())
+                .or_default()
+                .push(event.clone());
+        }));
         let execution = execution
             .with_progress(Arc::new(StoreProgress {
                 store: self.store.clone(),
@@ -558,6 +582,9 @@ impl Durable {
                 // when the store works again (at the next start).
                 tracing::error!(execution = %arn, error = %e, "cannot commit a transition");
                 break;
+            }
+            if let Some(live) = lock(&self.live).get_mut(&arn) {
+                live.retain(|event| event.id as usize > committed);
             }
             // Only once its task is committed may a worker take it.
             self.tokens.register(&arn, execution.awaiting(), &runner);
@@ -613,6 +640,7 @@ impl Durable {
     /// Drops a finished execution from the running ones, and its task tokens; a parent
     /// waiting for it hears of its end.
     fn forget(&self, arn: &str) {
+        lock(&self.live).remove(arn);
         self.child_ended(arn);
         self.tokens.forget(arn);
         let mut running = lock(&self.running);

@@ -670,6 +670,13 @@ impl Execution {
         }
     }
 
+    /// Tells `observer` of each event of this execution as it is appended (the CLI prints
+    /// them; a durable runner shows the ones not committed yet): before the state that
+    /// records it has ended, unlike [`Execution::history`] between steps.
+    pub fn observe(&mut self, observer: crate::history::Observe) {
+        self.history.observe(observer);
+    }
+
     /// Makes its top-level Maps record their finished items in `progress`.
     pub(crate) fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
         self.progress = Some(progress);

@@ -138,6 +138,30 @@ impl HistoryEvent {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
     events: Vec<HistoryEvent>,
+    /// Told of each event as it is appended.
+    #[serde(skip)]
+    observer: Observer,
+}
+
+/// What is told of each event of an execution as it happens (see
+/// [`crate::Execution::observe`]): called while the history is locked, so it must be quick
+/// (print a line, send on a channel).
+pub type Observe = std::sync::Arc<dyn Fn(&HistoryEvent) + Send + Sync>;
+
+/// An optional [`Observe`]; not part of what a history is (equality, serde).
+#[derive(Clone, Default)]
+struct Observer(Option<Observe>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Observer" } else { "None" })
+    }
+}
+
+impl PartialEq for Observer {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl HistoryEvent {
@@ -168,14 +192,25 @@ impl HistoryEvent {
 impl History {
     /// A history holding `events` (as a store gives them back).
     pub fn from_events(events: Vec<HistoryEvent>) -> Self {
-        History { events }
+        History {
+            events,
+            observer: Observer::default(),
+        }
+    }
+
+    /// Tells `observer` of each event appended from now on.
+    pub fn observe(&mut self, observer: Observe) {
+        self.observer = Observer(Some(observer));
     }
 
     /// Appends an event with its details (an object, or null for none); returns its id.
     pub fn push(&mut self, event_type: EventType, at: Timestamp, details: Value) -> u64 {
         let id = self.events.len() as u64 + 1;
-        self.events
-            .push(HistoryEvent::new(id, event_type, at, details));
+        let event = HistoryEvent::new(id, event_type, at, details);
+        if let Some(observer) = &self.observer.0 {
+            observer(&event);
+        }
+        self.events.push(event);
         id
     }
 

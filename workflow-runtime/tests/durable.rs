@@ -1143,3 +1143,51 @@ async fn a_callback_without_a_runner_fails_plainly_without_calling_its_integrati
     );
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
+
+/// The events of a state still running are shown (not yet committed): a Map's iterations
+/// as they start, before the Map ends.
+#[tokio::test(start_paused = true)]
+async fn a_running_states_events_are_shown_before_they_are_committed() {
+    let definition = json!({
+        "StartAt": "Each",
+        "States": { "Each": { "Type": "Map", "MaxConcurrency": 1, "End": true,
+            "ItemProcessor": { "StartAt": "W", "States": {
+                "W": { "Type": "Wait", "Seconds": 10, "End": true } } } } }
+    })
+    .to_string();
+    let store = Arc::new(MemoryStore::new());
+    let durable = Durable::new(virtual_clock(Resources::new()), store.clone());
+    let (record, _) = durable
+        .start(request("live", definition, json!([1, 2, 3])))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    let shown: Vec<String> = durable
+        .history(&record.arn)
+        .unwrap()
+        .iter()
+        .map(|e| e.event_type.as_str())
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "ExecutionStarted",
+            "MapStateEntered",
+            "MapStateStarted",
+            "MapIterationStarted",
+            "WaitStateEntered",
+            "WaitStateExited",
+            "MapIterationSucceeded",
+            "MapIterationStarted",
+            "WaitStateEntered"
+        ]
+    );
+    // Only the start is committed so far.
+    assert_eq!(store.history(&record.arn).unwrap().len(), 1);
+    let ended = until_ended(store.as_ref(), &record.arn).await;
+    assert_eq!(ended.status, Status::Succeeded);
+    assert_eq!(
+        durable.history(&record.arn).unwrap(),
+        store.history(&record.arn).unwrap()
+    );
+}

@@ -53,7 +53,7 @@ pub fn get(service: &Service, request: &Request) -> Result<Value, ApiError> {
         &format!("GetExecutionHistory {arn} {reverse} {include}"),
     )?;
     let record = executions::find(service, arn)?;
-    let mut all = events(&service.store().history(arn)?, include);
+    let mut all = events(&service.durable.history(arn)?, include);
     // An execution started through a version or an alias says so in its first event.
     for event in &mut all {
         if let Some(details) = event.get_mut("executionStartedEventDetails")
