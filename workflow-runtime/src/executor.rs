@@ -127,6 +127,8 @@ pub struct Executor {
     seed: Option<u64>,
     /// Who starts the executions `states:startExecution` tasks ask for.
     pub(crate) executions: Option<Arc<dyn StartExecution>>,
+    /// Where distributed Maps' `ItemReader` and `ResultWriter` read and write (S3 on AWS).
+    pub(crate) object_store: Option<Arc<dyn crate::s3::ObjectStore>>,
 }
 
 impl Executor {
@@ -138,6 +140,7 @@ impl Executor {
             config: ExecutionConfig::default(),
             seed: None,
             executions: None,
+            object_store: None,
         }
     }
 
@@ -145,6 +148,15 @@ impl Executor {
     /// [`crate::nested`]). A [`crate::Durable`] sets itself when none is set.
     pub fn with_executions(mut self, starter: Arc<dyn StartExecution>) -> Self {
         self.executions = Some(starter);
+        self
+    }
+
+    /// Has distributed Maps read their `ItemReader`'s objects from `store` and write their
+    /// `ResultWriter`'s results to it, in place of Amazon S3 (see [`crate::s3::LocalS3`]).
+    /// Without one, such a Map fails with `States.ItemReaderFailed` or
+    /// `States.ResultWriterFailed`.
+    pub fn with_object_store(mut self, store: Arc<dyn crate::s3::ObjectStore>) -> Self {
+        self.object_store = Some(store);
         self
     }
 
