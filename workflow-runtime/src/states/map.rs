@@ -8,8 +8,11 @@ use crate::history::{EventType, History};
 use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
 use crate::states::fan_out::FanOut;
+use crate::states::item_batcher;
+use crate::states::item_reader;
 use crate::states::recovery::{Attempted, Recovered};
 use crate::states::result::{ResultFields, process_result};
+use crate::states::result_writer::{ChildLog, MapRunNames, ResultWriter};
 
 /// What AWS says when a distributed Map's failures exceed its tolerance (the `TestState`
 /// API's wording; no recorded execution shows it).
@@ -66,18 +69,33 @@ impl Interpreter<'_> {
     ) -> Attempted {
         let context = self.context(run, Some(retry_count));
         let scope = Scope::new(run, &context, variables);
-        reject_unsupported(&scope, map)?;
+        let distributed = is_distributed(&map.item_processor.machine);
+        reject_inline_only(&scope, map, distributed)?;
         let effective = if run.jsonata {
             input.clone()
         } else {
             scope.select(&map.common.input_path, input.clone())?
         };
         run.inspect(|i| i.after_input_path = Some(effective.clone()));
-        let items = items_of(&scope, map, &effective)?;
+        let items = match &map.item_reader {
+            Some(reader) => {
+                let store = self.executor.object_store.as_deref();
+                match item_reader::read_items(&scope, reader, &effective, store) {
+                    Ok(items) => items,
+                    Err(failure) => return Ok(Err(failure)),
+                }
+            }
+            None => items_of(&scope, map, &effective)?,
+        };
         run.inspect(|i| i.after_items_path = Some(Value::Array(items.clone())));
-        let distributed = is_distributed(&map.item_processor.machine);
         let limit = concurrency(&scope, map, &effective, distributed)?;
-        self.event(EventType::MapStateStarted, json!({ "length": items.len() }));
+        let writer = match &map.result_writer {
+            Some(writer) => match ResultWriter::of(&scope, writer, &effective) {
+                Ok(writer) => Some(writer),
+                Err(failure) => return Ok(Err(failure)),
+            },
+            None => None,
+        };
         let progress = self.run_progress(run, retry_count);
         let mut items = Items {
             run,
@@ -87,7 +105,16 @@ impl Interpreter<'_> {
             variables,
             items,
             progress,
+            selected: false,
+            children: writer
+                .as_ref()
+                .map(|_| ChildLog::new(self.executor.clock.clone())),
+            map_run_arn: None,
         };
+        if let Some(batcher) = &map.item_batcher {
+            items.batch(&scope, batcher)?;
+        }
+        self.event(EventType::MapStateStarted, json!({ "length": items.len() }));
         let results = if distributed {
             // Read after MapStateStarted: AWS fails a bad one with no MapStateFailed after it.
             let tolerance = tolerance(&scope, map, &effective)?;
@@ -99,8 +126,14 @@ impl Interpreter<'_> {
             Ok(results) => results,
             Err(failure) => return Ok(Err(failure)),
         };
+        let result = match &writer {
+            Some(writer) => match self.write_results(writer, &mut items, results) {
+                Ok(result) => result,
+                Err(failure) => return Ok(Err(failure)),
+            },
+            None => Value::Array(results),
+        };
         self.event(EventType::MapStateSucceeded, Value::Null);
-        let result = Value::Array(results);
         let fields = ResultFields {
             common: &map.common,
             result_selector: &map.result_selector,
@@ -184,6 +217,7 @@ impl Interpreter<'_> {
             EventType::MapRunStarted,
             json!({ "mapRunArn": map_run_arn }),
         );
+        items.map_run_arn = Some(map_run_arn);
         let processor = &items.map.item_processor.machine;
         let inherited = items.run.inherited;
         let mut fan = FanOut::new();
@@ -217,6 +251,7 @@ impl Interpreter<'_> {
                     output
                 }
                 Err(failure) => {
+                    items.record_failure(index, &failure);
                     failed += 1;
                     if tolerance.exceeded(failed, items.len()) {
                         let failure =
@@ -260,6 +295,31 @@ impl Interpreter<'_> {
             .await
     }
 
+    /// A `ResultWriter`'s result: the children's results written, or transformed.
+    fn write_results(
+        &self,
+        writer: &ResultWriter,
+        items: &mut Items<'_>,
+        results: Vec<Value>,
+    ) -> Result<Value, Failure> {
+        let map_run_arn = items.map_run_arn.clone().unwrap_or_default();
+        // The children's ARNs are the map run's, less its id, as execution and state machine.
+        let base = map_run_arn.rsplit_once(':').map_or("", |(base, _)| base);
+        let names = MapRunNames {
+            state_machine_arn: base.replacen(":mapRun:", ":stateMachine:", 1),
+            execution_arn_prefix: base.replacen(":mapRun:", ":execution:", 1),
+            map_run_arn,
+        };
+        let now = self.now();
+        let children: Vec<_> = results
+            .into_iter()
+            .enumerate()
+            .map(|(index, result)| items.child_result(index, result, now))
+            .collect();
+        let store = self.executor.object_store.as_deref();
+        writer.finish(store, &names, &children, || self.uuid())
+    }
+
     fn iteration_event(&self, event_type: EventType, run: &StateRun<'_>, index: usize) {
         self.event(event_type, json!({ "name": run.name, "index": index }));
     }
@@ -279,6 +339,12 @@ struct Items<'a> {
     items: Vec<Value>,
     /// Where finished items are recorded (a durable execution's top-level Map).
     progress: Option<RunProgress>,
+    /// Whether `items` went through `ItemSelector` already (before an `ItemBatcher`).
+    selected: bool,
+    /// When each child ran and how it ended, for a `ResultWriter`.
+    children: Option<ChildLog>,
+    /// The map run's ARN, once a distributed Map started it.
+    map_run_arn: Option<String>,
 }
 
 impl Items<'_> {
@@ -296,13 +362,71 @@ impl Items<'_> {
         if let Some(progress) = &self.progress {
             progress.record(index, output);
         }
+        if let Some(children) = &self.children {
+            children.stopped(index, None);
+        }
+    }
+
+    /// Records that item `index` failed (for a `ResultWriter`; a failed item runs again
+    /// after a restart).
+    fn record_failure(&self, index: usize, failure: &Failure) {
+        if let Some(children) = &self.children {
+            children.stopped(index, Some(failure.clone()));
+        }
+    }
+
+    /// How item `index` went, whose result is `result`, for a `ResultWriter`. An item that
+    /// finished before a restart has its input made again, and `now` for its times.
+    fn child_result(
+        &mut self,
+        index: usize,
+        result: Value,
+        now: workflow_core::timestamp::Timestamp,
+    ) -> crate::states::result_writer::ChildResult {
+        if let Some(child) = self
+            .children
+            .as_ref()
+            .and_then(|c| c.result(index, &result))
+        {
+            return child;
+        }
+        let input = self.input_of(index).unwrap_or_default();
+        crate::states::result_writer::ChildResult {
+            input,
+            outcome: Ok(result),
+            start: now,
+            stop: now,
+        }
+    }
+
+    /// Groups the items (each through `ItemSelector` first) into `batcher`'s batches,
+    /// which become the items the children run on.
+    fn batch(&mut self, scope: &Scope<'_>, batcher: &Value) -> Result<(), Failure> {
+        let selected = (0..self.len())
+            .map(|index| self.input_of(index))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.items = item_batcher::batches(scope, batcher, self.effective, selected)?;
+        self.selected = true;
+        Ok(())
     }
 
     /// The input of item `index`: the item, or what `ItemSelector` (or the legacy
     /// `Parameters`) makes of the effective input, `$$.Map.Item.Index` and
     /// `$$.Map.Item.Value`.
     fn input_of(&mut self, index: usize) -> Result<Value, Failure> {
+        let input = self.select(index)?;
+        if let Some(children) = &self.children {
+            children.started(index, &input);
+        }
+        Ok(input)
+    }
+
+    /// Item `index` through `ItemSelector` (see [`Items::input_of`]).
+    fn select(&mut self, index: usize) -> Result<Value, Failure> {
         let item = self.items.get(index).cloned().unwrap_or_default();
+        if self.selected {
+            return Ok(item);
+        }
         let Some(template) = self
             .map
             .item_selector
@@ -352,16 +476,18 @@ impl Tolerance {
     }
 }
 
-/// Fields that need S3 or that this runtime has no evaluator for: fail clearly, not wrongly.
-fn reject_unsupported(scope: &Scope<'_>, map: &Map) -> Result<(), Failure> {
-    let unsupported = [
+/// `ItemReader`, `ItemBatcher` and `ResultWriter` belong to a distributed Map only ("Map
+/// state in Distributed mode", AWS docs); on an inline one, fail clearly rather than ignore
+/// them.
+fn reject_inline_only(scope: &Scope<'_>, map: &Map, distributed: bool) -> Result<(), Failure> {
+    let fields = [
         ("ItemReader", map.item_reader.is_some()),
         ("ItemBatcher", map.item_batcher.is_some()),
         ("ResultWriter", map.result_writer.is_some()),
     ];
-    match unsupported.iter().find(|(_, present)| *present) {
+    match fields.iter().find(|(_, present)| *present && !distributed) {
         Some((field, _)) => Err(scope.runtime(format!(
-            "The Map field {field} is not supported by this runtime yet"
+            "The Map field {field} needs a distributed Map (ProcessorConfig.Mode DISTRIBUTED)"
         ))),
         None => Ok(()),
     }
