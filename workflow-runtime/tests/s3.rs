@@ -154,6 +154,25 @@ async fn parameters_max_items_path_and_item_selector_apply() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn jsonata_arguments_and_max_items_are_expressions() {
+    let dir = buckets();
+    put(dir.path(), "in/items.json", b"[1, 2, 3]");
+    let mut definition = map(json!({ "ItemReader": {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": { "InputType": "JSON", "MaxItems": "{% $states.input.most %}" },
+        "Arguments": { "Bucket": "in", "Key": "{% $states.input.key %}" }
+    } }));
+    definition["QueryLanguage"] = json!("JSONata");
+    definition["States"]["M"]["ItemProcessor"] = json!({
+        "ProcessorConfig": { "Mode": "DISTRIBUTED", "ExecutionType": "STANDARD" },
+        "StartAt": "P", "States": { "P": { "Type": "Pass", "End": true } }
+    });
+    let input = json!({ "key": "items.json", "most": 2 });
+    let outcome = run(&executor(Some(dir.path())), definition, input).await;
+    assert_eq!(outcome.output, Some(json!([1, 2])), "{:?}", outcome.cause);
+}
+
+#[tokio::test(start_paused = true)]
 async fn list_objects_v2_gives_the_objects_under_a_prefix() {
     let dir = buckets();
     put(dir.path(), "in/images/b.jpg", b"bb");

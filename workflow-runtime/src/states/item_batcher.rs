@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::error::Failure;
 use crate::io::{Scope, States, compact};
 use crate::limits;
+use crate::states::item_reader::count_field;
 
 /// `batcher`'s batches of `items`, each a child execution's input.
 pub(crate) fn batches(
@@ -76,28 +77,23 @@ fn limit(
     effective: &Value,
     field: &str,
 ) -> Result<Option<usize>, Failure> {
-    let path_field = format!("{field}Path");
-    let value = match (batcher.get(field), batcher.get(&path_field)) {
-        (Some(value), _) if scope.jsonata => {
-            let name = format!("ItemBatcher/{field}");
-            scope.evaluate_typed(&name, value, States::input(effective), "number")?
-        }
-        (Some(value), _) => value.clone(),
-        (None, Some(Value::String(path))) => scope.read(path, effective)?,
-        _ => return Ok(None),
-    };
-    let count = match &value {
-        Value::Number(n) => n.as_u64(),
-        Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    };
-    match count.and_then(|n| usize::try_from(n).ok()) {
-        Some(n) if n > 0 => Ok(Some(n)),
-        _ => Err(scope.runtime(format!(
-            "The {field} field must be a positive integer, but was {}",
-            compact(&value)
-        ))),
+    let fields = batcher.as_object().cloned().unwrap_or_default();
+    let name = format!("ItemBatcher/{field}");
+    match count_field(scope, &fields, field, &name, effective)? {
+        None => Ok(None),
+        Some((Some(n), value)) => match usize::try_from(n) {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(not_positive(scope, field, &value)),
+        },
+        Some((None, value)) => Err(not_positive(scope, field, &value)),
     }
+}
+
+fn not_positive(scope: &Scope<'_>, field: &str, value: &Value) -> Failure {
+    scope.runtime(format!(
+        "The {field} field must be a positive integer, but was {}",
+        compact(value)
+    ))
 }
 
 #[cfg(test)]

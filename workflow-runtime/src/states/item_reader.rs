@@ -127,16 +127,37 @@ fn string_argument<'a>(arguments: &'a Value, name: &str) -> Result<&'a str, Fail
         .ok_or_else(|| failed(format!("The ItemReader's {name} must be a string")))
 }
 
-/// `MaxItems` (a number, or in JSONata an expression) or `MaxItemsPath` (read from the
-/// effective input); `None` for no limit. 0 means no limit, as for `MaxConcurrency`.
+/// `MaxItems` or `MaxItemsPath`; `None` for no limit. 0 means no limit, as for
+/// `MaxConcurrency`.
 fn max_items(
     scope: &Scope<'_>,
     config: &Map<String, Value>,
     effective: &Value,
 ) -> Result<Option<usize>, Failure> {
-    let value = match (config.get("MaxItems"), config.get("MaxItemsPath")) {
+    let field = "ItemReader/ReaderConfig/MaxItems";
+    match count_field(scope, config, "MaxItems", field, effective)? {
+        None | Some((Some(0), _)) => Ok(None),
+        Some((Some(n), _)) if n <= MAX_ITEMS => Ok(usize::try_from(n).ok()),
+        Some((_, value)) => Err(failed(format!(
+            "MaxItems must be an integer from 0 to {MAX_ITEMS}, but was {}",
+            compact(&value)
+        ))),
+    }
+}
+
+/// A count of a reader's or batcher's `fields`: `name` (a number, or in JSONata an
+/// expression, which `field` names in causes) or `<name>Path` (read from the effective
+/// input, where a string holding a number counts too). The count if the value is a
+/// non-negative integer, and the value; `None` when neither field is set.
+pub(super) fn count_field(
+    scope: &Scope<'_>,
+    fields: &Map<String, Value>,
+    name: &str,
+    field: &str,
+    effective: &Value,
+) -> Result<Option<(Option<u64>, Value)>, Failure> {
+    let value = match (fields.get(name), fields.get(&format!("{name}Path"))) {
         (Some(value), _) if scope.jsonata => {
-            let field = "ItemReader/ReaderConfig/MaxItems";
             scope.evaluate_typed(field, value, States::input(effective), "number")?
         }
         (Some(value), _) => value.clone(),
@@ -148,14 +169,7 @@ fn max_items(
         Value::String(text) => text.trim().parse().ok(),
         _ => None,
     };
-    match count {
-        Some(0) => Ok(None),
-        Some(n) if n <= MAX_ITEMS => Ok(usize::try_from(n).ok()),
-        _ => Err(failed(format!(
-            "MaxItems must be an integer from 0 to {MAX_ITEMS}, but was {}",
-            compact(&value)
-        ))),
-    }
+    Ok(Some((count, value)))
 }
 
 /// `ListObjectsV2`'s objects as AWS hands them to the Map: `LastModified` in seconds since
@@ -316,7 +330,8 @@ fn csv_failure(error: csv::Error) -> Failure {
 /// An S3 inventory's items: the rows of the CSV files its `manifest.json` lists, each keyed
 /// by the manifest's `fileSchema` ("Amazon S3 Inventory", AWS docs: `destinationBucket` is
 /// a bucket ARN, `files` hold `key`s of gzip-compressed CSV files, which have no header
-/// row). AWS reads CSV inventories only.
+/// row). AWS reads CSV inventories only. All the files together may hold at most
+/// [`MAX_OBJECT_BYTES`] of CSV, as one object may: the items are held in memory.
 fn manifest_items(
     store: &dyn ObjectStore,
     body: &[u8],
@@ -352,6 +367,7 @@ fn manifest_items(
         delimiter: b',',
     };
     let mut items = Vec::new();
+    let mut remaining = MAX_OBJECT_BYTES;
     for file in files {
         if max_items.is_some_and(|most| items.len() >= most) {
             break;
@@ -361,29 +377,30 @@ fn manifest_items(
             .and_then(Value::as_str)
             .ok_or_else(|| failed("A manifest file has no key"))?;
         let object = store
-            .get_object(bucket, key, MAX_OBJECT_BYTES)
+            .get_object(bucket, key, remaining)
             .map_err(object_failure)?;
         let csv = if key.ends_with(".gz") {
-            gunzip(&object, key)?
+            gunzip(&object, key, remaining)?
         } else {
             object
         };
+        remaining -= csv.len() as u64;
         items.extend(csv_items(&csv, &config)?);
     }
     Ok(items)
 }
 
-/// A gzip object's content, no larger than [`MAX_OBJECT_BYTES`] (a small object can
-/// inflate to a huge one).
-fn gunzip(object: &[u8], key: &str) -> Result<Vec<u8>, Failure> {
+/// A gzip object's content, no larger than `limit` (a small object can inflate to a huge
+/// one).
+fn gunzip(object: &[u8], key: &str, limit: u64) -> Result<Vec<u8>, Failure> {
     let mut out = Vec::new();
     flate2::read::MultiGzDecoder::new(object)
-        .take(MAX_OBJECT_BYTES + 1)
+        .take(limit + 1)
         .read_to_end(&mut out)
         .map_err(|e| failed(format!("The inventory file '{key}' is not valid gzip: {e}")))?;
-    if out.len() as u64 > MAX_OBJECT_BYTES {
+    if out.len() as u64 > limit {
         return Err(failed(format!(
-            "The inventory file '{key}' inflates to more than {MAX_OBJECT_BYTES} bytes"
+            "The inventory's files inflate to more than the {MAX_OBJECT_BYTES} bytes this runtime reads (at '{key}')"
         )));
     }
     Ok(out)
@@ -401,7 +418,7 @@ fn truncated(text: &str) -> String {
 mod tests {
     use serde_json::json;
 
-    use super::{CsvConfig, csv_items, json_items, json_lines};
+    use super::{CsvConfig, csv_items, gunzip, json_items, json_lines};
 
     fn csv(
         body: &str,
@@ -453,5 +470,17 @@ mod tests {
         );
         let bad = json_lines(b"1\n{\n").unwrap_err();
         assert!(bad.cause.unwrap_or_default().starts_with("Line 2"));
+    }
+
+    #[test]
+    fn gzip_is_inflated_no_further_than_allowed() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&[b'0'; 100_000]).unwrap();
+        let small = gz.finish().unwrap();
+        assert_eq!(gunzip(&small, "k", 100_000).map(|v| v.len()), Ok(100_000));
+        let bomb = gunzip(&small, "k", 1_000).unwrap_err();
+        assert!(bomb.cause.unwrap_or_default().contains("inflate to more"));
+        assert!(gunzip(b"not gzip", "k", 10).is_err());
     }
 }
