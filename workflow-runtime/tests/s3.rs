@@ -248,11 +248,14 @@ async fn reading_fails_with_item_reader_failed_which_catch_handles() {
     let dir = buckets();
     put(dir.path(), "in/bad.json", b"[1, 2");
     put(dir.path(), "secret.json", b"[1]");
+    let big = format!("[\"{}\"]", "x".repeat(300 * 1024));
+    put(dir.path(), "in/big.json", big.as_bytes());
     let failures = [
         (None, "items.json", "No S3 is configured"),
         (Some(dir.path()), "missing.json", "NoSuchKey"),
         (Some(dir.path()), "bad.json", "not valid JSON"),
         (Some(dir.path()), "../secret.json", "is not valid here"),
+        (Some(dir.path()), "big.json", "more than the 262144"),
     ];
     for (store, key, cause) in failures {
         let fields = get_object(key, json!({ "InputType": "JSON" }));

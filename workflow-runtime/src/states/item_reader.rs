@@ -21,6 +21,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{Failure, names};
 use crate::io::{Scope, States, compact};
+use crate::limits;
 use crate::s3::{MAX_LISTED_OBJECTS, MAX_OBJECT_BYTES, ObjectError, ObjectStore};
 
 const GET_OBJECT: &str = "arn:aws:states:::s3:getObject";
@@ -91,6 +92,18 @@ pub(crate) fn read_items(
     };
     if let Some(most) = max_items {
         items.truncate(most);
+    }
+    // Each item reaches a child execution as (part of) its input, which is a payload.
+    if let Some((index, size)) = items
+        .iter()
+        .map(limits::payload_size)
+        .enumerate()
+        .find(|(_, size)| *size > limits::MAX_PAYLOAD_BYTES)
+    {
+        return Err(failed(format!(
+            "Item {index} has {size} bytes, more than the {} a state's payload may have",
+            limits::MAX_PAYLOAD_BYTES
+        )));
     }
     Ok(items)
 }
