@@ -372,6 +372,49 @@ async fn result_writer_writes_the_manifest_and_a_file_per_status() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_failed_map_run_writes_its_results_with_the_items_it_never_started() {
+    let dir = buckets();
+    let fields = json!({
+        "MaxConcurrency": 1,
+        "ResultWriter": {
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": { "Bucket": "out", "Prefix": "runs/" }
+        }
+    });
+    let input = json!(["a", "bad", "c", "d"]);
+    let outcome = run(&executor(Some(dir.path())), map(fields), input).await;
+    assert_eq!(
+        outcome.error.as_deref(),
+        Some("States.ExceedToleratedFailureThreshold")
+    );
+    let run_dir = std::fs::read_dir(dir.path().join("out/runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let read = |name: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(run_dir.join(name)).unwrap()).unwrap()
+    };
+    let manifest = read("manifest.json");
+    let files = &manifest["ResultFiles"];
+    assert_eq!(files["SUCCEEDED"].as_array().unwrap().len(), 1);
+    assert_eq!(files["FAILED"].as_array().unwrap().len(), 1);
+    assert_eq!(files["PENDING"].as_array().unwrap().len(), 1);
+    assert_eq!(read("SUCCEEDED_0.json")[0]["Output"], json!("\"a\""));
+    assert_eq!(read("FAILED_0.json")[0]["Error"], json!("Item.Bad"));
+    let pending = read("PENDING_0.json");
+    let inputs: Vec<&Value> = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["Input"])
+        .collect();
+    assert_eq!(inputs, [&json!("\"c\""), &json!("\"d\"")]);
+    assert_eq!(pending[0]["Status"], json!("PENDING"));
+}
+
+#[tokio::test(start_paused = true)]
 async fn writer_config_alone_transforms_the_state_output() {
     let executor = executor(None);
     let flatten = map(

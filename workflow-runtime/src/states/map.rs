@@ -1,5 +1,6 @@
 use serde_json::{Value, json};
 use workflow_core::model::{IntOrExpr, Map, QueryLanguage, StateMachine};
+use workflow_core::timestamp::Timestamp;
 
 use crate::context::LazyContext;
 use crate::error::{Failure, names};
@@ -12,7 +13,7 @@ use crate::states::item_batcher;
 use crate::states::item_reader;
 use crate::states::recovery::{Attempted, Recovered};
 use crate::states::result::{ResultFields, process_result};
-use crate::states::result_writer::{ChildLog, MapRunNames, ResultWriter};
+use crate::states::result_writer::{ChildLog, ChildResult, MapRunNames, ResultWriter};
 
 /// What AWS says when a distributed Map's failures exceed its tolerance (the `TestState`
 /// API's wording; no recorded execution shows it).
@@ -124,10 +125,17 @@ impl Interpreter<'_> {
         };
         let results = match results {
             Ok(results) => results,
-            Err(failure) => return Ok(Err(failure)),
+            Err(failure) => {
+                // A failed map run's results are written too; its own failure is the
+                // state's, whether they could be or not.
+                if let Some(writer) = &writer {
+                    let _ = self.write_results(writer, &mut items);
+                }
+                return Ok(Err(failure));
+            }
         };
         let result = match &writer {
-            Some(writer) => match self.write_results(writer, &mut items, results) {
+            Some(writer) => match self.write_results(writer, &mut items) {
                 Ok(result) => result,
                 Err(failure) => return Ok(Err(failure)),
             },
@@ -300,7 +308,6 @@ impl Interpreter<'_> {
         &self,
         writer: &ResultWriter,
         items: &mut Items<'_>,
-        results: Vec<Value>,
     ) -> Result<Value, Failure> {
         let map_run_arn = items.map_run_arn.clone().unwrap_or_default();
         // The children's ARNs are the map run's, less its id, as execution and state machine.
@@ -311,10 +318,8 @@ impl Interpreter<'_> {
             map_run_arn,
         };
         let now = self.now();
-        let children: Vec<_> = results
-            .into_iter()
-            .enumerate()
-            .map(|(index, result)| items.child_result(index, result, now))
+        let children: Vec<_> = (0..items.len())
+            .map(|index| items.child_result(index, now))
             .collect();
         let store = self.executor.object_store.as_deref();
         writer.finish(store, &names, &children, || self.uuid())
@@ -363,7 +368,7 @@ impl Items<'_> {
             progress.record(index, output);
         }
         if let Some(children) = &self.children {
-            children.stopped(index, None);
+            children.stopped(index, Ok(output));
         }
     }
 
@@ -371,39 +376,25 @@ impl Items<'_> {
     /// after a restart).
     fn record_failure(&self, index: usize, failure: &Failure) {
         if let Some(children) = &self.children {
-            children.stopped(index, Some(failure.clone()));
+            children.stopped(index, Err(failure));
         }
     }
 
-    /// How item `index` went, whose result is `result`, for a `ResultWriter`. An item that
-    /// finished before a restart has its input made again, and `now` for its times.
-    fn child_result(
-        &mut self,
-        index: usize,
-        result: Value,
-        now: workflow_core::timestamp::Timestamp,
-    ) -> crate::states::result_writer::ChildResult {
-        if let Some(child) = self
-            .children
-            .as_ref()
-            .and_then(|c| c.result(index, &result))
-        {
+    /// How item `index` went, for a `ResultWriter`. An item that finished before a
+    /// restart, or never started, has its input made again.
+    fn child_result(&mut self, index: usize, now: Timestamp) -> ChildResult {
+        if let Some(child) = self.children.as_ref().and_then(|c| c.result(index, now)) {
             return child;
         }
-        let input = self.input_of(index).unwrap_or_default();
-        crate::states::result_writer::ChildResult {
-            input,
-            outcome: Ok(result),
-            start: now,
-            stop: now,
-        }
+        let input = self.select(index).unwrap_or_default();
+        ChildResult::unseen(input, self.done(index), now)
     }
 
     /// Groups the items (each through `ItemSelector` first) into `batcher`'s batches,
     /// which become the items the children run on.
     fn batch(&mut self, scope: &Scope<'_>, batcher: &Value) -> Result<(), Failure> {
         let selected = (0..self.len())
-            .map(|index| self.input_of(index))
+            .map(|index| self.select(index))
             .collect::<Result<Vec<_>, _>>()?;
         self.items = item_batcher::batches(scope, batcher, self.effective, selected)?;
         self.selected = true;

@@ -8,8 +8,9 @@
 //!   them as `{DestinationBucket, MapRunArn, ResultFiles: {FAILED, PENDING, SUCCEEDED}}`,
 //!   each file `{Key, Size}`. The Map's result is then
 //!   `{"MapRunArn": ..., "ResultWriterDetails": {"Bucket": ..., "Key": ".../manifest.json"}}`.
-//!   Every child runs to its end before the files are written, so there is never a
-//!   `PENDING_0.json` here.
+//!   A map run that fails (more failed items than it tolerates) writes its results too:
+//!   the children still running are `ABORTED` (listed with the failed ones) and those it
+//!   never started go to `PENDING_0.json`.
 //! - `WriterConfig.Transformation`: `NONE` (each execution's metadata with its input and
 //!   output as JSON text; the default when exporting), `COMPACT` (the outputs only; the
 //!   default without a `ResultWriter`) or `FLATTEN` (the outputs, arrays spread into the
@@ -32,17 +33,41 @@ use crate::s3::ObjectStore;
 
 const PUT_OBJECT: &str = "arn:aws:states:::s3:putObject";
 
-/// How one child execution of a map run went.
+/// How one child execution of a map run went, or that it never started.
 pub(crate) struct ChildResult {
     /// Its input.
     pub input: Value,
-    /// Its output, or how it failed.
-    pub outcome: Result<Value, Failure>,
+    pub status: ChildStatus,
+    /// When it started and stopped (`now` for a child that finished before a restart, whose
+    /// times are not kept).
     pub start: Timestamp,
     pub stop: Timestamp,
 }
 
-/// When each child of a map run started and stopped, and how it failed, by item index.
+/// Where a child ended up, which says the file it is listed in.
+pub(crate) enum ChildStatus {
+    Succeeded(Value),
+    Failed(Failure),
+    /// Still running when the map run failed.
+    Aborted,
+    /// Never started: the map run failed first.
+    Pending,
+}
+
+impl ChildResult {
+    /// A child this process did not see start: one that finished with `done` before a
+    /// restart, or, without it, one that never started.
+    pub fn unseen(input: Value, done: Option<Value>, now: Timestamp) -> Self {
+        ChildResult {
+            input,
+            status: done.map_or(ChildStatus::Pending, ChildStatus::Succeeded),
+            start: now,
+            stop: now,
+        }
+    }
+}
+
+/// When each child of a map run started and stopped, and how it ended, by item index.
 pub(crate) struct ChildLog {
     clock: Arc<dyn Clock>,
     runs: Mutex<HashMap<usize, ChildRun>>,
@@ -51,8 +76,8 @@ pub(crate) struct ChildLog {
 struct ChildRun {
     input: Value,
     start: Timestamp,
-    stop: Option<Timestamp>,
-    failure: Option<Failure>,
+    /// When it stopped, and its output or failure.
+    end: Option<(Timestamp, Result<Value, Failure>)>,
 }
 
 impl ChildLog {
@@ -68,32 +93,34 @@ impl ChildLog {
         let run = ChildRun {
             input: input.clone(),
             start: self.clock.now(),
-            stop: None,
-            failure: None,
+            end: None,
         };
         lock(&self.runs).insert(index, run);
     }
 
-    /// Child `index` stopped, failing with `failure` if given.
-    pub fn stopped(&self, index: usize, failure: Option<Failure>) {
+    /// Child `index` stopped with its output or failure.
+    pub fn stopped(&self, index: usize, outcome: Result<&Value, &Failure>) {
         if let Some(run) = lock(&self.runs).get_mut(&index) {
-            run.stop = Some(self.clock.now());
-            run.failure = failure;
+            let outcome = outcome.cloned().map_err(Clone::clone);
+            run.end = Some((self.clock.now(), outcome));
         }
     }
 
-    /// How child `index` went, if this log saw it run; `result` is its output.
-    pub fn result(&self, index: usize, result: &Value) -> Option<ChildResult> {
+    /// How child `index` went, if this log saw it start (one still running is aborted,
+    /// at `now`).
+    pub fn result(&self, index: usize, now: Timestamp) -> Option<ChildResult> {
         let runs = lock(&self.runs);
         let run = runs.get(&index)?;
+        let (stop, status) = match &run.end {
+            Some((stop, Ok(output))) => (*stop, ChildStatus::Succeeded(output.clone())),
+            Some((stop, Err(failure))) => (*stop, ChildStatus::Failed(failure.clone())),
+            None => (now, ChildStatus::Aborted),
+        };
         Some(ChildResult {
             input: run.input.clone(),
-            outcome: match &run.failure {
-                Some(failure) => Err(failure.clone()),
-                None => Ok(result.clone()),
-            },
+            status,
             start: run.start,
-            stop: run.stop.unwrap_or(run.start),
+            stop,
         })
     }
 }
@@ -219,12 +246,12 @@ impl ResultWriter {
                  `workflow serve`, or `Executor::with_object_store`)",
             ));
         };
-        let (mut succeeded, mut failures) = (Vec::new(), Vec::new());
+        let (mut succeeded, mut failures, mut pending) = (Vec::new(), Vec::new(), Vec::new());
         for child in children {
-            let list = if child.outcome.is_ok() {
-                &mut succeeded
-            } else {
-                &mut failures
+            let list = match child.status {
+                ChildStatus::Succeeded(_) => &mut succeeded,
+                ChildStatus::Failed(_) | ChildStatus::Aborted => &mut failures,
+                ChildStatus::Pending => &mut pending,
             };
             self.push_entry(list, run, child, &mut name);
         }
@@ -236,7 +263,7 @@ impl ResultWriter {
         let mut files = Map::new();
         for (status, entries) in [
             ("FAILED", failures),
-            ("PENDING", Vec::new()),
+            ("PENDING", pending),
             ("SUCCEEDED", succeeded),
         ] {
             let mut listed = Vec::new();
@@ -273,12 +300,18 @@ impl ResultWriter {
         child: &ChildResult,
         name: &mut impl FnMut() -> String,
     ) {
-        match (&child.outcome, self.transformation) {
-            (Ok(output), Transformation::Compact) => list.push(output.clone()),
-            (Ok(Value::Array(outputs)), Transformation::Flatten) => {
+        match (&child.status, self.transformation) {
+            (ChildStatus::Succeeded(output), Transformation::Compact) => list.push(output.clone()),
+            (ChildStatus::Succeeded(Value::Array(outputs)), Transformation::Flatten) => {
                 list.extend(outputs.iter().cloned())
             }
-            (Ok(output), Transformation::Flatten) => list.push(output.clone()),
+            (ChildStatus::Succeeded(output), Transformation::Flatten) => list.push(output.clone()),
+            // A child that never started has no name, no ARN and no times.
+            (ChildStatus::Pending, _) => list.push(json!({
+                "Input": compact(&child.input),
+                "InputDetails": { "Included": true },
+                "Status": "PENDING",
+            })),
             _ => list.push(execution_record(run, child, &name())),
         }
     }
@@ -307,7 +340,7 @@ fn execution_record(run: &MapRunNames, child: &ChildResult, name: &str) -> Value
     let mut put = |key: &str, value: Value| {
         record.insert(key.to_owned(), value);
     };
-    if let Err(failure) = &child.outcome {
+    if let ChildStatus::Failed(failure) = &child.status {
         if let Some(cause) = &failure.cause {
             put("Cause", json!(cause));
         }
@@ -322,8 +355,8 @@ fn execution_record(run: &MapRunNames, child: &ChildResult, name: &str) -> Value
     put("Input", json!(compact(&child.input)));
     put("InputDetails", json!({ "Included": true }));
     put("Name", json!(name));
-    let status = match &child.outcome {
-        Ok(output) => {
+    let status = match &child.status {
+        ChildStatus::Succeeded(output) => {
             put("Output", json!(compact(output)));
             put("OutputDetails", json!({ "Included": true }));
             put("RedriveCount", json!(0));
@@ -334,10 +367,13 @@ fn execution_record(run: &MapRunNames, child: &ChildResult, name: &str) -> Value
             );
             "SUCCEEDED"
         }
-        Err(_) => {
+        failed => {
             put("RedriveCount", json!(0));
             put("RedriveStatus", json!("REDRIVABLE_BY_MAP_RUN"));
-            "FAILED"
+            match failed {
+                ChildStatus::Aborted => "ABORTED",
+                _ => "FAILED",
+            }
         }
     };
     put("StartDate", json!(child.start.to_string()));
