@@ -228,9 +228,21 @@ impl ObjectStore for LocalS3 {
 
     fn put_object(&self, bucket: &str, key: &str, body: &[u8]) -> Result<(), ObjectError> {
         let path = self.object_path(bucket, key)?;
+        // Check before creating anything: a linked directory on the way could lead out.
+        let existing = path.ancestors().skip(1).find(|dir| dir.exists());
+        if let Some(existing) = existing {
+            self.check_inside(bucket, key, existing)?;
+        }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| io_error(key, e))?;
             self.check_inside(bucket, key, parent)?;
+        }
+        // Writing through a link would write wherever it points.
+        if path
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(ObjectError::InvalidKey(key.to_owned()));
         }
         std::fs::write(&path, body).map_err(|e| io_error(key, e))
     }
@@ -344,6 +356,13 @@ mod tests {
                 s3.get_object("bucket", "link", 100),
                 Err(ObjectError::InvalidKey("link".to_owned()))
             );
+            assert!(s3.put_object("bucket", "link", b"x").is_err());
+            assert_eq!(std::fs::read(dir.path().join("secret")).unwrap(), b"s");
+            let outside = dir.path().join("outside");
+            std::fs::create_dir(&outside).expect("dir");
+            std::os::unix::fs::symlink(&outside, dir.path().join("bucket/away")).expect("link");
+            assert!(s3.put_object("bucket", "away/a/b.json", b"x").is_err());
+            assert!(!outside.join("a").exists());
         }
     }
 
