@@ -27,12 +27,8 @@ use crate::s3::{MAX_LISTED_OBJECTS, MAX_OBJECT_BYTES, ObjectError, ObjectStore};
 const GET_OBJECT: &str = "arn:aws:states:::s3:getObject";
 const LIST_OBJECTS: &str = "arn:aws:states:::s3:listObjectsV2";
 
-/// `MaxItems` can be at most 100,000,000 ("ReaderConfig", AWS docs).
-const MAX_ITEMS: u64 = 100_000_000;
-
-/// The largest CSV header row AWS reads: "Step Functions supports CSV headers of up to
-/// 10 KiB" ("ReaderConfig", AWS docs).
-const MAX_CSV_HEADER_BYTES: usize = 10 * 1024;
+const MAX_ITEMS: u64 = limits::ITEM_READER_MAX_ITEMS;
+const MAX_CSV_HEADER_BYTES: usize = limits::ITEM_READER_MAX_CSV_HEADER_BYTES;
 
 /// The items `reader` reads for a state whose effective input is `effective`.
 pub(crate) fn read_items(
