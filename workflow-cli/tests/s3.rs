@@ -78,3 +78,23 @@ fn run_with_an_s3_dir_lists_objects_and_writes_results() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn serve_refuses_an_s3_dir_that_is_not_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_workflow"))
+        .args([
+            "serve", "--port", "0", "--db", "w.db", "--s3-dir", "nowhere",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--s3-dir nowhere is not a directory"),
+        "{stderr}"
+    );
+    // Refused before the store was opened.
+    assert!(!dir.path().join("w.db").exists());
+}

@@ -5,7 +5,15 @@
 //! an ETag that is not S3's MD5.
 //!
 //! Library users can give the executor any other [`ObjectStore`] (an in-memory one for
-//! tests, a real S3 client) with [`crate::Executor::with_object_store`].
+//! tests, a real S3 client) with [`crate::Executor::with_object_store`]:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use workflow_runtime::{Executor, LocalS3, Resources};
+//!
+//! // Bucket `data` is the directory `./s3/data`.
+//! let executor = Executor::new(Resources::new()).with_object_store(Arc::new(LocalS3::new("s3")));
+//! ```
 
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
