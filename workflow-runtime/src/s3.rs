@@ -16,7 +16,9 @@
 //! ```
 
 use std::fmt;
+use std::future::Future;
 use std::path::{Component, Path, PathBuf};
+use std::pin::Pin;
 use std::time::UNIX_EPOCH;
 
 use sha2::{Digest, Sha256};
@@ -93,25 +95,38 @@ impl fmt::Display for ObjectError {
 
 impl std::error::Error for ObjectError {}
 
+/// What an [`ObjectStore`] call returns: a future, so that a store over a network (an S3
+/// client) does not block the executor.
+pub type ObjectFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ObjectError>> + Send + 'a>>;
+
 /// Amazon S3 as a distributed Map sees it: read an object, list objects under a prefix,
-/// write an object. Calls are synchronous: an implementation over a network should keep
-/// them short (or run them on a runtime of its own).
+/// write an object.
 pub trait ObjectStore: Send + Sync {
     /// The bytes of `key` in `bucket`; an object larger than `max_bytes` is
     /// [`ObjectError::TooLarge`], not read.
-    fn get_object(&self, bucket: &str, key: &str, max_bytes: u64) -> Result<Vec<u8>, ObjectError>;
+    fn get_object<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        max_bytes: u64,
+    ) -> ObjectFuture<'a, Vec<u8>>;
 
     /// The objects of `bucket` whose keys start with `prefix`, in the order of their keys
     /// (as `ListObjectsV2` lists them), at most `max_keys` of them.
-    fn list_objects(
-        &self,
-        bucket: &str,
-        prefix: &str,
+    fn list_objects<'a>(
+        &'a self,
+        bucket: &'a str,
+        prefix: &'a str,
         max_keys: usize,
-    ) -> Result<Vec<ObjectSummary>, ObjectError>;
+    ) -> ObjectFuture<'a, Vec<ObjectSummary>>;
 
     /// Writes `body` as `key` in `bucket`, replacing any object there.
-    fn put_object(&self, bucket: &str, key: &str, body: &[u8]) -> Result<(), ObjectError>;
+    fn put_object<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        body: Vec<u8>,
+    ) -> ObjectFuture<'a, ()>;
 }
 
 /// A directory standing in for S3: bucket `b` is the sub-directory `b`, and key `k/x.json`
@@ -184,8 +199,39 @@ fn io_error(what: &str, error: std::io::Error) -> ObjectError {
     ObjectError::Other(format!("{what}: {error}"))
 }
 
+/// A local file system answers at once: the calls run in place.
 impl ObjectStore for LocalS3 {
-    fn get_object(&self, bucket: &str, key: &str, max_bytes: u64) -> Result<Vec<u8>, ObjectError> {
+    fn get_object<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        max_bytes: u64,
+    ) -> ObjectFuture<'a, Vec<u8>> {
+        Box::pin(std::future::ready(self.get(bucket, key, max_bytes)))
+    }
+
+    fn list_objects<'a>(
+        &'a self,
+        bucket: &'a str,
+        prefix: &'a str,
+        max_keys: usize,
+    ) -> ObjectFuture<'a, Vec<ObjectSummary>> {
+        Box::pin(std::future::ready(self.list(bucket, prefix, max_keys)))
+    }
+
+    fn put_object<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        body: Vec<u8>,
+    ) -> ObjectFuture<'a, ()> {
+        Box::pin(std::future::ready(self.put(bucket, key, &body)))
+    }
+}
+
+impl LocalS3 {
+    /// [`ObjectStore::get_object`], at once.
+    pub fn get(&self, bucket: &str, key: &str, max_bytes: u64) -> Result<Vec<u8>, ObjectError> {
         use std::io::Read;
         let path = self.object_path(bucket, key)?;
         if !path.is_file() {
@@ -216,7 +262,8 @@ impl ObjectStore for LocalS3 {
         Ok(body)
     }
 
-    fn list_objects(
+    /// [`ObjectStore::list_objects`], at once.
+    pub fn list(
         &self,
         bucket: &str,
         prefix: &str,
@@ -234,7 +281,8 @@ impl ObjectStore for LocalS3 {
             .collect()
     }
 
-    fn put_object(&self, bucket: &str, key: &str, body: &[u8]) -> Result<(), ObjectError> {
+    /// [`ObjectStore::put_object`], at once.
+    pub fn put(&self, bucket: &str, key: &str, body: &[u8]) -> Result<(), ObjectError> {
         let path = self.object_path(bucket, key)?;
         // Check before creating anything: a linked directory on the way could lead out.
         let existing = path.ancestors().skip(1).find(|dir| dir.exists());
@@ -304,7 +352,7 @@ fn summary(dir: &Path, key: String) -> Result<ObjectSummary, ObjectError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{LocalS3, ObjectError, ObjectStore};
+    use super::{LocalS3, ObjectError};
 
     fn store() -> (tempfile::TempDir, LocalS3) {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -316,19 +364,16 @@ mod tests {
     #[test]
     fn writes_reads_and_lists_objects_by_prefix() {
         let (_dir, s3) = store();
-        s3.put_object("bucket", "data/b.json", b"[2]").expect("put");
-        s3.put_object("bucket", "data/a.json", b"[1]").expect("put");
-        s3.put_object("bucket", "other.txt", b"x").expect("put");
-        assert_eq!(
-            s3.get_object("bucket", "data/a.json", 100).expect("get"),
-            b"[1]"
-        );
-        let listed = s3.list_objects("bucket", "data/", 10).expect("list");
+        s3.put("bucket", "data/b.json", b"[2]").expect("put");
+        s3.put("bucket", "data/a.json", b"[1]").expect("put");
+        s3.put("bucket", "other.txt", b"x").expect("put");
+        assert_eq!(s3.get("bucket", "data/a.json", 100).expect("get"), b"[1]");
+        let listed = s3.list("bucket", "data/", 10).expect("list");
         let keys: Vec<&str> = listed.iter().map(|o| o.key.as_str()).collect();
         assert_eq!(keys, ["data/a.json", "data/b.json"]);
         assert_eq!(listed[0].size, 3);
         assert!(listed[0].etag.starts_with('"') && listed[0].etag.len() == 34);
-        assert_eq!(s3.list_objects("bucket", "", 1).expect("list").len(), 1);
+        assert_eq!(s3.list("bucket", "", 1).expect("list").len(), 1);
     }
 
     #[test]
@@ -344,15 +389,15 @@ mod tests {
             "",
         ] {
             assert_eq!(
-                s3.get_object("bucket", key, 100),
+                s3.get("bucket", key, 100),
                 Err(ObjectError::InvalidKey(key.to_owned())),
                 "{key}"
             );
-            assert!(s3.put_object("bucket", key, b"x").is_err(), "{key}");
+            assert!(s3.put("bucket", key, b"x").is_err(), "{key}");
         }
         for bucket in ["..", ".", "a/b", ""] {
             assert!(matches!(
-                s3.get_object(bucket, "secret", 100),
+                s3.get(bucket, "secret", 100),
                 Err(ObjectError::InvalidKey(_))
             ));
         }
@@ -361,15 +406,15 @@ mod tests {
             std::os::unix::fs::symlink(dir.path().join("secret"), dir.path().join("bucket/link"))
                 .expect("symlink");
             assert_eq!(
-                s3.get_object("bucket", "link", 100),
+                s3.get("bucket", "link", 100),
                 Err(ObjectError::InvalidKey("link".to_owned()))
             );
-            assert!(s3.put_object("bucket", "link", b"x").is_err());
+            assert!(s3.put("bucket", "link", b"x").is_err());
             assert_eq!(std::fs::read(dir.path().join("secret")).unwrap(), b"s");
             let outside = dir.path().join("outside");
             std::fs::create_dir(&outside).expect("dir");
             std::os::unix::fs::symlink(&outside, dir.path().join("bucket/away")).expect("link");
-            assert!(s3.put_object("bucket", "away/a/b.json", b"x").is_err());
+            assert!(s3.put("bucket", "away/a/b.json", b"x").is_err());
             assert!(!outside.join("a").exists());
         }
     }
@@ -378,17 +423,17 @@ mod tests {
     fn missing_buckets_keys_and_large_objects_are_errors() {
         let (_dir, s3) = store();
         assert_eq!(
-            s3.get_object("nope", "k", 10),
+            s3.get("nope", "k", 10),
             Err(ObjectError::NoSuchBucket("nope".to_owned()))
         );
         assert_eq!(
-            s3.get_object("bucket", "k", 10),
+            s3.get("bucket", "k", 10),
             Err(ObjectError::NoSuchKey("k".to_owned()))
         );
-        assert!(s3.put_object("nope", "k", b"x").is_err());
-        s3.put_object("bucket", "big", &[b'x'; 11]).expect("put");
+        assert!(s3.put("nope", "k", b"x").is_err());
+        s3.put("bucket", "big", &[b'x'; 11]).expect("put");
         assert!(matches!(
-            s3.get_object("bucket", "big", 10),
+            s3.get("bucket", "big", 10),
             Err(ObjectError::TooLarge { size: 11, .. })
         ));
     }

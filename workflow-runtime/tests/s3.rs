@@ -10,7 +10,8 @@ mod common;
 use serde_json::{Value, json};
 use workflow_runtime::asl::StateMachine;
 use workflow_runtime::asl::timestamp::Timestamp;
-use workflow_runtime::{Executor, LocalS3, Outcome, Resources, Status, VirtualClock};
+use workflow_runtime::s3::{ObjectError, ObjectFuture, ObjectSummary};
+use workflow_runtime::{Executor, LocalS3, ObjectStore, Outcome, Resources, Status, VirtualClock};
 
 /// A directory with the buckets `in` and `out`.
 fn buckets() -> tempfile::TempDir {
@@ -444,6 +445,78 @@ async fn writer_config_alone_transforms_the_state_output() {
         "Parameters": { "Bucket": "out", "Prefix": "p" } } }));
     let outcome = run(&executor, missing, json!(["a"])).await;
     assert_eq!(outcome.error.as_deref(), Some("States.ResultWriterFailed"));
+}
+
+/// A library user's own store: objects in memory.
+#[derive(Default)]
+struct MemoryS3(std::sync::Mutex<std::collections::BTreeMap<(String, String), Vec<u8>>>);
+
+impl ObjectStore for MemoryS3 {
+    fn get_object<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        _max: u64,
+    ) -> ObjectFuture<'a, Vec<u8>> {
+        let found = self
+            .0
+            .lock()
+            .unwrap()
+            .get(&(bucket.to_owned(), key.to_owned()))
+            .cloned();
+        Box::pin(async move { found.ok_or_else(|| ObjectError::NoSuchKey(key.to_owned())) })
+    }
+
+    fn list_objects<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: usize,
+    ) -> ObjectFuture<'a, Vec<ObjectSummary>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn put_object<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        body: Vec<u8>,
+    ) -> ObjectFuture<'a, ()> {
+        self.0
+            .lock()
+            .unwrap()
+            .insert((bucket.to_owned(), key.to_owned()), body);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn any_object_store_can_stand_in_for_s3() {
+    let store = Arc::new(MemoryS3::default());
+    store
+        .put_object("in", "items.json", b"[1, 2]".to_vec())
+        .await
+        .unwrap();
+    let executor = executor(None).with_object_store(store.clone());
+    let mut fields = get_object("items.json", json!({ "InputType": "JSON" }));
+    fields["ResultWriter"] = json!({
+        "Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": { "Bucket": "out", "Prefix": "p" },
+        "WriterConfig": { "Transformation": "COMPACT" }
+    });
+    let outcome = run(&executor, map(fields), json!({})).await;
+    assert_eq!(outcome.status, Status::Succeeded, "{:?}", outcome.cause);
+    let key = outcome.output.unwrap()["ResultWriterDetails"]["Key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let manifest = store.get_object("out", &key, 1 << 20).await.unwrap();
+    let manifest: Value = serde_json::from_slice(&manifest).unwrap();
+    let results_key = manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]
+        .as_str()
+        .unwrap();
+    let results = store.get_object("out", results_key, 1 << 20).await.unwrap();
+    assert_eq!(results, b"[1,2]");
 }
 
 #[tokio::test(start_paused = true)]

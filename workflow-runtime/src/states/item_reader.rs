@@ -31,7 +31,7 @@ const MAX_ITEMS: u64 = limits::ITEM_READER_MAX_ITEMS;
 const MAX_CSV_HEADER_BYTES: usize = limits::ITEM_READER_MAX_CSV_HEADER_BYTES;
 
 /// The items `reader` reads for a state whose effective input is `effective`.
-pub(crate) fn read_items(
+pub(crate) async fn read_items(
     scope: &Scope<'_>,
     reader: &Value,
     effective: &Value,
@@ -60,18 +60,19 @@ pub(crate) fn read_items(
                 .and_then(Value::as_str)
                 .unwrap_or("");
             let most = max_items.map_or(MAX_LISTED_OBJECTS, |n| n.min(MAX_LISTED_OBJECTS));
-            list_objects(store, bucket, prefix, most)?
+            list_objects(store, bucket, prefix, most).await?
         }
         GET_OBJECT => {
             let key = string_argument(&arguments, "Key")?;
             let body = store
                 .get_object(bucket, key, MAX_OBJECT_BYTES)
+                .await
                 .map_err(object_failure)?;
             match config.get("InputType").and_then(Value::as_str) {
                 Some("JSON") => json_items(&body, config.get("ItemsPointer"))?,
                 Some("JSONL") => json_lines(&body)?,
                 Some("CSV") => csv_items(&body, &CsvConfig::of(&config)?)?,
-                Some("MANIFEST") => manifest_items(store, &body, max_items)?,
+                Some("MANIFEST") => manifest_items(store, &body, max_items).await?,
                 Some(other) => return Err(failed(format!("Unknown InputType '{other}'"))),
                 None => {
                     return Err(failed(
@@ -183,7 +184,7 @@ pub(super) fn count_field(
 
 /// `ListObjectsV2`'s objects as AWS hands them to the Map: `LastModified` in seconds since
 /// the epoch, `Etag` quoted ("ItemReader (Map)", AWS docs, the listObjectsV2 example).
-fn list_objects(
+async fn list_objects(
     store: &dyn ObjectStore,
     bucket: &str,
     prefix: &str,
@@ -191,6 +192,7 @@ fn list_objects(
 ) -> Result<Vec<Value>, Failure> {
     let objects = store
         .list_objects(bucket, prefix, most)
+        .await
         .map_err(object_failure)?;
     Ok(objects
         .into_iter()
@@ -341,7 +343,7 @@ fn csv_failure(error: csv::Error) -> Failure {
 /// a bucket ARN, `files` hold `key`s of gzip-compressed CSV files, which have no header
 /// row). AWS reads CSV inventories only. All the files together may hold at most
 /// [`MAX_OBJECT_BYTES`] of CSV, as one object may: the items are held in memory.
-fn manifest_items(
+async fn manifest_items(
     store: &dyn ObjectStore,
     body: &[u8],
     max_items: Option<usize>,
@@ -387,6 +389,7 @@ fn manifest_items(
             .ok_or_else(|| failed("A manifest file has no key"))?;
         let object = store
             .get_object(bucket, key, remaining)
+            .await
             .map_err(object_failure)?;
         let csv = if key.ends_with(".gz") {
             gunzip(&object, key, remaining)?

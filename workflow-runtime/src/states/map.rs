@@ -81,7 +81,7 @@ impl Interpreter<'_> {
         let items = match &map.item_reader {
             Some(reader) => {
                 let store = self.executor.object_store.as_deref();
-                match item_reader::read_items(&scope, reader, &effective, store) {
+                match item_reader::read_items(&scope, reader, &effective, store).await {
                     Ok(items) => items,
                     Err(failure) => return Ok(Err(failure)),
                 }
@@ -129,13 +129,13 @@ impl Interpreter<'_> {
                 // A failed map run's results are written too; its own failure is the
                 // state's, whether they could be or not.
                 if let Some(writer) = &writer {
-                    let _ = self.write_results(writer, &mut items);
+                    let _ = self.write_results(writer, &mut items).await;
                 }
                 return Ok(Err(failure));
             }
         };
         let result = match &writer {
-            Some(writer) => match self.write_results(writer, &mut items) {
+            Some(writer) => match self.write_results(writer, &mut items).await {
                 Ok(result) => result,
                 Err(failure) => return Ok(Err(failure)),
             },
@@ -304,7 +304,7 @@ impl Interpreter<'_> {
     }
 
     /// A `ResultWriter`'s result: the children's results written, or transformed.
-    fn write_results(
+    async fn write_results(
         &self,
         writer: &ResultWriter,
         items: &mut Items<'_>,
@@ -322,7 +322,9 @@ impl Interpreter<'_> {
             .map(|index| items.child_result(index, now))
             .collect();
         let store = self.executor.object_store.as_deref();
-        writer.finish(store, &names, &children, || self.uuid())
+        writer
+            .finish(store, &names, &children, || self.uuid())
+            .await
     }
 
     fn iteration_event(&self, event_type: EventType, run: &StateRun<'_>, index: usize) {

@@ -225,7 +225,7 @@ impl ResultWriter {
 
     /// The Map's result: the files written and where, or the transformed results. `name`
     /// makes each child execution's name.
-    pub fn finish(
+    pub async fn finish(
         &self,
         store: Option<&dyn ObjectStore>,
         run: &MapRunNames,
@@ -270,10 +270,12 @@ impl ResultWriter {
             if !entries.is_empty() {
                 let key = format!("{folder}/{status}_0.json");
                 let body = self.body(&entries);
+                let size = body.len();
                 store
-                    .put_object(bucket, &key, &body)
+                    .put_object(bucket, &key, body)
+                    .await
                     .map_err(|e| failed(e.to_string()))?;
-                listed.push(json!({ "Key": key, "Size": body.len() }));
+                listed.push(json!({ "Key": key, "Size": size }));
             }
             files.insert(status.to_owned(), Value::Array(listed));
         }
@@ -284,7 +286,8 @@ impl ResultWriter {
         });
         let key = format!("{folder}/manifest.json");
         store
-            .put_object(bucket, &key, compact(&manifest).as_bytes())
+            .put_object(bucket, &key, compact(&manifest).into_bytes())
+            .await
             .map_err(|e| failed(e.to_string()))?;
         Ok(json!({
             "MapRunArn": run.map_run_arn,
