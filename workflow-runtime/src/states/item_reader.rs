@@ -1,5 +1,5 @@
 //! A distributed Map's `ItemReader`: its items read from S3 (here, an
-//! [`ObjectStore`](crate::s3::ObjectStore)) instead of its input ("ItemReader (Map)", AWS
+//! [`ObjectStore`]) instead of its input ("ItemReader (Map)", AWS
 //! docs):
 //!
 //! - `arn:aws:states:::s3:getObject` with `ReaderConfig.InputType` `JSON` (an array, or the
