@@ -257,9 +257,19 @@ async fn reading_fails_with_item_reader_failed_which_catch_handles() {
         (Some(dir.path()), "bad.json", "not valid JSON"),
         (Some(dir.path()), "../secret.json", "is not valid here"),
         (Some(dir.path()), "big.json", "more than the 262144"),
+        (
+            Some(dir.path()),
+            "items.parquet",
+            "PARQUET is not supported",
+        ),
     ];
     for (store, key, cause) in failures {
-        let fields = get_object(key, json!({ "InputType": "JSON" }));
+        let input_type = if key.ends_with(".parquet") {
+            "PARQUET"
+        } else {
+            "JSON"
+        };
+        let fields = get_object(key, json!({ "InputType": input_type }));
         let outcome = run(&executor(store), map(fields), json!({})).await;
         assert_eq!(outcome.status, Status::Failed, "{key}");
         assert_eq!(outcome.error.as_deref(), Some("States.ItemReaderFailed"));

@@ -43,6 +43,7 @@ pub(crate) async fn read_items(
         .cloned()
         .unwrap_or_default();
     let max_items = max_items(scope, &config, effective)?;
+    refuse_unsupported(&config)?;
     let resource = reader.get("Resource").and_then(Value::as_str).unwrap_or("");
     let arguments = arguments(scope, reader, effective)?;
     let Some(store) = store else {
@@ -103,6 +104,24 @@ pub(crate) async fn read_items(
         )));
     }
     Ok(items)
+}
+
+/// AWS's newer reader options that this runtime does not read (Parquet objects, Athena
+/// manifests, listed objects loaded and flattened): fail clearly rather than read wrongly.
+fn refuse_unsupported(config: &Map<String, Value>) -> Result<(), Failure> {
+    let unsupported = [
+        ("InputType", "PARQUET"),
+        ("ManifestType", "ATHENA_DATA"),
+        ("Transformation", "LOAD_AND_FLATTEN"),
+    ];
+    for (field, value) in unsupported {
+        if config.get(field).and_then(Value::as_str) == Some(value) {
+            return Err(failed(format!(
+                "ReaderConfig.{field} {value} is not supported by this runtime"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn failed(cause: impl Into<String>) -> Failure {
