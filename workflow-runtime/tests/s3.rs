@@ -204,6 +204,26 @@ async fn list_objects_v2_gives_the_objects_under_a_prefix() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn load_and_flatten_reads_the_items_of_every_object_listed() {
+    let dir = buckets();
+    put(dir.path(), "in/logs/a.jsonl", b"{\"n\":1}\n{\"n\":2}\n");
+    put(dir.path(), "in/logs/b.jsonl", b"{\"n\":3}\n");
+    put(dir.path(), "in/other.jsonl", b"{\"n\":4}\n");
+    let fields = json!({ "ItemReader": {
+        "Resource": "arn:aws:states:::s3:listObjectsV2",
+        "ReaderConfig": { "InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN" },
+        "Parameters": { "Bucket": "in", "Prefix": "logs/" }
+    } });
+    let outcome = run(&executor(Some(dir.path())), map(fields), json!({})).await;
+    assert_eq!(
+        outcome.output,
+        Some(json!([{ "n": 1 }, { "n": 2 }, { "n": 3 }])),
+        "{:?}",
+        outcome.cause
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_inventory_manifest_gives_the_rows_of_its_gzip_files() {
     let dir = buckets();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

@@ -8,7 +8,8 @@
 //!   `CSVHeaders`, split at `CSVDelimiter`), or `MANIFEST` (an S3 inventory's
 //!   `manifest.json`, whose CSV files' rows are the items, keyed by its `fileSchema`);
 //! - `arn:aws:states:::s3:listObjectsV2`: the objects under `Prefix`, each
-//!   `{Etag, Key, LastModified, Size, StorageClass}`.
+//!   `{Etag, Key, LastModified, Size, StorageClass}`; with `ReaderConfig.Transformation`
+//!   `LOAD_AND_FLATTEN`, the items of those objects instead, read as `InputType` says.
 //!
 //! `ReaderConfig.MaxItems` (or `MaxItemsPath`) keeps the first items only. `Parameters`
 //! (JSONPath) or `Arguments` (JSONata) name the bucket and key and are evaluated against
@@ -60,8 +61,12 @@ pub(crate) async fn read_items(
                 .get("Prefix")
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            let most = max_items.map_or(MAX_LISTED_OBJECTS, |n| n.min(MAX_LISTED_OBJECTS));
-            list_objects(store, bucket, prefix, most).await?
+            if config.get("Transformation").and_then(Value::as_str) == Some("LOAD_AND_FLATTEN") {
+                load_and_flatten(store, bucket, prefix, &config, max_items).await?
+            } else {
+                let most = max_items.map_or(MAX_LISTED_OBJECTS, |n| n.min(MAX_LISTED_OBJECTS));
+                list_objects(store, bucket, prefix, most).await?
+            }
         }
         GET_OBJECT => {
             let key = string_argument(&arguments, "Key")?;
@@ -69,17 +74,10 @@ pub(crate) async fn read_items(
                 .get_object(bucket, key, MAX_OBJECT_BYTES)
                 .await
                 .map_err(object_failure)?;
-            match config.get("InputType").and_then(Value::as_str) {
-                Some("JSON") => json_items(&body, config.get("ItemsPointer"))?,
-                Some("JSONL") => json_lines(&body)?,
-                Some("CSV") => csv_items(&body, &CsvConfig::of(&config)?)?,
-                Some("MANIFEST") => manifest_items(store, &body, max_items).await?,
-                Some(other) => return Err(failed(format!("Unknown InputType '{other}'"))),
-                None => {
-                    return Err(failed(
-                        "ReaderConfig.InputType is required with arn:aws:states:::s3:getObject",
-                    ));
-                }
+            if config.get("InputType").and_then(Value::as_str) == Some("MANIFEST") {
+                manifest_items(store, &body, max_items).await?
+            } else {
+                object_items(&body, &config)?
             }
         }
         other => {
@@ -106,14 +104,53 @@ pub(crate) async fn read_items(
     Ok(items)
 }
 
+/// The items of one object of `ReaderConfig.InputType` `JSON`, `JSONL` or `CSV`.
+fn object_items(body: &[u8], config: &Map<String, Value>) -> Result<Vec<Value>, Failure> {
+    match config.get("InputType").and_then(Value::as_str) {
+        Some("JSON") => json_items(body, config.get("ItemsPointer")),
+        Some("JSONL") => json_lines(body),
+        Some("CSV") => csv_items(body, &CsvConfig::of(config)?),
+        Some(other) => Err(failed(format!("Unknown InputType '{other}'"))),
+        None => Err(failed(
+            "ReaderConfig.InputType is required to read an object's items",
+        )),
+    }
+}
+
+/// `s3:listObjectsV2` with `ReaderConfig.Transformation: LOAD_AND_FLATTEN`: the items of
+/// every object under the prefix, each read as `InputType` says, one list after another.
+/// All of them together may hold at most [`MAX_OBJECT_BYTES`], as one object may.
+async fn load_and_flatten(
+    store: &dyn ObjectStore,
+    bucket: &str,
+    prefix: &str,
+    config: &Map<String, Value>,
+    max_items: Option<usize>,
+) -> Result<Vec<Value>, Failure> {
+    let objects = store
+        .list_objects(bucket, prefix, MAX_LISTED_OBJECTS)
+        .await
+        .map_err(object_failure)?;
+    let mut items = Vec::new();
+    let mut remaining = MAX_OBJECT_BYTES;
+    for object in objects {
+        if max_items.is_some_and(|most| items.len() >= most) {
+            break;
+        }
+        let body = store
+            .get_object(bucket, &object.key, remaining)
+            .await
+            .map_err(object_failure)?;
+        remaining -= body.len() as u64;
+        items.extend(object_items(&body, config)?);
+    }
+    Ok(items)
+}
+
 /// AWS's newer reader options that this runtime does not read (Parquet objects, Athena
-/// manifests, listed objects loaded and flattened): fail clearly rather than read wrongly.
+/// manifests): fail clearly rather than read wrongly.
 fn refuse_unsupported(config: &Map<String, Value>) -> Result<(), Failure> {
-    let unsupported = [
-        ("InputType", "PARQUET"),
-        ("ManifestType", "ATHENA_DATA"),
-        ("Transformation", "LOAD_AND_FLATTEN"),
-    ];
+    let unsupported = [("InputType", "PARQUET"), ("ManifestType", "ATHENA_DATA")];
     for (field, value) in unsupported {
         if config.get(field).and_then(Value::as_str) == Some(value) {
             return Err(failed(format!(
