@@ -11,6 +11,9 @@
 //! take no time while timestamps move as they would (`--start-time` fixes where the clock
 //! starts, for reproducible logs; with `--seed`, runs are byte-identical).
 //!
+//! `--s3-dir DIR` gives distributed Maps a directory standing in for S3 (one sub-directory
+//! per bucket) to read `ItemReader` objects from and write `ResultWriter` results to.
+//!
 //! Exit codes: 0 SUCCEEDED, 1 FAILED, 3 TIMED_OUT, 2 when the inputs cannot be used (the
 //! file, an invalid definition, the input, the mocks file).
 
@@ -24,7 +27,8 @@ use workflow_core::StateMachine;
 use workflow_core::timestamp::Timestamp;
 use workflow_runtime::history::log_line;
 use workflow_runtime::{
-    Clock, ExecutionConfig, Executor, Outcome, Resources, Status, SystemClock, VirtualClock,
+    Clock, ExecutionConfig, Executor, LocalS3, Outcome, Resources, Status, SystemClock,
+    VirtualClock,
 };
 
 use crate::mocks::Mocks;
@@ -64,6 +68,10 @@ pub struct Args {
     /// Colour diagnostics of an invalid definition: auto, always or never.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// A directory standing in for Amazon S3, one sub-directory per bucket: distributed
+    /// Maps' `ItemReader` reads objects from it and `ResultWriter` writes results to it.
+    #[arg(long, value_name = "DIR")]
+    pub s3_dir: Option<PathBuf>,
 }
 
 /// How `--history` prints the history.
@@ -92,6 +100,10 @@ pub fn main(args: Args) -> ExitCode {
         Ok(start) => start,
         Err(e) => return unusable(e),
     };
+    if let Some(dir) = args.s3_dir.as_ref().filter(|dir| !dir.is_dir()) {
+        let message = format!("--s3-dir {} is not a directory", dir.display());
+        return unusable(InputError(message));
+    }
     let fast = args.fast || start.is_some();
     let runtime = match current_thread(fast) {
         Ok(runtime) => runtime,
@@ -109,6 +121,9 @@ pub fn main(args: Args) -> ExitCode {
             .with_config(prepared.config);
         if let Some(seed) = args.seed {
             executor = executor.with_seed(seed);
+        }
+        if let Some(dir) = &args.s3_dir {
+            executor = executor.with_object_store(Arc::new(LocalS3::new(dir)));
         }
         let mut execution = executor
             .start(prepared.machine, input)

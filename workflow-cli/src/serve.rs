@@ -4,20 +4,22 @@
 //! ```text
 //! workflow serve [--port 8083] [--host 127.0.0.1] [--db ./workflow.db]
 //!                [--account 123456789012] [--region us-east-1] [--credentials FILE]
+//!                [--s3-dir DIR]
 //! ```
 //!
 //! Point an AWS SDK or the AWS CLI at it with `--endpoint-url http://127.0.0.1:8083`.
 //! Executions left `RUNNING` by a previous process resume on start. With `--credentials`,
 //! every request must be signed (SigV4) with one of the file's keys. Exit code 2 when the
-//! store or the credentials file cannot be read, or the address cannot be bound.
+//! store or the credentials file cannot be read, the `--s3-dir` is not a directory, or the
+//! address cannot be bound.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use workflow_runtime::Resources;
 use workflow_runtime::mock_config::MockConfig;
 use workflow_runtime::store::SqliteStore;
+use workflow_runtime::{LocalS3, ObjectStore, Resources};
 use workflow_server::sigv4::Credentials;
 use workflow_server::{ServerConfig, Service, Tasks};
 
@@ -64,6 +66,11 @@ pub struct Args {
     /// it, any signature or none is accepted.
     #[arg(long, value_name = "FILE")]
     pub credentials: Option<PathBuf>,
+    /// A directory standing in for Amazon S3, one sub-directory per bucket: distributed
+    /// Maps' `ItemReader` reads objects from it and `ResultWriter` writes results to it.
+    /// A local stand-in for trying workflows, not an S3 implementation.
+    #[arg(long, value_name = "DIR")]
+    pub s3_dir: Option<PathBuf>,
 }
 
 /// Runs `workflow serve` until the process is killed.
@@ -97,6 +104,14 @@ async fn serve(args: Args) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+    };
+    let object_store = match &args.s3_dir {
+        None => None,
+        Some(dir) if dir.is_dir() => Some(Arc::new(LocalS3::new(dir)) as Arc<dyn ObjectStore>),
+        Some(dir) => {
+            eprintln!("error: --s3-dir {} is not a directory", dir.display());
+            return ExitCode::from(2);
+        }
     };
     let store = match SqliteStore::open(&args.db) {
         Ok(store) => store,
@@ -136,6 +151,7 @@ async fn serve(args: Args) -> ExitCode {
                     r.at_most_once(resource.as_str())
                 }),
         ),
+        object_store,
     };
     let service = match Service::open_with_tasks(config, Arc::new(store), tasks).await {
         Ok(service) => service,

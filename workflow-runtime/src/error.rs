@@ -32,6 +32,10 @@ pub mod names {
     pub const PARAMETER_PATH_FAILURE: &str = "States.ParameterPathFailure";
     /// A distributed Map's failed items exceeded its `ToleratedFailureCount`/`Percentage`.
     pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str = "States.ExceedToleratedFailureThreshold";
+    /// A distributed Map's `ItemReader` could not read its items.
+    pub const ITEM_READER_FAILED: &str = "States.ItemReaderFailed";
+    /// A distributed Map's `ResultWriter` could not write its results.
+    pub const RESULT_WRITER_FAILED: &str = "States.ResultWriterFailed";
 }
 
 /// A failed state: the error name and its cause (AWS allows either to be absent).

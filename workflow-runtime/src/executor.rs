@@ -134,6 +134,8 @@ pub struct Executor {
     /// The durable runner driving its executions, which hands out the task tokens of
     /// tasks that wait in a Parallel branch or a Map iteration.
     pub(crate) runner: Option<Weak<Durable>>,
+    /// Where distributed Maps' `ItemReader` and `ResultWriter` read and write (S3 on AWS).
+    pub(crate) object_store: Option<Arc<dyn crate::s3::ObjectStore>>,
 }
 
 impl Executor {
@@ -147,6 +149,7 @@ impl Executor {
             executions: None,
             map_runs: MapRuns::default(),
             runner: None,
+            object_store: None,
         }
     }
 
@@ -165,6 +168,15 @@ impl Executor {
     /// [`crate::nested`]). A [`crate::Durable`] sets itself when none is set.
     pub fn with_executions(mut self, starter: Arc<dyn StartExecution>) -> Self {
         self.executions = Some(starter);
+        self
+    }
+
+    /// Has distributed Maps read their `ItemReader`'s objects from `store` and write their
+    /// `ResultWriter`'s results to it, in place of Amazon S3 (see [`crate::s3::LocalS3`]).
+    /// Without one, such a Map fails with `States.ItemReaderFailed` or
+    /// `States.ResultWriterFailed`.
+    pub fn with_object_store(mut self, store: Arc<dyn crate::s3::ObjectStore>) -> Self {
+        self.object_store = Some(store);
         self
     }
 

@@ -34,3 +34,11 @@ pub const MAX_VARIABLE_BYTES: usize = 256 * 1024;
 /// The most one `Assign` field may write, all its variables together (see
 /// [`MAX_VARIABLE_BYTES`]).
 pub const MAX_ASSIGN_BYTES: usize = 256 * 1024;
+
+/// The most items a distributed Map's `ItemReader` may read: its `ReaderConfig.MaxItems`
+/// goes up to 100,000,000 ("ItemReader (Map)", AWS docs).
+pub const ITEM_READER_MAX_ITEMS: u64 = 100_000_000;
+
+/// The largest header row of a CSV object an `ItemReader` reads: "Step Functions supports
+/// CSV headers of up to 10 KiB" ("ItemReader (Map)", AWS docs).
+pub const ITEM_READER_MAX_CSV_HEADER_BYTES: usize = 10 * 1024;

@@ -119,6 +119,10 @@ impl Service {
             // Nested executions start the server's own state machines.
             let executor = Executor::new((*tasks.resources).clone())
                 .with_executions(Arc::new(executions::NestedExecutions(service.clone())));
+            let executor = match &tasks.object_store {
+                Some(store) => executor.with_object_store(store.clone()),
+                None => executor,
+            };
             let for_execution = tasks.clone();
             let durable = Durable::with_resources_for(
                 executor,

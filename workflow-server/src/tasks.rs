@@ -13,12 +13,13 @@ use std::sync::Arc;
 use serde_json::Value;
 use workflow_runtime::mock_config::{MockCase, MockConfig};
 use workflow_runtime::store::ExecutionRecord;
-use workflow_runtime::{Handler, HandlerFuture, Invocation, Resources, TaskError};
+use workflow_runtime::{Handler, HandlerFuture, Invocation, ObjectStore, Resources, TaskError};
 
 /// The execution attribute naming its test case.
 pub const TEST_CASE: &str = "mockTestCase";
 
-/// Where Tasks go: the mock configuration, the Lambda endpoint, the Rust handlers.
+/// Where Tasks go: the mock configuration, the Lambda endpoint, the Rust handlers; and the
+/// stand-in for S3 that distributed Maps use.
 #[derive(Clone, Default)]
 pub struct Tasks {
     /// A parsed `MockConfigFile`.
@@ -27,6 +28,10 @@ pub struct Tasks {
     pub lambda_endpoint: Option<String>,
     /// The handlers of a program that embeds the server.
     pub resources: Arc<Resources>,
+    /// Where distributed Maps' `ItemReader` and `ResultWriter` read and write, standing in
+    /// for S3 (`--s3-dir`: a [`workflow_runtime::LocalS3`]); without one, such Maps fail
+    /// with `States.ItemReaderFailed` or `States.ResultWriterFailed`.
+    pub object_store: Option<Arc<dyn ObjectStore>>,
 }
 
 impl Tasks {

@@ -1,5 +1,6 @@
 use serde_json::{Value, json};
 use workflow_core::model::{IntOrExpr, Map, QueryLanguage, StateMachine};
+use workflow_core::timestamp::Timestamp;
 
 use crate::context::LazyContext;
 use crate::error::{Failure, names};
@@ -9,8 +10,11 @@ use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
 use crate::map_runs::{ItemCounts, MapRun, MapRunStatus, RunGuard};
 use crate::states::fan_out::FanOut;
+use crate::states::item_batcher;
+use crate::states::item_reader;
 use crate::states::recovery::{Attempted, Recovered};
 use crate::states::result::{ResultFields, process_result};
+use crate::states::result_writer::{ChildLog, ChildResult, MapRunNames, ResultWriter};
 use crate::test_state::TestMock;
 
 /// What AWS says when a distributed Map's failures exceed its tolerance (the `TestState`
@@ -68,9 +72,10 @@ impl Interpreter<'_> {
     ) -> Attempted {
         let context = self.context(run, Some(retry_count));
         let scope = Scope::new(run, &context, variables);
+        let distributed = is_distributed(&map.item_processor.machine);
         let mock = run.mock();
         if mock.is_none() {
-            reject_unsupported(&scope, map)?;
+            reject_inline_only(&scope, map, distributed)?;
         }
         let effective = if run.jsonata {
             input.clone()
@@ -87,14 +92,31 @@ impl Interpreter<'_> {
                 variables,
                 items: Vec::new(),
                 progress: None,
+                selected: false,
+                children: None,
+                map_run_arn: None,
             };
             return mocked(&scope, items, input, mock);
         }
-        let items = items_of(&scope, map, &effective)?;
+        let items = match &map.item_reader {
+            Some(reader) => {
+                let store = self.executor.object_store.as_deref();
+                match item_reader::read_items(&scope, reader, &effective, store).await {
+                    Ok(items) => items,
+                    Err(failure) => return Ok(Err(failure)),
+                }
+            }
+            None => items_of(&scope, map, &effective)?,
+        };
         run.inspect(|i| i.after_items_path = Some(Value::Array(items.clone())));
-        let distributed = is_distributed(&map.item_processor.machine);
         let limit = concurrency(&scope, map, &effective, distributed)?;
-        self.event(EventType::MapStateStarted, json!({ "length": items.len() }));
+        let writer = match &map.result_writer {
+            Some(writer) => match ResultWriter::of(&scope, writer, &effective) {
+                Ok(writer) => Some(writer),
+                Err(failure) => return Ok(Err(failure)),
+            },
+            None => None,
+        };
         let progress = self.run_progress(run, retry_count);
         let mut items = Items {
             run,
@@ -104,7 +126,16 @@ impl Interpreter<'_> {
             variables,
             items,
             progress,
+            selected: false,
+            children: writer
+                .as_ref()
+                .map(|_| ChildLog::new(self.executor.clock.clone())),
+            map_run_arn: None,
         };
+        if let Some(batcher) = &map.item_batcher {
+            items.batch(&scope, batcher)?;
+        }
+        self.event(EventType::MapStateStarted, json!({ "length": items.len() }));
         let results = if distributed {
             // Read after MapStateStarted: AWS fails a bad one with no MapStateFailed after it.
             let tolerance = tolerance(&scope, map, &effective)?;
@@ -114,10 +145,23 @@ impl Interpreter<'_> {
         };
         let results = match results {
             Ok(results) => results,
-            Err(failure) => return Ok(Err(failure)),
+            Err(failure) => {
+                // A failed map run's results are written too; its own failure is the
+                // state's, whether they could be or not.
+                if let Some(writer) = &writer {
+                    let _ = self.write_results(writer, &mut items).await;
+                }
+                return Ok(Err(failure));
+            }
+        };
+        let result = match &writer {
+            Some(writer) => match self.write_results(writer, &mut items).await {
+                Ok(result) => result,
+                Err(failure) => return Ok(Err(failure)),
+            },
+            None => Value::Array(results),
         };
         self.event(EventType::MapStateSucceeded, Value::Null);
-        let result = Value::Array(results);
         let fields = ResultFields {
             common: &map.common,
             result_selector: &map.result_selector,
@@ -237,6 +281,7 @@ impl Interpreter<'_> {
             arn: map_run_arn.clone(),
             now: Box::new(|| self.now().unix_millis()),
         };
+        items.map_run_arn = Some(map_run_arn.clone());
         let processor = &items.map.item_processor.machine;
         let inherited = items.run.inherited;
         let mut fan = FanOut::new();
@@ -300,6 +345,7 @@ impl Interpreter<'_> {
                             c.failed += 1;
                         }
                     });
+                    items.record_failure(index, &failure);
                     failed += 1;
                     if tolerance.exceeded(failed, items.len()) {
                         let failure =
@@ -344,6 +390,30 @@ impl Interpreter<'_> {
             .await
     }
 
+    /// A `ResultWriter`'s result: the children's results written, or transformed.
+    async fn write_results(
+        &self,
+        writer: &ResultWriter,
+        items: &mut Items<'_>,
+    ) -> Result<Value, Failure> {
+        let map_run_arn = items.map_run_arn.clone().unwrap_or_default();
+        // The children's ARNs are the map run's, less its id, as execution and state machine.
+        let base = map_run_arn.rsplit_once(':').map_or("", |(base, _)| base);
+        let names = MapRunNames {
+            state_machine_arn: base.replacen(":mapRun:", ":stateMachine:", 1),
+            execution_arn_prefix: base.replacen(":mapRun:", ":execution:", 1),
+            map_run_arn,
+        };
+        let now = self.now();
+        let children: Vec<_> = (0..items.len())
+            .map(|index| items.child_result(index, now))
+            .collect();
+        let store = self.executor.object_store.as_deref();
+        writer
+            .finish(store, &names, &children, || self.uuid())
+            .await
+    }
+
     fn iteration_event(&self, event_type: EventType, run: &StateRun<'_>, index: usize) {
         self.event(event_type, json!({ "name": run.name, "index": index }));
     }
@@ -363,6 +433,12 @@ struct Items<'a> {
     items: Vec<Value>,
     /// Where finished items are recorded (a durable execution's top-level Map).
     progress: Option<RunProgress>,
+    /// Whether `items` went through `ItemSelector` already (before an `ItemBatcher`).
+    selected: bool,
+    /// When each child ran and how it ended, for a `ResultWriter`.
+    children: Option<ChildLog>,
+    /// The map run's ARN, once a distributed Map started it.
+    map_run_arn: Option<String>,
 }
 
 impl Items<'_> {
@@ -380,13 +456,57 @@ impl Items<'_> {
         if let Some(progress) = &self.progress {
             progress.record(index, output);
         }
+        if let Some(children) = &self.children {
+            children.stopped(index, Ok(output));
+        }
+    }
+
+    /// Records that item `index` failed (for a `ResultWriter`; a failed item runs again
+    /// after a restart).
+    fn record_failure(&self, index: usize, failure: &Failure) {
+        if let Some(children) = &self.children {
+            children.stopped(index, Err(failure));
+        }
+    }
+
+    /// How item `index` went, for a `ResultWriter`. An item that finished before a
+    /// restart, or never started, has its input made again.
+    fn child_result(&mut self, index: usize, now: Timestamp) -> ChildResult {
+        if let Some(child) = self.children.as_ref().and_then(|c| c.result(index, now)) {
+            return child;
+        }
+        let input = self.select(index).unwrap_or_default();
+        ChildResult::unseen(input, self.done(index), now)
+    }
+
+    /// Groups the items (each through `ItemSelector` first) into `batcher`'s batches,
+    /// which become the items the children run on.
+    fn batch(&mut self, scope: &Scope<'_>, batcher: &Value) -> Result<(), Failure> {
+        let selected = (0..self.len())
+            .map(|index| self.select(index))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.items = item_batcher::batches(scope, batcher, self.effective, selected)?;
+        self.selected = true;
+        Ok(())
     }
 
     /// The input of item `index`: the item, or what `ItemSelector` (or the legacy
     /// `Parameters`) makes of the effective input, `$$.Map.Item.Index` and
     /// `$$.Map.Item.Value`.
     fn input_of(&mut self, index: usize) -> Result<Value, Failure> {
+        let input = self.select(index)?;
+        if let Some(children) = &self.children {
+            children.started(index, &input);
+        }
+        Ok(input)
+    }
+
+    /// Item `index` through `ItemSelector` (see [`Items::input_of`]).
+    fn select(&mut self, index: usize) -> Result<Value, Failure> {
         let item = self.items.get(index).cloned().unwrap_or_default();
+        if self.selected {
+            return Ok(item);
+        }
         let Some(template) = self
             .map
             .item_selector
@@ -436,16 +556,18 @@ impl Tolerance {
     }
 }
 
-/// Fields that need S3 or that this runtime has no evaluator for: fail clearly, not wrongly.
-fn reject_unsupported(scope: &Scope<'_>, map: &Map) -> Result<(), Failure> {
-    let unsupported = [
+/// `ItemReader`, `ItemBatcher` and `ResultWriter` belong to a distributed Map only ("Map
+/// state in Distributed mode", AWS docs); on an inline one, fail clearly rather than ignore
+/// them.
+fn reject_inline_only(scope: &Scope<'_>, map: &Map, distributed: bool) -> Result<(), Failure> {
+    let fields = [
         ("ItemReader", map.item_reader.is_some()),
         ("ItemBatcher", map.item_batcher.is_some()),
         ("ResultWriter", map.result_writer.is_some()),
     ];
-    match unsupported.iter().find(|(_, present)| *present) {
+    match fields.iter().find(|(_, present)| *present && !distributed) {
         Some((field, _)) => Err(scope.runtime(format!(
-            "The Map field {field} is not supported by this runtime yet"
+            "The Map field {field} needs a distributed Map (ProcessorConfig.Mode DISTRIBUTED)"
         ))),
         None => Ok(()),
     }

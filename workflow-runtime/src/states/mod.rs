@@ -13,11 +13,14 @@
 mod choice;
 mod fail;
 mod fan_out;
+mod item_batcher;
+mod item_reader;
 mod map;
 mod parallel;
 mod pass;
 pub(crate) mod recovery;
 mod result;
+mod result_writer;
 mod succeed;
 mod task;
 mod wait;
