@@ -43,7 +43,14 @@ pub struct Durable {
     resources_for: Option<ResourcesFor>,
     /// The parked tasks workers take and complete.
     tokens: TaskTokens,
+    /// The ARN of each execution whose history or status changed, once its commit is done:
+    /// what a live view (the server's console) waits on instead of polling the store.
+    changes: tokio::sync::broadcast::Sender<String>,
 }
+
+/// How many changes a slow watcher may fall behind before it misses some (it is told, and
+/// reads the store again).
+const CHANGES: usize = 1024;
 
 /// Chooses an execution's handlers from its record (a server's `MockConfigFile` test case,
 /// say); `None` keeps the executor's. Asked when the execution starts and when it resumes.
@@ -111,7 +118,19 @@ impl Durable {
             idle: tokio::sync::Notify::new(),
             resources_for,
             tokens: TaskTokens::default(),
+            changes: tokio::sync::broadcast::channel(CHANGES).0,
         })
+    }
+
+    /// The ARNs of executions as they change (started, advanced, ended, stopped), each sent
+    /// once its commit is in the store, so that what a receiver reads there is current.
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.changes.subscribe()
+    }
+
+    /// Tells the watchers that `arn` changed (nobody listening is fine).
+    fn changed(&self, arn: &str) {
+        let _ = self.changes.send(arn.to_owned());
     }
 
     /// The executor for one execution: its handlers, as `resources_for` chooses.
@@ -185,6 +204,7 @@ impl Durable {
             .await?;
         match stored {
             Started::New => {
+                self.changed(&arn);
                 self.spawn(arn, execution);
                 Ok((record, Started::New))
             }
@@ -321,6 +341,12 @@ impl Durable {
         self.tokens.fail(token, error, cause)
     }
 
+    /// The tokens of the task `execution` waits on (a `.waitForTaskToken` callback's, or an
+    /// activity's), for a console to complete; empty when it waits on none.
+    pub fn task_tokens(&self, execution: &str) -> Vec<String> {
+        self.tokens.of(execution)
+    }
+
     /// `SendTaskHeartbeat`: the task's worker is alive (resets `HeartbeatSeconds`).
     pub fn send_task_heartbeat(&self, token: &str) -> Result<(), TaskTokenError> {
         self.tokens.heartbeat(token)
@@ -379,6 +405,7 @@ impl Durable {
                 tracing::error!(execution = %arn, error = %e, "cannot commit a transition");
                 break;
             }
+            self.changed(&arn);
             // Only once its task is committed may a worker take it.
             self.tokens.register(&arn, execution.awaiting(), &runner);
         }
@@ -451,7 +478,9 @@ impl Durable {
                 details,
             )],
         };
-        self.store.commit(arn.to_owned(), commit).await
+        self.store.commit(arn.to_owned(), commit).await?;
+        self.changed(arn);
+        Ok(())
     }
 }
 

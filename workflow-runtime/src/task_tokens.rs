@@ -77,6 +77,19 @@ impl TaskTokens {
         }
     }
 
+    /// The open tokens of `execution`'s parked task (a callback's, or an activity's).
+    pub fn of(&self, execution: &str) -> Vec<String> {
+        let registry = lock(&self.inner);
+        let mut tokens: Vec<String> = registry
+            .tokens
+            .iter()
+            .filter(|(_, (arn, _))| arn == execution)
+            .map(|(token, _)| token.clone())
+            .collect();
+        tokens.sort();
+        tokens
+    }
+
     /// Forgets every token of an execution that has ended or stopped.
     pub fn forget(&self, execution: &str) {
         lock(&self.inner)
