@@ -247,7 +247,7 @@ fn redrive(status: Status) -> (&'static str, Option<String>) {
 }
 
 /// The base state machine an execution ran (its record may name a version).
-fn base_machine(record: &ExecutionRecord) -> String {
+pub(crate) fn base_machine(record: &ExecutionRecord) -> String {
     record.attributes["stateMachine"]["stateMachineArn"]
         .as_str()
         .map_or_else(|| record.state_machine_arn.clone(), str::to_owned)
