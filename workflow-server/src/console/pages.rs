@@ -421,10 +421,6 @@ fn execution_body(
                     @for token in tokens { (token_forms(&record.arn, token)) }
                 }
             }
-            div.io {
-                (json_block("Execution input", &record.input, false))
-                @if let Some(output) = &record.output { (json_block("Execution output", output, false)) }
-            }
             h2 { "Graph" }
             div.split {
                 figure.graph aria-label="Graph of the execution: select a state for its details" {
@@ -441,6 +437,10 @@ fn execution_body(
                 aside #details aria-label="Step details" tabindex="-1" {
                     (details(record, history, steps, query))
                 }
+            }
+            div.io {
+                (json_block("Execution input", &record.input, false))
+                @if let Some(output) = &record.output { (json_block("Execution output", output, false)) }
             }
             h2 { "States" }
             (state_table(record, steps, now))
