@@ -6,7 +6,9 @@
 //!                [--account 123456789012] [--region us-east-1] [--credentials FILE]
 //! ```
 //!
-//! Point an AWS SDK or the AWS CLI at it with `--endpoint-url http://127.0.0.1:8083`.
+//! Point an AWS SDK or the AWS CLI at it with `--endpoint-url http://127.0.0.1:8083`, and a
+//! browser at `http://127.0.0.1:8083/` for the web console (with `--credentials`, served
+//! on a loopback address only).
 //! Executions left `RUNNING` by a previous process resume on start. With `--credentials`,
 //! every request must be signed (SigV4) with one of the file's keys. Exit code 2 when the
 //! store or the credentials file cannot be read, or the address cannot be bound.

@@ -370,3 +370,85 @@ async fn with_credentials_the_console_is_served_on_loopback_only() {
         .unwrap();
     assert_eq!(executions.status(), StatusCode::NOT_FOUND);
 }
+
+/// Creates `definition` as state machine `name` and starts it; the execution's ARN.
+async fn run(service: &Arc<Service>, name: &str, definition: Value) -> String {
+    let machine = ok(
+        service,
+        "CreateStateMachine",
+        json!({ "name": name, "definition": definition.to_string(),
+                "roleArn": "arn:aws:iam::123456789012:role/r" }),
+    )
+    .await;
+    let started = ok(
+        service,
+        "StartExecution",
+        json!({ "stateMachineArn": machine["stateMachineArn"], "input": "{\"items\":[1,2,3]}" }),
+    )
+    .await;
+    started["executionArn"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_waiting_task_token_is_listed_and_its_result_sent_from_the_page() {
+    let service = service().await;
+    let activity = ok(&service, "CreateActivity", json!({ "name": "review" })).await;
+    let definition = json!({ "StartAt": "Review", "States": { "Review": {
+        "Type": "Task", "Resource": activity["activityArn"], "End": true } } });
+    let arn = run(&service, "reviews", definition).await;
+    until_events(&service, &arn, 3).await;
+    let mut page = String::new();
+    for _ in 0..100 {
+        page = get(&service, &execution_url(&arn)).await.1;
+        if page.contains("send-task-success") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let field = r#"name="taskToken" value=""#;
+    let at = page.find(field).expect("a token on the page") + field.len();
+    let token = page[at..at + page[at..].find('"').unwrap()].to_owned();
+    let origin = format!("http://{HOST}");
+    let (status, location) = post(
+        &service,
+        "/actions/send-task-success",
+        Some(&origin),
+        &[
+            ("executionArn", &arn),
+            ("taskToken", &token),
+            ("output", r#"{"ok": true}"#),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        location.contains("notice=Task%20success%20sent"),
+        "{location}"
+    );
+    let described = finished(&service, &arn).await;
+    assert_eq!(described["status"], "SUCCEEDED");
+    assert_eq!(described["output"], r#"{"ok":true}"#);
+}
+
+#[tokio::test]
+async fn a_maps_iterations_are_counted_and_each_opens() {
+    let service = service().await;
+    let definition = json!({ "StartAt": "Each", "States": { "Each": {
+        "Type": "Map", "ItemsPath": "$.items", "End": true,
+        "ItemProcessor": { "StartAt": "Double", "States": {
+            "Double": { "Type": "Pass", "End": true } } } } } });
+    let arn = run(&service, "maps", definition).await;
+    assert_eq!(finished(&service, &arn).await["status"], "SUCCEEDED");
+    let (_, page) = get(&service, &format!("{}&state=Each", execution_url(&arn))).await;
+    assert!(page.contains("3 ok"), "the graph's caption: {page}");
+    assert!(page.contains("3 items: 3 succeeded"), "{page}");
+    let (_, iteration) = get(
+        &service,
+        &format!("{}&state=Each&iteration=1", execution_url(&arn)),
+    )
+    .await;
+    let opened = &iteration[iteration.find("<h3>Iteration 1</h3>").expect("opened")..];
+    assert!(opened.contains("MapIterationStarted"));
+    assert!(opened.contains("PassStateEntered"));
+    assert!(opened.contains("MapIterationSucceeded"));
+}
