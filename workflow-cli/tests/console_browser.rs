@@ -188,6 +188,19 @@ async fn until(client: &Client, script: &str, seconds: u64, what: &str) {
     panic!("{what}: not within {seconds} s; the page says:\n{body}");
 }
 
+/// Clicks the element `css` selects.
+async fn click(client: &Client, css: &str) {
+    let element = client.find(Locator::Css(css)).await.expect("the element");
+    element.click().await.expect("clicked");
+}
+
+/// Replaces the text of the field with id `id` by `text`, typed.
+async fn type_into(client: &Client, id: &str, text: &str) {
+    let field = client.find(Locator::Id(id)).await.expect("the field");
+    field.clear().await.expect("cleared");
+    field.send_keys(text).await.expect("typed");
+}
+
 /// How many events the page's event view lists.
 const EVENT_COUNT: &str =
     "return document.querySelectorAll('table.events tr[data-event-id]').length";
@@ -221,6 +234,10 @@ async fn the_console_in_headless_chromium() {
     let port = free_port();
     let server = serve(&dir, port);
     let base = format!("http://127.0.0.1:{port}");
+    let machine_page = format!(
+        "{base}{}",
+        workflow_server::console::state_machine_url(MACHINE)
+    );
 
     let created = api(
         port,
@@ -341,13 +358,7 @@ async fn the_console_in_headless_chromium() {
     assert_eq!(types[ids.len() - 1], "ExecutionSucceeded");
 
     // A state's details, opened from the graph with a click, then with the keyboard.
-    client
-        .find(Locator::Css(send))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, send).await;
     until(
         &client,
         "const d = document.getElementById('details'); return d.textContent.includes('Step details: SendMessage1') && d.querySelectorAll('ol.attempts li').length === 3",
@@ -426,13 +437,7 @@ async fn the_console_in_headless_chromium() {
     );
 
     // The stop button stops it.
-    client
-        .find(Locator::Css("form[action='/actions/stop'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "form[action='/actions/stop'] button").await;
     until(
         &client,
         "return document.querySelector('h1 .badge').textContent === 'Aborted'",
@@ -447,33 +452,15 @@ async fn the_console_in_headless_chromium() {
 
     // An execution started from the console's form, with an input holding a script: shown
     // as text, never run.
-    client
-        .goto(&format!(
-            "{base}{}",
-            workflow_server::console::state_machine_url(MACHINE)
-        ))
-        .await
-        .unwrap();
-    let input = client.find(Locator::Id("start-input")).await.unwrap();
-    input.clear().await.unwrap();
-    input
-        .send_keys(r#"{"user_id": "<script>window.__ran = true</script><img src=x onerror=\"window.__ran = true\">"}"#)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("start-name"))
-        .await
-        .unwrap()
-        .send_keys("script-input")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form.start button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    client.goto(&machine_page).await.unwrap();
+    type_into(
+        &client,
+        "start-input",
+        r#"{"user_id": "<script>window.__ran = true</script><img src=x onerror=\"window.__ran = true\">"}"#,
+    )
+    .await;
+    type_into(&client, "start-name", "script-input").await;
+    click(&client, "form.start button").await;
     until(
         &client,
         "return location.pathname === '/execution' && document.querySelector('h1') !== null && document.querySelector('h1').textContent.includes('script-input')",
@@ -502,16 +489,8 @@ async fn the_console_in_headless_chromium() {
     );
 
     // Invalid JSON in the editor is said, and the form is not sent.
-    client
-        .goto(&format!(
-            "{base}{}",
-            workflow_server::console::state_machine_url(MACHINE)
-        ))
-        .await
-        .unwrap();
-    let input = client.find(Locator::Id("start-input")).await.unwrap();
-    input.clear().await.unwrap();
-    input.send_keys("{\"user_id\": ").await.unwrap();
+    client.goto(&machine_page).await.unwrap();
+    type_into(&client, "start-input", "{\"user_id\": ").await;
     until(
         &client,
         "return document.getElementById('start-input').getAttribute('aria-invalid') === 'true' && document.getElementById('start-input-status').textContent.startsWith('Invalid JSON')",

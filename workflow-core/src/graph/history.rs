@@ -41,9 +41,10 @@ impl<'a> Event<'a> {
     }
 }
 
-/// Whether an event is the start of one attempt of the state running: a Task's call (or an
-/// activity's or Lambda function's), or a Parallel or Map state's run, which a retry repeats.
-fn is_attempt(ty: &str) -> bool {
+/// Whether an event (by type) is the start of one attempt of the state running: a Task's
+/// call (or an activity's or Lambda function's), or a Parallel or Map state's run, which a
+/// retry repeats.
+pub fn is_attempt(ty: &str) -> bool {
     ty.ends_with("Scheduled") || ty == "ParallelStateStarted" || ty == "MapStateStarted"
 }
 

@@ -45,6 +45,21 @@ async fn call(
     Ok(service.call(operation, Request(request)).await)
 }
 
+/// Runs `operation` and goes back to `page`, saying `done` or the error.
+async fn act(
+    service: &Service,
+    headers: &HeaderMap,
+    operation: &str,
+    members: Vec<(&str, Option<&str>)>,
+    page: &str,
+    done: &str,
+) -> Response {
+    match call(service, headers, operation, members).await {
+        Err(refused) => refused,
+        Ok(outcome) => back(page, outcome.map(|_| done.to_owned())),
+    }
+}
+
 /// Back to `page`, saying what happened.
 fn back(page: &str, outcome: Result<String, ApiError>) -> Response {
     let (key, text) = match outcome {
@@ -89,13 +104,16 @@ pub async fn stop(
         ("error", field(&fields, "error")),
         ("cause", field(&fields, "cause")),
     ];
-    match call(&service, &headers, "StopExecution", members).await {
-        Err(refused) => refused,
-        Ok(outcome) => back(
-            &execution_url(arn),
-            outcome.map(|_| "Execution stopped".to_owned()),
-        ),
-    }
+    let page = execution_url(arn);
+    act(
+        &service,
+        &headers,
+        "StopExecution",
+        members,
+        &page,
+        "Execution stopped",
+    )
+    .await
 }
 
 /// RedriveExecution: the operation redrive adds to [`Service::call`]; until it is there, the
@@ -107,13 +125,16 @@ pub async fn redrive(
 ) -> Response {
     let arn = field(&fields, "executionArn").unwrap_or_default();
     let members = vec![("executionArn", Some(arn))];
-    match call(&service, &headers, "RedriveExecution", members).await {
-        Err(refused) => refused,
-        Ok(outcome) => back(
-            &execution_url(arn),
-            outcome.map(|_| "Execution redriven".to_owned()),
-        ),
-    }
+    let page = execution_url(arn);
+    act(
+        &service,
+        &headers,
+        "RedriveExecution",
+        members,
+        &page,
+        "Execution redriven",
+    )
+    .await
 }
 
 /// SendTaskSuccess, for the task a callback or activity waits on.
@@ -127,13 +148,16 @@ pub async fn send_task_success(
         ("taskToken", field(&fields, "taskToken")),
         ("output", Some(field(&fields, "output").unwrap_or("{}"))),
     ];
-    match call(&service, &headers, "SendTaskSuccess", members).await {
-        Err(refused) => refused,
-        Ok(outcome) => back(
-            &execution_url(arn),
-            outcome.map(|_| "Task success sent".to_owned()),
-        ),
-    }
+    let page = execution_url(arn);
+    act(
+        &service,
+        &headers,
+        "SendTaskSuccess",
+        members,
+        &page,
+        "Task success sent",
+    )
+    .await
 }
 
 /// SendTaskFailure.
@@ -148,11 +172,14 @@ pub async fn send_task_failure(
         ("error", field(&fields, "error")),
         ("cause", field(&fields, "cause")),
     ];
-    match call(&service, &headers, "SendTaskFailure", members).await {
-        Err(refused) => refused,
-        Ok(outcome) => back(
-            &execution_url(arn),
-            outcome.map(|_| "Task failure sent".to_owned()),
-        ),
-    }
+    let page = execution_url(arn);
+    act(
+        &service,
+        &headers,
+        "SendTaskFailure",
+        members,
+        &page,
+        "Task failure sent",
+    )
+    .await
 }

@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 use workflow_runtime::HistoryEvent;
+use workflow_runtime::asl::graph::history::is_attempt;
 use workflow_runtime::asl::timestamp::Timestamp;
 
 /// How a step ended, as the console says it in words.
@@ -106,11 +107,6 @@ fn text(event: &HistoryEvent, field: &str) -> Option<String> {
         Value::Null => None,
         other => Some(other.to_string()),
     }
-}
-
-/// Whether an event starts an attempt of the open state's work.
-fn is_attempt(ty: &str) -> bool {
-    ty.ends_with("Scheduled") || ty == "ParallelStateStarted" || ty == "MapStateStarted"
 }
 
 /// Whether an event ends an attempt: a task's (or Lambda function's, or activity's) result,
