@@ -354,16 +354,28 @@ async fn with_credentials_the_console_is_served_on_loopback_only() {
     let service = Service::open(config, Arc::new(MemoryStore::new()), Resources::new())
         .await
         .unwrap();
-    assert_eq!(Access::of(service.config(), true), Access::Served);
+    assert_eq!(Access::of(service.config(), true), Access::LocalOnly);
     assert_eq!(Access::of(service.config(), false), Access::Refused);
     let request = || Request::get("/").body(Body::empty()).unwrap();
     let refused = router(service.clone()).oneshot(request()).await.unwrap();
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
-    let served = router_with(service.clone(), Access::Served)
-        .oneshot(request())
+    let on = |host: &str| {
+        Request::get("/")
+            .header(header::HOST, host)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let served = router_with(service.clone(), Access::LocalOnly)
+        .oneshot(on("127.0.0.1:8083"))
         .await
         .unwrap();
     assert_eq!(served.status(), StatusCode::OK);
+    // A page whose name was rebound to 127.0.0.1 does not get the console.
+    let rebound = router_with(service.clone(), Access::LocalOnly)
+        .oneshot(on("attacker.example:8083"))
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), StatusCode::FORBIDDEN);
     let executions = router(service)
         .oneshot(Request::get("/executions").body(Body::empty()).unwrap())
         .await

@@ -12,8 +12,9 @@
 //! lacking one, `Referer`) is not this server is refused with 403.
 //!
 //! With `--credentials`, the API requires SigV4 signatures, which a browser form cannot
-//! make: the console is then served only when the server listens on a loopback address
-//! (see [`Access`]), so that only this machine reaches it.
+//! make: the console is then served only when the server listens on a loopback address,
+//! and only to requests naming a loopback host (see [`Access`]), so that only this machine
+//! reaches it.
 
 mod actions;
 pub mod assets;
@@ -34,8 +35,13 @@ use crate::{ServerConfig, Service};
 /// Whether the console is served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Served: the server requires no signatures, or listens on loopback only.
+    /// Served: the server requires no signatures.
     Served,
+    /// Served to this machine only: the server requires signatures and listens on a
+    /// loopback address. The console's requests must also name a loopback host, so that a
+    /// web page whose name an attacker rebinds to 127.0.0.1 cannot use the console's
+    /// unsigned calls.
+    LocalOnly,
     /// Not served: the server requires signatures and other machines can reach it.
     Refused,
 }
@@ -45,10 +51,10 @@ impl Access {
     /// not: refused only when signatures are required and the server is reachable from
     /// other machines (a console's calls are not signed).
     pub fn of(config: &ServerConfig, loopback: bool) -> Access {
-        if config.credentials.is_none() || loopback {
-            Access::Served
-        } else {
-            Access::Refused
+        match (config.credentials.is_some(), loopback) {
+            (false, _) => Access::Served,
+            (true, true) => Access::LocalOnly,
+            (true, false) => Access::Refused,
         }
     }
 }
@@ -58,9 +64,9 @@ pub fn routes(
     access: Access,
     api: axum::routing::MethodRouter<Arc<Service>>,
 ) -> Router<Arc<Service>> {
-    match access {
-        Access::Refused => Router::new().route("/", api.get(refused)),
-        Access::Served => Router::new()
+    let console = match access {
+        Access::Refused => return Router::new().route("/", api.get(refused)),
+        Access::Served | Access::LocalOnly => Router::new()
             .route("/", api.get(pages::state_machines))
             .route("/state-machine", get(pages::state_machine))
             .route("/executions", get(pages::executions))
@@ -78,7 +84,51 @@ pub fn routes(
                 "/actions/send-task-failure",
                 post(actions::send_task_failure),
             ),
+    };
+    match access {
+        Access::LocalOnly => console.layer(axum::middleware::from_fn(local_host_only)),
+        _ => console,
     }
+}
+
+/// Refuses (403) a console request whose `Host` is not a loopback name; the API's
+/// `POST /` passes, as signatures protect it and SDKs send other hosts (`sync-...`).
+async fn local_host_only(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = request.method() == axum::http::Method::POST && request.uri().path() == "/";
+    if api
+        || request
+            .headers()
+            .get(header::HOST)
+            .is_some_and(is_loopback_host)
+    {
+        return next.run(request).await;
+    }
+    (
+        StatusCode::FORBIDDEN,
+        "Refused: with --credentials the console answers only requests for 127.0.0.1, \
+         [::1] or localhost.\n",
+    )
+        .into_response()
+}
+
+/// Whether a `Host` header names this machine: `localhost`, or a loopback address, with
+/// or without a port.
+fn is_loopback_host(host: &axum::http::HeaderValue) -> bool {
+    let Ok(host) = host.to_str() else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        // [::1]:8083
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 async fn refused() -> Response {
@@ -184,6 +234,27 @@ mod tests {
             );
         }
         assert!(!same_origin(&headers(&[host])));
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in [
+            "127.0.0.1:8083",
+            "localhost:8083",
+            "LOCALHOST",
+            "[::1]:8083",
+            "127.0.0.2",
+        ] {
+            assert!(is_loopback_host(&HeaderValue::from_static(host)), "{host}");
+        }
+        for host in [
+            "evil.example:8083",
+            "10.0.0.1:8083",
+            "127.0.0.1.evil.example",
+            "[::2]:80",
+        ] {
+            assert!(!is_loopback_host(&HeaderValue::from_static(host)), "{host}");
+        }
     }
 
     #[test]
