@@ -8,7 +8,8 @@
 //! without a reload, that the stop button stops one, that an input holding `<script>` is
 //! shown as text, that keyboard selection opens a state's details, and that a narrow
 //! window needs no horizontal scrolling. Screenshots go to the test's temporary directory,
-//! or to `docs/` with `CONSOLE_SCREENSHOTS=docs` (how the README's are made).
+//! to `docs/` with `CONSOLE_SCREENSHOTS=docs` (how the README's are made), or to the
+//! directory `CONSOLE_SCREENSHOTS` names.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`/usr/bin/chromium`,
 //! `/usr/bin/chromedriver`, or `CHROMEDRIVER` and `CHROMIUM`): without them the test says
@@ -264,6 +265,7 @@ async fn the_console_in_headless_chromium() {
     let (_driver, client) = browser(&chromedriver, &chromium, &dir.join("profile")).await;
     let screenshots = match std::env::var("CONSOLE_SCREENSHOTS") {
         Ok(dir) if dir == "docs" => Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs"),
+        Ok(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => dir.clone(),
     };
     std::fs::create_dir_all(&screenshots).unwrap();
@@ -511,6 +513,7 @@ async fn the_console_in_headless_chromium() {
         true,
         "a narrow window scrolls sideways"
     );
+    screenshot(&client, &screenshots.join("console-execution-narrow.png")).await;
 
     client.close().await.unwrap();
     drop(server);
