@@ -126,8 +126,8 @@ pub fn steps(history: &[HistoryEvent]) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
     // Indexes into `steps` of the states entered and not exited, innermost last.
     let mut open: Vec<usize> = Vec::new();
-    // Whether the execution ended, and how.
-    let mut ended: Option<String> = None;
+    // Whether the execution ended, how, and when.
+    let mut ended: Option<(String, Option<i64>)> = None;
     for event in history {
         let ty = event.event_type.as_str();
         let ty = ty.as_str();
@@ -170,7 +170,7 @@ pub fn steps(history: &[HistoryEvent]) -> Vec<Step> {
             continue;
         }
         if ty.starts_with("Execution") && ty != "ExecutionStarted" {
-            ended = Some(ty.to_owned());
+            ended = Some((ty.to_owned(), at));
             continue;
         }
         if ty.starts_with("MapIteration") {
@@ -225,7 +225,8 @@ pub fn steps(history: &[HistoryEvent]) -> Vec<Step> {
         }
     }
     // What was still open when the execution ended failed with it (or was stopped).
-    if let Some(end) = ended {
+    // It stopped when the execution did.
+    if let Some((end, at)) = ended {
         let status = if end == "ExecutionAborted" {
             StepStatus::Aborted
         } else {
@@ -235,6 +236,7 @@ pub fn steps(history: &[HistoryEvent]) -> Vec<Step> {
             if steps[s].status == StepStatus::InProgress {
                 steps[s].status = status;
             }
+            steps[s].end = at;
         }
     }
     steps
@@ -323,5 +325,6 @@ mod tests {
         assert_eq!(steps[0].status, StepStatus::Caught);
         assert_eq!(steps[0].error.as_deref(), Some("E"));
         assert_eq!(steps[1].status, StepStatus::Aborted);
+        assert_eq!(steps[1].duration(i64::MAX), Some(1000), "until the stop");
     }
 }
