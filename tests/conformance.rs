@@ -129,7 +129,13 @@ fn cause_eq(expected: &str, actual: &str, tokens: &[String]) -> bool {
             .ok()
             .filter(|v| v.get("errorType").is_some())
     };
-    match (parse(expected), parse(actual)) {
+    // One recording lost the opening quote of its `requestId` to the placeholder
+    // (`"requestId":<request-id>"`): put it back so that the JSON parses.
+    let mut repaired = expected.to_owned();
+    for token in tokens {
+        repaired = repaired.replace(&format!(":{token}\""), &format!(":\"{token}\""));
+    }
+    match (parse(&repaired), parse(actual)) {
         (Some(e), Some(a)) => {
             e["errorType"] == a["errorType"] && e["errorMessage"] == a["errorMessage"]
         }
@@ -201,6 +207,9 @@ fn run_case(case: &Value) -> Result<(), String> {
                 region: REGION.into(),
                 account: ACCOUNT.into(),
                 role_arn: format!("arn:aws:iam::{ACCOUNT}:role/conformance"),
+                express_id: (case["source"]["state_machine_type"] == "EXPRESS")
+                    .then(|| "00000000-0000-4000-8000-000000000000".to_owned()),
+                ..ExecutionConfig::default()
             });
         match executor.start(Arc::new(machine), case["input"].clone()) {
             Ok(execution) => Ok(execution.run().await),

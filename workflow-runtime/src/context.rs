@@ -19,6 +19,14 @@ pub struct ExecutionConfig {
     pub account: String,
     /// The execution role's ARN (`$$.Execution.RoleArn`).
     pub role_arn: String,
+    /// How many times the execution was redriven (`$$.Execution.RedriveCount`).
+    #[serde(default)]
+    pub redrive_count: u32,
+    /// For an Express execution, the id that ends its ARN
+    /// (`arn:aws:states:<region>:<account>:express:<state machine>:<name>:<id>`); its
+    /// context object has no `RedriveCount`, as Express executions cannot be redriven.
+    #[serde(default)]
+    pub express_id: Option<String>,
 }
 
 impl Default for ExecutionConfig {
@@ -29,6 +37,8 @@ impl Default for ExecutionConfig {
             region: "us-east-1".to_owned(),
             account: "123456789012".to_owned(),
             role_arn: "arn:aws:iam::123456789012:role/StepFunctionsExecutionRole".to_owned(),
+            redrive_count: 0,
+            express_id: None,
         }
     }
 }
@@ -42,12 +52,19 @@ impl ExecutionConfig {
         )
     }
 
-    /// `arn:aws:states:<region>:<account>:execution:<state machine>:<name>`.
+    /// `arn:aws:states:<region>:<account>:execution:<state machine>:<name>`, or for an
+    /// Express execution `...:express:<state machine>:<name>:<id>`.
     pub fn execution_arn(&self) -> String {
-        format!(
-            "arn:aws:states:{}:{}:execution:{}:{}",
-            self.region, self.account, self.state_machine_name, self.name
-        )
+        match &self.express_id {
+            None => format!(
+                "arn:aws:states:{}:{}:execution:{}:{}",
+                self.region, self.account, self.state_machine_name, self.name
+            ),
+            Some(id) => format!(
+                "arn:aws:states:{}:{}:express:{}:{}:{id}",
+                self.region, self.account, self.state_machine_name, self.name
+            ),
+        }
     }
 
     /// The context object for a state entered at `entered`. `State.RetryCount` is there for
@@ -60,15 +77,19 @@ impl ExecutionConfig {
         entered: Timestamp,
         retry_count: Option<u32>,
     ) -> Value {
+        let mut execution = json!({
+            "Id": self.execution_arn(),
+            "Input": input,
+            "Name": self.name,
+            "RoleArn": self.role_arn,
+            "StartTime": started.to_string()
+        });
+        // Express executions cannot be redriven: their context object has no count.
+        if self.express_id.is_none() {
+            execution["RedriveCount"] = json!(self.redrive_count);
+        }
         let mut context = json!({
-            "Execution": {
-                "Id": self.execution_arn(),
-                "Input": input,
-                "Name": self.name,
-                "RoleArn": self.role_arn,
-                "StartTime": started.to_string(),
-                "RedriveCount": 0
-            },
+            "Execution": execution,
             "StateMachine": {
                 "Id": self.state_machine_arn(),
                 "Name": self.state_machine_name

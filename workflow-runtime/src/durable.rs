@@ -9,7 +9,9 @@
 //! What this guarantees, and what it does not, is in the [`crate::store`] module docs.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -18,14 +20,18 @@ use workflow_core::StateMachine;
 use workflow_core::timestamp::Timestamp;
 
 use crate::context::ExecutionConfig;
+use crate::error::Failure;
 use crate::executor::{
     Execution, Executor, Progress, StartError, Status, TokenMessage, failure_details, lock,
 };
 use crate::handlers::Resources;
 use crate::history::{EventType, History, HistoryEvent};
 use crate::io::compact;
+use crate::limits;
+use crate::nested::{self, ChildExecution, ChildWait, StartExecution};
+use crate::states::recovery::Awaiting;
 use crate::store::{
-    Commit, ExecutionRecord, NewExecution, Started, Store, StoreError, definition_hash,
+    Commit, ExecutionRecord, NewExecution, Redrive, Started, Store, StoreError, definition_hash,
 };
 use crate::task_tokens::{TaskTokenError, TaskTokens};
 
@@ -43,9 +49,22 @@ pub struct Durable {
     resources_for: Option<ResourcesFor>,
     /// The parked tasks workers take and complete.
     tokens: TaskTokens,
+    /// The state machines `states:startExecution` tasks can start, by ARN: their names and
+    /// definitions (see [`Durable::register_state_machine`]).
+    state_machines: Mutex<HashMap<String, String>>,
+    /// The children `.sync` tasks wait for, by the child's ARN: the parent, the parked
+    /// task's token and how it reads the child.
+    children: Mutex<HashMap<String, WaitingParent>>,
     /// The ARN of each execution whose history or status changed, once its commit is done:
     /// what a live view (the server's console) waits on instead of polling the store.
     changes: tokio::sync::broadcast::Sender<String>,
+}
+
+/// A parent's `.sync` task waiting for a child execution.
+struct WaitingParent {
+    parent: String,
+    token: String,
+    wait: ChildWait,
 }
 
 /// How many changes a slow watcher may fall behind before it misses some (it is told, and
@@ -79,6 +98,70 @@ pub struct StartRequest {
     pub attributes: Value,
 }
 
+/// Why an execution cannot be redriven: AWS's `redriveStatusReason` (and the message of
+/// `RedriveExecution`'s `ExecutionNotRedrivable` error).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NotRedrivable {
+    /// It is `RUNNING` or `SUCCEEDED`.
+    #[error("Execution is {0} and cannot be redriven")]
+    Status(&'static str),
+    /// It holds (or a redrive would take it past) the 25,000-event history limit.
+    #[error("Execution history event limit exceeded")]
+    HistoryLimit,
+    /// It was redriven 1,000 times.
+    #[error("Execution has been redriven the maximum number of times")]
+    RedriveLimit,
+    /// It ended more than 14 days ago.
+    #[error("Execution redrivable period exceeded")]
+    PeriodExceeded,
+    /// It ended before this program kept the checkpoint a redrive starts from.
+    #[error("Execution was started before the launch of RedriveExecution.")]
+    NoCheckpoint,
+}
+
+/// How long after its end AWS lets an execution be redriven: 14 days.
+const REDRIVABLE_PERIOD_MILLIS: i64 = 14 * 24 * 3600 * 1000;
+
+/// How many times AWS lets an execution be redriven.
+const MAX_REDRIVES: u32 = 1000;
+
+/// Whether an execution (as stored, with `events` events) can be redriven at `now`, and if
+/// not, why. Only `Standard` executions can be: the caller checks the type.
+pub fn redrivable(record: &ExecutionRecord, events: usize, now: i64) -> Result<(), NotRedrivable> {
+    match record.status {
+        Status::Failed | Status::TimedOut | Status::Aborted => {}
+        status => return Err(NotRedrivable::Status(status.as_str())),
+    }
+    // The redrive adds an event, and the state it enters at least one more.
+    if events + 2 > limits::MAX_HISTORY_EVENTS {
+        return Err(NotRedrivable::HistoryLimit);
+    }
+    if record.redrive_count >= MAX_REDRIVES {
+        return Err(NotRedrivable::RedriveLimit);
+    }
+    if record
+        .stop_date
+        .is_some_and(|stopped| now - stopped > REDRIVABLE_PERIOD_MILLIS)
+    {
+        return Err(NotRedrivable::PeriodExceeded);
+    }
+    Ok(())
+}
+
+/// Why a redrive did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RedriveError {
+    /// No execution has that ARN.
+    #[error("Execution Does Not Exist: '{0}'")]
+    DoesNotExist(String),
+    /// The execution cannot be redriven.
+    #[error(transparent)]
+    NotRedrivable(#[from] NotRedrivable),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Why a durable execution could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum DurableError {
@@ -110,16 +193,37 @@ impl Durable {
         store: Arc<dyn Store>,
         resources_for: Option<ResourcesFor>,
     ) -> Arc<Self> {
-        Arc::new(Durable {
-            executor,
-            store,
-            running: Mutex::default(),
-            machines: Mutex::default(),
-            idle: tokio::sync::Notify::new(),
-            resources_for,
-            tokens: TaskTokens::default(),
-            changes: tokio::sync::broadcast::channel(CHANGES).0,
+        Arc::new_cyclic(|durable| {
+            // Unless told otherwise, nested executions start the registered state machines.
+            let executor = match executor.executions {
+                Some(_) => executor,
+                None => {
+                    executor.with_executions(Arc::new(RegisteredStateMachines(durable.clone())))
+                }
+            };
+            // Map runs are kept in the store, to be listed after a restart.
+            executor.map_runs.persist_to(store.clone());
+            Durable {
+                executor,
+                store,
+                running: Mutex::default(),
+                machines: Mutex::default(),
+                idle: tokio::sync::Notify::new(),
+                resources_for,
+                tokens: TaskTokens::default(),
+                state_machines: Mutex::default(),
+                children: Mutex::default(),
+                changes: tokio::sync::broadcast::channel(CHANGES).0,
+            }
         })
+    }
+
+    /// Lets `states:startExecution` tasks start `definition` as the state machine `arn`
+    /// (`arn:aws:states:<region>:<account>:stateMachine:<name>`), with this runner's
+    /// handlers. A server with its own state machines gives its executor a
+    /// [`StartExecution`] instead.
+    pub fn register_state_machine(&self, arn: impl Into<String>, definition: impl Into<String>) {
+        lock(&self.state_machines).insert(arn.into(), definition.into());
     }
 
     /// The ARNs of executions as they change (started, advanced, ended, stopped), each sent
@@ -186,6 +290,8 @@ impl Durable {
             cause: None,
             definition_hash: hash,
             attributes: request.attributes,
+            redrive_count: 0,
+            redrive_date: None,
         };
         let execution = self
             .executor_for(&record)
@@ -252,11 +358,81 @@ impl Durable {
         Ok(resumed)
     }
 
+    /// Redrives an execution that ended `FAILED`, `TIMED_OUT` or `ABORTED`, as
+    /// `RedriveExecution` does: an `ExecutionRedriven` event, then the state it ended in
+    /// runs again with the same input (see [`crate::Checkpoint`]'s redrive rules), keeping
+    /// its history, its variables, and the Map items and Parallel branches that had
+    /// succeeded. Answers with the execution as stored once the redrive is committed.
+    pub async fn redrive(self: &Arc<Self>, arn: &str) -> Result<ExecutionRecord, RedriveError> {
+        let record = self
+            .store
+            .execution(arn)?
+            .ok_or_else(|| RedriveError::DoesNotExist(arn.to_owned()))?;
+        let mut events = self.store.history(arn)?;
+        let now = self.executor.clock.now();
+        redrivable(&record, events.len(), now.unix_millis())?;
+        let definition = self
+            .store
+            .definition(&record.definition_hash)?
+            .unwrap_or_default();
+        let machine = self
+            .machine(&record.definition_hash, &definition)
+            .map_err(|_| NotRedrivable::NoCheckpoint)?;
+        let checkpoint = self
+            .store
+            .checkpoint(arn)?
+            .filter(|c| c.next_state().is_some())
+            .ok_or(NotRedrivable::NoCheckpoint)?
+            .for_redrive(now, machine.timeout_seconds);
+        let event = HistoryEvent::new(
+            events.len() as u64 + 1,
+            EventType::ExecutionRedriven,
+            now,
+            json!({ "redriveCount": record.redrive_count + 1 }),
+        );
+        events.push(event.clone());
+        self.store
+            .redrive(
+                arn.to_owned(),
+                Redrive {
+                    event,
+                    checkpoint: checkpoint.clone(),
+                    date: now.unix_millis(),
+                },
+            )
+            .await?;
+        self.changed(arn);
+        let record = self
+            .store
+            .execution(arn)?
+            .ok_or_else(|| RedriveError::DoesNotExist(arn.to_owned()))?;
+        let execution =
+            self.executor_for(&record)
+                .resume(machine, checkpoint, History::from_events(events));
+        self.spawn(arn.to_owned(), execution);
+        Ok(record)
+    }
+
     /// Aborts a running execution, as `StopExecution` does: its `ExecutionAborted` event (with
     /// `error` and `cause`, when given) and status `ABORTED`, committed before this returns.
     /// The state it was in stops where it is. Returns the execution as stored afterwards
     /// (unchanged when it had already ended); `None` for an unknown ARN.
     pub async fn stop(
+        &self,
+        arn: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<Option<ExecutionRecord>, StoreError> {
+        let children = self.children_of(arn);
+        let stopped = self.stop_one(arn, error, cause).await?;
+        // Stopping a parent stops the children its `.sync` tasks wait for, as on AWS.
+        for child in children {
+            Box::pin(self.stop(&child, None, None)).await?;
+        }
+        Ok(stopped)
+    }
+
+    async fn stop_one(
         &self,
         arn: &str,
         error: Option<String>,
@@ -291,6 +467,7 @@ impl Durable {
                         abort_details(&stop),
                     )
                     .await?;
+                    self.child_ended(arn);
                 }
             }
         }
@@ -361,6 +538,7 @@ impl Durable {
             }))
             .with_messages(messages);
         self.tokens.register(&arn, execution.awaiting(), &runner);
+        self.watch_child(&arn, execution.awaiting());
         let (sender, receiver) = oneshot::channel();
         lock(&self.running).insert(arn.clone(), sender);
         let durable = self.clone();
@@ -408,12 +586,59 @@ impl Durable {
             self.changed(&arn);
             // Only once its task is committed may a worker take it.
             self.tokens.register(&arn, execution.awaiting(), &runner);
+            self.watch_child(&arn, execution.awaiting());
         }
         self.forget(&arn);
     }
 
-    /// Drops a finished execution from the running ones, and its task tokens.
+    /// When the parked task of `parent` is a `.sync` nested execution, watches its child,
+    /// and completes the task at once if the child has ended already.
+    fn watch_child(&self, parent: &str, awaiting: Option<&Awaiting>) {
+        let Some((child, token)) = awaiting.and_then(|a| Some((a.child.clone()?, &a.token))) else {
+            return;
+        };
+        let arn = child.arn.clone();
+        lock(&self.children).insert(
+            arn.clone(),
+            WaitingParent {
+                parent: parent.to_owned(),
+                token: token.clone(),
+                wait: child,
+            },
+        );
+        // Looked at after watching, so that an end in between is not missed.
+        if let Ok(Some(record)) = self.store.execution(&arn)
+            && record.status != Status::Running
+        {
+            self.child_ended(&arn);
+        }
+    }
+
+    /// Completes the `.sync` task waiting for `child`, which has ended.
+    fn child_ended(&self, child: &str) {
+        let Some(waiting) = lock(&self.children).remove(child) else {
+            return;
+        };
+        if let Ok(Some(record)) = self.store.execution(child) {
+            let completion = nested::completion(&record, &waiting.wait);
+            // The parent may have moved on (stopped, timed out): then nothing waits.
+            let _ = self.tokens.complete(&waiting.token, completion);
+        }
+    }
+
+    /// The children the `.sync` tasks of `parent` wait for.
+    fn children_of(&self, parent: &str) -> Vec<String> {
+        lock(&self.children)
+            .iter()
+            .filter(|(_, waiting)| waiting.parent == parent)
+            .map(|(child, _)| child.clone())
+            .collect()
+    }
+
+    /// Drops a finished execution from the running ones, and its task tokens; a parent
+    /// waiting for it hears of its end.
     fn forget(&self, arn: &str) {
+        self.child_ended(arn);
         self.tokens.forget(arn);
         let mut running = lock(&self.running);
         running.remove(arn);
@@ -481,6 +706,74 @@ impl Durable {
         self.store.commit(arn.to_owned(), commit).await?;
         self.changed(arn);
         Ok(())
+    }
+}
+
+/// The state machines registered with a [`Durable`], started by its nested executions.
+struct RegisteredStateMachines(Weak<Durable>);
+
+impl StartExecution for RegisteredStateMachines {
+    fn start_execution(
+        &self,
+        child: ChildExecution,
+    ) -> Pin<Box<dyn Future<Output = Result<ExecutionRecord, Failure>> + Send + '_>> {
+        Box::pin(async move {
+            let durable = self.0.upgrade().ok_or_else(|| {
+                Failure::new(crate::names::TASK_FAILED, "the runner has shut down")
+            })?;
+            let definition = lock(&durable.state_machines)
+                .get(&child.state_machine_arn)
+                .cloned()
+                .ok_or_else(|| {
+                    Failure::new(
+                        "StepFunctions.StateMachineDoesNotExistException",
+                        format!(
+                            "State Machine Does Not Exist: '{}' (Service: AWSStepFunctions; Status Code: 400; Error Code: StateMachineDoesNotExist)",
+                            child.state_machine_arn
+                        ),
+                    )
+                })?;
+            let parent = &durable.executor.config;
+            let config = ExecutionConfig {
+                name: child.name.clone(),
+                state_machine_name: child
+                    .state_machine_arn
+                    .rsplit(':')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+                redrive_count: 0,
+                ..parent.clone()
+            };
+            let request = StartRequest {
+                config,
+                state_machine_arn: child.state_machine_arn.clone(),
+                definition,
+                input: child.input.clone(),
+                attributes: json!({ "parentExecutionArn": child.parent }),
+            };
+            match durable.start(request).await {
+                Ok((record, Started::New)) => Ok(record),
+                // The same child again (a task repeated after a crash): the one it started.
+                Ok((record, Started::Existing(_)))
+                    if serde_json::from_str::<Value>(&record.input).ok()
+                        == Some(child.input.clone()) =>
+                {
+                    Ok(record)
+                }
+                Ok((record, Started::Existing(_))) => Err(Failure::new(
+                    "StepFunctions.ExecutionAlreadyExistsException",
+                    format!(
+                        "Execution Already Exists: '{}' (Service: AWSStepFunctions; Status Code: 400; Error Code: ExecutionAlreadyExists)",
+                        record.arn
+                    ),
+                )),
+                Err(e) => Err(Failure::new(
+                    "StepFunctions.InvalidExecutionInputException",
+                    e.to_string(),
+                )),
+            }
+        })
     }
 }
 

@@ -37,6 +37,8 @@ use crate::handlers::Resources;
 use crate::history::{EventType, History};
 use crate::io::{Assigned, Variables, compact};
 use crate::limits;
+use crate::map_runs::MapRuns;
+use crate::nested::StartExecution;
 use crate::states::recovery::{Awaiting, Completion, Dispatch, Recovered, RetryPoint};
 use crate::test_state::TestRun;
 
@@ -124,6 +126,10 @@ pub struct Executor {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) config: ExecutionConfig,
     seed: Option<u64>,
+    /// Who starts the executions `states:startExecution` tasks ask for.
+    pub(crate) executions: Option<Arc<dyn StartExecution>>,
+    /// The Distributed Map runs of its executions.
+    pub(crate) map_runs: MapRuns,
 }
 
 impl Executor {
@@ -134,7 +140,22 @@ impl Executor {
             clock: Arc::new(SystemClock),
             config: ExecutionConfig::default(),
             seed: None,
+            executions: None,
+            map_runs: MapRuns::default(),
         }
+    }
+
+    /// The Distributed Map runs of its executions (`ListMapRuns`, `DescribeMapRun`,
+    /// `UpdateMapRun`).
+    pub fn map_runs(&self) -> &MapRuns {
+        &self.map_runs
+    }
+
+    /// Has `starter` start the executions `states:startExecution` tasks ask for (see
+    /// [`crate::nested`]). A [`crate::Durable`] sets itself when none is set.
+    pub fn with_executions(mut self, starter: Arc<dyn StartExecution>) -> Self {
+        self.executions = Some(starter);
+        self
     }
 
     /// Calls `resources` instead of the handlers it was made with.
@@ -185,6 +206,7 @@ impl Executor {
             variables: Variables::default(),
             paused: None,
             progress: None,
+            carried_progress: None,
             messages: None,
         })
     }
@@ -215,6 +237,7 @@ impl Executor {
             variables,
             paused: checkpoint.paused.map(Paused::after_restart),
             progress: None,
+            carried_progress: checkpoint.carried_progress,
             messages: None,
         }
     }
@@ -262,6 +285,9 @@ pub struct Execution {
     paused: Option<Paused>,
     /// Where its top-level Maps record their finished items.
     progress: Option<Arc<dyn Progress>>,
+    /// After a redrive, the progress key of the failed run of the state it goes on from:
+    /// its Map items and Parallel branches that succeeded do not run again.
+    carried_progress: Option<String>,
     /// What workers say about its parked task (through a durable runner).
     messages: Option<tokio::sync::mpsc::UnboundedReceiver<TokenMessage>>,
 }
@@ -353,6 +379,53 @@ pub struct Checkpoint {
     paused: Option<Paused>,
     variables: serde_json::Map<String, Value>,
     rng_seed: u64,
+    /// How many events the history held when it was taken.
+    #[serde(default)]
+    events: u64,
+    /// See [`Execution`]'s field of that name.
+    #[serde(default)]
+    carried_progress: Option<String>,
+}
+
+impl Checkpoint {
+    /// Where a redrive of the execution that ended after this checkpoint goes on, at `now`:
+    /// the state it ended in, entered again with the same input (a Wait waits again in full;
+    /// a state in a retry backoff starts over with its retriers reset), with the
+    /// progress of the run that failed carried over, a redrive counted in the context object
+    /// (`$$.Execution.RedriveCount`), and the execution's `TimeoutSeconds` counted afresh
+    /// (AWS applies the state machine's timeout to each redrive attempt; without that,
+    /// a TIMED_OUT execution would time out again at once).
+    pub(crate) fn for_redrive(mut self, now: Timestamp, timeout_seconds: Option<u64>) -> Self {
+        let (next, carried) = match self.paused.take() {
+            Some(Paused::Retry {
+                state,
+                input,
+                point,
+            }) => (
+                Some((state, input)),
+                Some(format!("{}/{}", point.entered, point.count)),
+            ),
+            Some(Paused::Wait(waiting)) => (Some((waiting.state, waiting.input)), None),
+            None => {
+                let key = (self.events > 0).then(|| format!("{}/0", self.events + 1));
+                (self.next.take(), key)
+            }
+        };
+        self.next = next;
+        self.carried_progress = carried;
+        self.config.redrive_count += 1;
+        self.deadline = timeout_seconds.map(|s| now.unix_millis() + s as i64 * 1000);
+        self
+    }
+
+    /// The state it goes on at (`None` once nothing is left to run).
+    pub(crate) fn next_state(&self) -> Option<&str> {
+        match &self.paused {
+            Some(Paused::Retry { state, .. }) => Some(state),
+            Some(Paused::Wait(waiting)) => Some(&waiting.state),
+            None => self.next.as_ref().map(|(state, _)| state.as_str()),
+        }
+    }
 }
 
 /// Where a state sends the execution.
@@ -440,6 +513,8 @@ impl Execution {
             self.rng.clone(),
         );
         interpreter.progress = self.progress.clone();
+        // Only the first run after a redrive continues the failed one.
+        interpreter.carried_progress = self.carried_progress.take();
         let language = machine.query_language.unwrap_or(QueryLanguage::JsonPath);
         let variables = &self.variables;
         let entry = Entry::Top(resume);
@@ -619,6 +694,8 @@ impl Execution {
             paused: self.paused.clone(),
             variables: self.variables.own().clone(),
             rng_seed: self.rng.get_seed(),
+            events: self.history.len() as u64,
+            carried_progress: self.carried_progress.clone(),
         }
     }
 
@@ -708,6 +785,9 @@ pub(crate) struct Interpreter<'a> {
     rng: Mutex<fastrand::Rng>,
     /// Where a top-level Map records its finished items (a durable execution's).
     pub progress: Option<Arc<dyn Progress>>,
+    /// The key of a failed run whose finished items the state it runs continues (after a
+    /// redrive).
+    pub carried_progress: Option<String>,
 }
 
 /// Where a top-level Map state records the items it has finished while it runs (and a
@@ -748,7 +828,19 @@ impl<'a> Interpreter<'a> {
     pub fn run_progress(&self, run: &StateRun<'_>, retry_count: u32) -> Option<RunProgress> {
         let log = self.progress.clone().filter(|_| run.durable)?;
         let key = format!("{}/{retry_count}", run.entered);
-        let done = log.done(&key);
+        let mut done = log.done(&key);
+        // A redriven state's first attempt runs only what its failed run did not finish;
+        // what that run finished is recorded for this one too, in case of a restart.
+        if retry_count == 0
+            && let Some(carried) = &self.carried_progress
+        {
+            for (index, output) in log.done(carried) {
+                if let std::collections::hash_map::Entry::Vacant(entry) = done.entry(index) {
+                    log.record(&key, index, &output);
+                    entry.insert(output);
+                }
+            }
+        }
         Some(RunProgress { log, key, done })
     }
 
@@ -767,6 +859,7 @@ impl<'a> Interpreter<'a> {
             history: Mutex::new(history),
             rng: Mutex::new(rng),
             progress: None,
+            carried_progress: None,
         }
     }
 

@@ -199,7 +199,7 @@ impl Resources {
             .or_else(|| self.fallback.clone())
     }
 
-    fn find_registered(&self, resource: &str) -> Option<Arc<dyn Handler>> {
+    pub(crate) fn find_registered(&self, resource: &str) -> Option<Arc<dyn Handler>> {
         if let Some(h) = self.handlers.get(resource) {
             return Some(h.clone());
         }

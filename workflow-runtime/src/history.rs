@@ -14,6 +14,8 @@ pub enum EventType {
     ExecutionFailed,
     ExecutionTimedOut,
     ExecutionAborted,
+    /// `RedriveExecution` reopened the execution.
+    ExecutionRedriven,
     PassStateEntered,
     PassStateExited,
     TaskStateEntered,

@@ -30,7 +30,9 @@ mod handlers;
 pub mod history;
 mod io;
 pub mod limits;
+pub mod map_runs;
 pub mod mock_config;
+pub mod nested;
 mod retry;
 mod states;
 pub mod store;
@@ -41,7 +43,9 @@ mod workflow;
 
 pub use clock::{Clock, SystemClock, VirtualClock};
 pub use context::ExecutionConfig;
-pub use durable::{Durable, DurableError, ResourcesFor, StartRequest};
+pub use durable::{
+    Durable, DurableError, NotRedrivable, RedriveError, ResourcesFor, StartRequest, redrivable,
+};
 pub use error::{Failure, names};
 pub use executor::{Checkpoint, Execution, Executor, Outcome, StartError, Status, Step};
 pub use handlers::{Handler, HandlerFuture, Invocation, Mock, Resources};

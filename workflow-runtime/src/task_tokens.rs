@@ -6,7 +6,7 @@
 //! and a durable runner registers each parked task again when it resumes the execution, so
 //! a token survives a restart.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -31,14 +31,44 @@ struct Registry {
     /// Per activity ARN, the tokens of tasks no worker has taken yet, oldest first, with
     /// their input.
     queues: HashMap<String, VecDeque<(String, String)>>,
+    /// Tokens whose tasks have ended (completed, timed out, or their execution ended), the
+    /// latest [`ENDED_KEPT`] of them, so that a late answer gets AWS's `TaskTimedOut`.
+    ended: Ended,
+}
+
+/// How many ended tokens are remembered (in memory: after a restart a late answer gets
+/// `TaskDoesNotExist`).
+const ENDED_KEPT: usize = 10_000;
+
+#[derive(Default)]
+struct Ended {
+    order: VecDeque<String>,
+    set: HashSet<String>,
+}
+
+impl Ended {
+    fn insert(&mut self, token: String) {
+        if self.set.insert(token.clone()) {
+            self.order.push_back(token);
+            if self.order.len() > ENDED_KEPT
+                && let Some(oldest) = self.order.pop_front()
+            {
+                self.set.remove(&oldest);
+            }
+        }
+    }
 }
 
 /// Why a token cannot be completed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TaskTokenError {
-    /// No open task has this token: unknown, already completed, or of an ended execution.
+    /// No task ever had this token (as far as this process knows).
     #[error("Task Does Not Exist")]
     TaskDoesNotExist,
+    /// The task had this token but has ended: completed already, timed out, or its
+    /// execution ended (AWS's answer for all three).
+    #[error("Task Timed Out: 'Provided task does not exist anymore'")]
+    TaskTimedOut,
 }
 
 impl TaskTokens {
@@ -52,9 +82,14 @@ impl TaskTokens {
     ) {
         let mut registry = lock(&self.inner);
         let current = awaiting.map(|a| a.token.as_str());
-        registry
-            .tokens
-            .retain(|token, (arn, _)| arn != execution || Some(token.as_str()) == current);
+        let Registry { tokens, ended, .. } = &mut *registry;
+        tokens.retain(|token, (arn, _)| {
+            let keep = arn != execution || Some(token.as_str()) == current;
+            if !keep {
+                ended.insert(token.clone());
+            }
+            keep
+        });
         let Some(awaiting) = awaiting else {
             return;
         };
@@ -92,9 +127,14 @@ impl TaskTokens {
 
     /// Forgets every token of an execution that has ended or stopped.
     pub fn forget(&self, execution: &str) {
-        lock(&self.inner)
-            .tokens
-            .retain(|_, (arn, _)| arn != execution);
+        let mut registry = lock(&self.inner);
+        let Registry { tokens, ended, .. } = &mut *registry;
+        tokens.retain(|token, (arn, _)| {
+            if arn == execution {
+                ended.insert(token.clone());
+            }
+            arn != execution
+        });
     }
 
     /// `GetActivityTask`: the oldest task of `activity` no worker has taken, handed to
@@ -120,7 +160,7 @@ impl TaskTokens {
 
     fn pop(&self, activity: &str, worker: &str) -> Option<(String, String)> {
         let mut registry = lock(&self.inner);
-        let Registry { tokens, queues } = &mut *registry;
+        let Registry { tokens, queues, .. } = &mut *registry;
         let queue = queues.get_mut(activity)?;
         while let Some((token, input)) = queue.pop_front() {
             // A task whose execution has moved on (stopped, timed out) is skipped.
@@ -162,7 +202,8 @@ impl TaskTokens {
         self.complete(token, Completion::Failed { error, cause })
     }
 
-    fn complete(&self, token: &str, completion: Completion) -> Result<(), TaskTokenError> {
+    /// Completes the task with `token` as `completion` says.
+    pub fn complete(&self, token: &str, completion: Completion) -> Result<(), TaskTokenError> {
         self.send(
             token,
             TokenMessage::Completed {
@@ -170,19 +211,25 @@ impl TaskTokens {
                 completion,
             },
         )?;
-        // Completed once: a second answer finds no task.
-        lock(&self.inner).tokens.remove(token);
+        // Completed once: a second answer finds the task ended.
+        let mut registry = lock(&self.inner);
+        if registry.tokens.remove(token).is_some() {
+            registry.ended.insert(token.to_owned());
+        }
         Ok(())
     }
 
     fn send(&self, token: &str, message: TokenMessage) -> Result<(), TaskTokenError> {
         let registry = lock(&self.inner);
-        let (_, runner) = registry
-            .tokens
-            .get(token)
-            .ok_or(TaskTokenError::TaskDoesNotExist)?;
+        let Some((_, runner)) = registry.tokens.get(token) else {
+            return Err(if registry.ended.set.contains(token) {
+                TaskTokenError::TaskTimedOut
+            } else {
+                TaskTokenError::TaskDoesNotExist
+            });
+        };
         runner
             .send(message)
-            .map_err(|_| TaskTokenError::TaskDoesNotExist)
+            .map_err(|_| TaskTokenError::TaskTimedOut)
     }
 }

@@ -4,12 +4,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+mod common;
+
+use common::{request, types, until_ended, virtual_clock};
 use serde_json::{Value, json};
 use workflow_runtime::asl::timestamp::Timestamp;
-use workflow_runtime::store::{ExecutionRecord, MemoryStore, Started, Store};
+use workflow_runtime::store::{MemoryStore, Started, Store};
 use workflow_runtime::{
-    Durable, EventType, ExecutionConfig, Executor, HistoryEvent, Resources, StartRequest, Status,
-    VirtualClock,
+    Durable, EventType, Executor, HistoryEvent, Resources, Status, VirtualClock,
 };
 
 fn definition(wait_seconds: u64) -> String {
@@ -25,21 +27,6 @@ fn definition(wait_seconds: u64) -> String {
     .to_string()
 }
 
-fn request(name: &str, definition: String, input: Value) -> StartRequest {
-    let config = ExecutionConfig {
-        name: name.to_owned(),
-        state_machine_name: "flow".to_owned(),
-        ..ExecutionConfig::default()
-    };
-    StartRequest {
-        state_machine_arn: config.state_machine_arn(),
-        config,
-        definition,
-        input,
-        attributes: json!({}),
-    }
-}
-
 /// Resources whose `work` handler doubles `n` and counts its calls.
 fn counting(calls: Arc<AtomicUsize>) -> Resources {
     Resources::new().register("work", move |input: Value| {
@@ -49,17 +36,6 @@ fn counting(calls: Arc<AtomicUsize>) -> Resources {
             Ok(json!({ "n": input["n"].as_i64().unwrap_or_default() * 2 }))
         }
     })
-}
-
-async fn until_ended(store: &dyn Store, arn: &str) -> ExecutionRecord {
-    for _ in 0..5_000 {
-        let record = store.execution(arn).unwrap().expect("stored");
-        if record.status != Status::Running {
-            return record;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{arn} did not end");
 }
 
 /// A runtime standing for one process: dropping it is the process dying, every task
@@ -675,11 +651,6 @@ async fn an_at_most_once_task_without_a_crash_runs_as_any_other() {
     );
 }
 
-/// An executor on the virtual clock, for the tests on tokio's paused time.
-fn virtual_clock(resources: Resources) -> Executor {
-    Executor::new(resources).with_clock(VirtualClock::new(Timestamp::from_unix_millis(0)))
-}
-
 const ACTIVITY: &str = "arn:aws:states:us-east-1:123456789012:activity:review";
 
 fn activity_definition(timeout: u64, heartbeat: u64) -> String {
@@ -689,15 +660,6 @@ fn activity_definition(timeout: u64, heartbeat: u64) -> String {
             "TimeoutSeconds": timeout, "HeartbeatSeconds": heartbeat, "End": true } }
     })
     .to_string()
-}
-
-fn types(store: &dyn Store, arn: &str) -> Vec<String> {
-    store
-        .history(arn)
-        .unwrap()
-        .iter()
-        .map(|e| e.event_type.as_str())
-        .collect()
 }
 
 #[tokio::test(start_paused = true)]
@@ -730,10 +692,10 @@ async fn a_worker_takes_an_activity_task_and_completes_it() {
     durable
         .send_task_success(&token, json!({ "approved": true }))
         .unwrap();
-    // Completed once: the token is gone.
+    // Completed once: a second answer finds the task ended.
     assert_eq!(
         durable.send_task_success(&token, json!({})),
-        Err(workflow_runtime::TaskTokenError::TaskDoesNotExist)
+        Err(workflow_runtime::TaskTokenError::TaskTimedOut)
     );
     durable.idle().await;
     let ended = store.execution(&record.arn).unwrap().unwrap();
@@ -827,8 +789,13 @@ async fn activity_tasks_fail_time_out_and_miss_heartbeats_as_aws_says() {
     durable.idle().await;
     let record = store.execution(&silent.arn).unwrap().unwrap();
     assert_eq!(record.error.as_deref(), Some("States.HeartbeatTimeout"));
+    // The task timed out: its token is answered as AWS answers it.
     assert_eq!(
         durable.send_task_success(&token, json!({})),
+        Err(workflow_runtime::TaskTokenError::TaskTimedOut)
+    );
+    assert_eq!(
+        durable.send_task_success(&"0".repeat(64), json!({})),
         Err(workflow_runtime::TaskTokenError::TaskDoesNotExist)
     );
 }

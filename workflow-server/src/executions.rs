@@ -6,12 +6,17 @@
 //! when it started (`stateMachine`), so that later updates and deletion do not change what
 //! DescribeStateMachineForExecution shows.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 use workflow_runtime::asl::StateMachine;
+use workflow_runtime::nested::{ChildExecution, StartExecution};
 use workflow_runtime::store::{ExecutionRecord, Started};
-use workflow_runtime::{DurableError, ExecutionConfig, StartError, StartRequest, Status};
+use workflow_runtime::{
+    DurableError, ExecutionConfig, Failure, RedriveError, StartError, StartRequest, Status,
+};
 
 use crate::arn::Arn;
 use crate::pagination::Page;
@@ -64,6 +69,8 @@ fn start_error(error: StartError) -> ApiError {
     }
 }
 
+/// The names an execution of `machine` runs with; an Express one gets its own id, which
+/// ends its `express:` ARN (so that names may repeat, as AWS lets them for Express).
 fn config(service: &Service, machine: &Value, name: &str) -> ExecutionConfig {
     ExecutionConfig {
         name: name.to_owned(),
@@ -71,6 +78,8 @@ fn config(service: &Service, machine: &Value, name: &str) -> ExecutionConfig {
         region: service.config.region.clone(),
         account: service.config.account.clone(),
         role_arn: machine["roleArn"].as_str().unwrap_or_default().to_owned(),
+        express_id: (machine["type"] == "EXPRESS").then(uuid),
+        ..ExecutionConfig::default()
     }
 }
 
@@ -106,11 +115,26 @@ fn machine_and_test_case<'r>(
 /// execution under the unqualified state machine (its ARN names no version).
 pub async fn start(service: &Service, request: &Request) -> Result<Value, ApiError> {
     let (machine_arn, test_case) = machine_and_test_case(service, request)?;
+    let (name, input) = name_and_input(request)?;
+    let trace_header = request.str_opt("traceHeader")?;
+    let record =
+        start_execution(service, machine_arn, test_case, name, input, trace_header).await?;
+    Ok(json!({ "executionArn": record.arn, "startDate": seconds(record.start_date) }))
+}
+
+/// Starts an execution (StartExecution's work, also a nested execution's start).
+async fn start_execution(
+    service: &Service,
+    machine_arn: &str,
+    test_case: Option<&str>,
+    name: String,
+    input: Value,
+    trace_header: Option<&str>,
+) -> Result<ExecutionRecord, ApiError> {
     let target = state_machines::resolve(service, machine_arn)?;
     let machine = &target.run;
-    let (name, input) = name_and_input(request)?;
     let mut snapshot = machine.clone();
-    if let Some(header) = request.str_opt("traceHeader")? {
+    if let Some(header) = trace_header {
         snapshot["traceHeader"] = json!(header);
     }
     let mut attributes = json!({ "stateMachine": snapshot });
@@ -151,7 +175,49 @@ pub async fn start(service: &Service, request: &Request) -> Result<Value, ApiErr
             ));
         }
     }
-    Ok(json!({ "executionArn": record.arn, "startDate": seconds(record.start_date) }))
+    Ok(record)
+}
+
+/// Starts the executions that `states:startExecution` tasks ask for, as StartExecution
+/// does; a refusal fails the task with the error AWS's integration gives
+/// (`StepFunctions.<code>Exception`, the message with the service's details as the cause).
+pub(crate) struct NestedExecutions(pub(crate) std::sync::Weak<Service>);
+
+impl StartExecution for NestedExecutions {
+    fn start_execution(
+        &self,
+        child: ChildExecution,
+    ) -> Pin<Box<dyn Future<Output = Result<ExecutionRecord, Failure>> + Send + '_>> {
+        Box::pin(async move {
+            let service = self
+                .0
+                .upgrade()
+                .ok_or_else(|| Failure::new("States.TaskFailed", "the server is shutting down"))?;
+            names::check(&child.name).map_err(integration_failure)?;
+            start_execution(
+                &service,
+                &child.state_machine_arn,
+                None,
+                child.name,
+                child.input,
+                None,
+            )
+            .await
+            .map_err(integration_failure)
+        })
+    }
+}
+
+fn integration_failure(error: ApiError) -> Failure {
+    Failure::new(
+        format!("StepFunctions.{}Exception", error.code),
+        format!(
+            "{} (Service: AWSStepFunctions; Status Code: 400; Error Code: {}; Request ID: {}; Proxy: null)",
+            error.message,
+            error.code,
+            uuid()
+        ),
+    )
 }
 
 pub async fn start_sync(service: &Service, request: &Request) -> Result<Value, ApiError> {
@@ -168,11 +234,9 @@ pub async fn start_sync(service: &Service, request: &Request) -> Result<Value, A
     let parsed =
         StateMachine::from_json_str_as(definition, crate::validate::machine_type_of(&machine))
             .map_err(|e| ApiError::new("InvalidDefinition", e.to_string()))?;
-    let mut executor = service
-        .durable
-        .executor()
-        .clone()
-        .with_config(config(service, &machine, &name));
+    let config = config(service, &machine, &name);
+    let arn = config.execution_arn();
+    let mut executor = service.durable.executor().clone().with_config(config);
     let machine_name = machine["name"].as_str().unwrap_or_default();
     if let Some(resources) = service.tasks.for_test_case(machine_name, test_case) {
         executor = executor.with_resources(resources);
@@ -184,10 +248,6 @@ pub async fn start_sync(service: &Service, request: &Request) -> Result<Value, A
         .run()
         .await;
     let stopped = now_millis();
-    let sm_name = machine["name"].as_str().unwrap_or_default();
-    let arn = service
-        .config
-        .arn("express", &format!("{sm_name}:{name}:{}", uuid()));
     // AWS bills at least 100 ms, in 100 ms steps.
     let billed = ((stopped - started).max(1) as u64).div_ceil(100) * 100;
     Ok(members(vec![
@@ -233,17 +293,51 @@ pub(crate) fn find(service: &Service, arn_text: &str) -> Result<ExecutionRecord,
     service.store().execution(arn_text)?.ok_or_else(missing)
 }
 
-fn redrive(status: Status) -> (&'static str, Option<String>) {
-    match status {
-        Status::Running | Status::Succeeded => (
-            "NOT_REDRIVABLE",
-            Some(format!(
-                "Execution is {} and cannot be redriven",
-                status.as_str()
-            )),
-        ),
-        _ => ("REDRIVABLE", None),
+/// Whether the execution can be redriven now; why not, if not.
+fn redrivability(service: &Service, record: &ExecutionRecord) -> Result<(), ApiError> {
+    // Only an ended execution's history is read (to count its events).
+    let events = match record.status {
+        Status::Running | Status::Succeeded => 0,
+        _ => service.store().history(&record.arn)?.len(),
+    };
+    workflow_runtime::redrivable(record, events, now_millis())
+        .map_err(|reason| ApiError::new("ExecutionNotRedrivable", reason.to_string()))?;
+    // A deleted state machine's executions cannot be redriven.
+    state_machines::find(service, &base_machine(record)).map_err(|_| {
+        ApiError::new(
+            "ExecutionNotRedrivable",
+            "State machine is in DELETING status",
+        )
+    })?;
+    Ok(())
+}
+
+/// `RedriveExecution`: restarts a FAILED, TIMED_OUT or ABORTED execution from the state it
+/// ended in (see [`workflow_runtime::Durable::redrive`]).
+///
+/// `clientToken` is checked but not remembered: a retried request after a redrive that
+/// succeeded gets `ExecutionNotRedrivable` (the execution is running), not the first answer.
+pub async fn redrive(service: &Service, request: &Request) -> Result<Value, ApiError> {
+    let arn = request.str("executionArn")?;
+    if let Some(token) = request.str_len("clientToken", 64)?
+        && token.is_empty()
+    {
+        return Err(ApiError::constraint(
+            "clientToken",
+            token,
+            "Member must have length greater than or equal to 1",
+        ));
     }
+    let record = find(service, arn)?;
+    redrivability(service, &record)?;
+    let record = service.durable.redrive(arn).await.map_err(|e| match e {
+        RedriveError::DoesNotExist(_) => ApiError::new("ExecutionDoesNotExist", e.to_string()),
+        RedriveError::NotRedrivable(reason) => {
+            ApiError::new("ExecutionNotRedrivable", reason.to_string())
+        }
+        RedriveError::Store(e) => e.into(),
+    })?;
+    Ok(json!({ "redriveDate": seconds(record.redrive_date.unwrap_or_else(now_millis)) }))
 }
 
 /// The base state machine an execution ran (its record may name a version).
@@ -255,7 +349,10 @@ pub(crate) fn base_machine(record: &ExecutionRecord) -> String {
 
 pub fn describe(service: &Service, request: &Request) -> Result<Value, ApiError> {
     let record = find(service, request.str("executionArn")?)?;
-    let (redrive_status, reason) = redrive(record.status);
+    let (redrive_status, reason) = match redrivability(service, &record) {
+        Ok(()) => ("REDRIVABLE", None),
+        Err(not) => ("NOT_REDRIVABLE", Some(not.message)),
+    };
     let succeeded = record.status == Status::Succeeded;
     Ok(members(vec![
         ("executionArn", Some(json!(record.arn))),
@@ -286,7 +383,8 @@ pub fn describe(service: &Service, request: &Request) -> Result<Value, ApiError>
                 .get("traceHeader")
                 .cloned(),
         ),
-        ("redriveCount", Some(json!(0))),
+        ("redriveCount", Some(json!(record.redrive_count))),
+        ("redriveDate", record.redrive_date.map(seconds)),
         (
             "stateMachineVersionArn",
             record.attributes.get(VERSION).cloned(),
@@ -324,11 +422,23 @@ pub fn list(service: &Service, request: &Request) -> Result<Value, ApiError> {
             )
         })?),
     };
+    let redriven = match request.str_opt("redriveFilter")? {
+        None => None,
+        Some("REDRIVEN") => Some(true),
+        Some("NOT_REDRIVEN") => Some(false),
+        Some(text) => {
+            return Err(ApiError::constraint(
+                "redriveFilter",
+                text,
+                "Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]",
+            ));
+        }
+    };
     let page = Page::read(
         request,
         page_token_max,
         &format!(
-            "ListExecutions {} {}",
+            "ListExecutions {} {} {redriven:?}",
             machine_arn.unwrap_or_default(),
             filter.map_or("", |s| s.as_str())
         ),
@@ -370,6 +480,7 @@ pub fn list(service: &Service, request: &Request) -> Result<Value, ApiError> {
         .executions(Some(&base))?
         .into_iter()
         .filter(|r| filter.is_none_or(|s| r.status == s))
+        .filter(|r| redriven.is_none_or(|redriven| (r.redrive_count > 0) == redriven))
         .filter(|r| through.is_none_or(|key| r.attributes.get(key) == Some(&json!(machine_arn))))
         .map(|r| {
             members(vec![
@@ -379,7 +490,8 @@ pub fn list(service: &Service, request: &Request) -> Result<Value, ApiError> {
                 ("status", Some(json!(r.status.as_str()))),
                 ("startDate", Some(seconds(r.start_date))),
                 ("stopDate", r.stop_date.map(seconds)),
-                ("redriveCount", Some(json!(0))),
+                ("redriveCount", Some(json!(r.redrive_count))),
+                ("redriveDate", r.redrive_date.map(seconds)),
                 ("stateMachineVersionArn", r.attributes.get(VERSION).cloned()),
                 ("stateMachineAliasArn", r.attributes.get(ALIAS).cloned()),
             ])

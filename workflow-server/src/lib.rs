@@ -4,8 +4,8 @@
 //!
 //! One module per AWS concept: [`protocol`] (the wire format and errors), [`arn`], [`names`],
 //! [`pagination`], [`state_machines`], [`versions`], [`aliases`], [`executions`], [`history`],
-//! [`tags`], [`activities`], [`validate`], [`test_state`]; and [`console`], the web console
-//! on the same port.
+//! [`tags`], [`activities`], [`map_runs`], [`validate`], [`test_state`]; and [`console`],
+//! the web console on the same port.
 
 use std::sync::Arc;
 
@@ -24,6 +24,7 @@ pub mod arn;
 pub mod console;
 pub mod executions;
 pub mod history;
+pub mod map_runs;
 pub mod names;
 pub mod pagination;
 pub mod protocol;
@@ -116,20 +117,25 @@ impl Service {
         store: Arc<dyn Store>,
         tasks: Tasks,
     ) -> Result<Arc<Service>, StoreError> {
-        let executor = Executor::new((*tasks.resources).clone());
-        let for_execution = tasks.clone();
-        let durable = Durable::with_resources_for(
-            executor,
-            store,
-            Box::new(move |record| for_execution.for_execution(record)),
-        );
-        durable.resume().await?;
-        Ok(Arc::new(Service {
-            config,
-            durable,
-            tasks,
-            writes: tokio::sync::Mutex::new(()),
-        }))
+        let service = Arc::new_cyclic(|service| {
+            // Nested executions start the server's own state machines.
+            let executor = Executor::new((*tasks.resources).clone())
+                .with_executions(Arc::new(executions::NestedExecutions(service.clone())));
+            let for_execution = tasks.clone();
+            let durable = Durable::with_resources_for(
+                executor,
+                store,
+                Box::new(move |record| for_execution.for_execution(record)),
+            );
+            Service {
+                config,
+                durable,
+                tasks,
+                writes: tokio::sync::Mutex::new(()),
+            }
+        });
+        service.durable.resume().await?;
+        Ok(service)
     }
 
     /// The store.
@@ -167,6 +173,10 @@ impl Service {
             }
             "ListExecutions" => executions::list(self, &request),
             "StopExecution" => executions::stop(self, &request).await,
+            "RedriveExecution" => executions::redrive(self, &request).await,
+            "ListMapRuns" => map_runs::list(self, &request),
+            "DescribeMapRun" => map_runs::describe(self, &request),
+            "UpdateMapRun" => map_runs::update(self, &request),
             "GetExecutionHistory" => history::get(self, &request),
             "TagResource" => tags::tag(self, &request).await,
             "UntagResource" => tags::untag(self, &request).await,

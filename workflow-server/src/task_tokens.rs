@@ -32,8 +32,11 @@ fn too_long(member: &str, value: &str, max: usize) -> ApiError {
 fn answer(result: Result<(), TaskTokenError>) -> Result<Value, ApiError> {
     match result {
         Ok(()) => Ok(empty()),
-        Err(TaskTokenError::TaskDoesNotExist) => {
-            Err(ApiError::new("TaskDoesNotExist", "Task Does Not Exist"))
+        Err(error @ TaskTokenError::TaskDoesNotExist) => {
+            Err(ApiError::new("TaskDoesNotExist", error.to_string()))
+        }
+        Err(error @ TaskTokenError::TaskTimedOut) => {
+            Err(ApiError::new("TaskTimedOut", error.to_string()))
         }
     }
 }

@@ -64,16 +64,18 @@ async fn a_worker_polls_and_completes_activity_tasks() {
             )
             .await;
         }
-        // One answer per token.
+        // One answer per token: a second gets AWS's answer for a task that has ended.
         assert_eq!(
             error(
                 &service,
                 "SendTaskSuccess",
                 json!({ "taskToken": token, "output": "{}" })
             )
-            .await
-            .0,
-            "TaskDoesNotExist"
+            .await,
+            (
+                "TaskTimedOut".to_owned(),
+                "Task Timed Out: 'Provided task does not exist anymore'".to_owned()
+            )
         );
         let arn = started["executionArn"].as_str().unwrap();
         let described = finished(&service, arn).await;

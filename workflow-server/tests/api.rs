@@ -1,7 +1,7 @@
 //! The API end to end through the router, in process (no network).
 
 mod common;
-use common::{error, ok, raw, service};
+use common::{error, finished, ok, raw, service};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -293,6 +293,82 @@ async fn a_stopped_execution_is_aborted() {
         last["executionAbortedEventDetails"],
         json!({"error": "Halt", "cause": "test"})
     );
+
+    // RedriveExecution: it runs again from the Wait, counted, and listed as redriven.
+    let redriven = ok(&service, "RedriveExecution", json!({"executionArn": arn})).await;
+    assert!(redriven["redriveDate"].is_f64());
+    let described = describe_execution(&service, &arn).await;
+    assert_eq!(described["status"], "RUNNING");
+    assert_eq!(described["redriveCount"], 1);
+    assert_eq!(described["redriveDate"], redriven["redriveDate"]);
+    assert_eq!(described["redriveStatus"], "NOT_REDRIVABLE");
+    assert_eq!(
+        described["redriveStatusReason"],
+        "Execution is RUNNING and cannot be redriven"
+    );
+    assert!(described.get("error").is_none());
+    assert_eq!(
+        error(&service, "RedriveExecution", json!({"executionArn": arn})).await,
+        (
+            "ExecutionNotRedrivable".to_owned(),
+            "Execution is RUNNING and cannot be redriven".to_owned()
+        )
+    );
+    // The redriven execution enters its Wait again (on its own task).
+    let mut history = Value::Null;
+    for _ in 0..200 {
+        history = ok(
+            &service,
+            "GetExecutionHistory",
+            json!({"executionArn": arn}),
+        )
+        .await;
+        if history["events"]
+            .as_array()
+            .and_then(|e| e.last())
+            .map(|e| &e["type"])
+            == Some(&json!("WaitStateEntered"))
+            && history["events"].as_array().unwrap().len() > 3
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let types: Vec<&str> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    // (The stop may come before the Wait was entered.)
+    assert_eq!(
+        types[types.len() - 3..],
+        ["ExecutionAborted", "ExecutionRedriven", "WaitStateEntered"]
+    );
+    assert_eq!(
+        history["events"][types.len() - 2]["executionRedrivenEventDetails"],
+        json!({"redriveCount": 1})
+    );
+    for (filter, count) in [("REDRIVEN", 1), ("NOT_REDRIVEN", 0)] {
+        let listed = ok(
+            &service,
+            "ListExecutions",
+            json!({"stateMachineArn": machine, "redriveFilter": filter}),
+        )
+        .await;
+        assert_eq!(listed["executions"].as_array().unwrap().len(), count);
+    }
+    let unknown = format!("{arn}-none");
+    assert_eq!(
+        error(
+            &service,
+            "RedriveExecution",
+            json!({"executionArn": unknown})
+        )
+        .await
+        .0,
+        "ExecutionDoesNotExist"
+    );
 }
 
 #[tokio::test]
@@ -387,4 +463,264 @@ async fn tags_are_set_listed_and_removed() {
     .await;
     assert_eq!(code, "ResourceNotFound");
     assert_eq!(message, format!("Resource not found: '{machine}:1'"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_machine_starts_another_and_waits_for_it() {
+    let service = service().await;
+    let child = create(
+        &service,
+        "child",
+        &json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true,
+            "Parameters": {"got.$": "$.n"}}}})
+        .to_string(),
+    )
+    .await;
+    let slow = create(&service, "slow", &waits(60)).await;
+    let parent = |target: &str, resource: &str| {
+        json!({"StartAt": "Run", "States": {"Run": {"Type": "Task", "End": true,
+            "Resource": format!("arn:aws:states:::states:startExecution{resource}"),
+            "Parameters": {"StateMachineArn": target, "Input": {"n.$": "$.n"}}}}})
+        .to_string()
+    };
+    let sync2 = create(&service, "parent", &parent(&child, ".sync:2")).await;
+    let started = ok(
+        &service,
+        "StartExecution",
+        json!({"stateMachineArn": sync2, "input": "{\"n\": 7}"}),
+    )
+    .await;
+    let described = finished(&service, started["executionArn"].as_str().unwrap()).await;
+    assert_eq!(described["status"], "SUCCEEDED", "{described}");
+    let output: Value = serde_json::from_str(described["output"].as_str().unwrap()).unwrap();
+    assert_eq!(output["Output"], json!({"got": 7}));
+    assert_eq!(output["Status"], "SUCCEEDED");
+    // The child is an execution of its own state machine, listed there.
+    let listed = ok(
+        &service,
+        "ListExecutions",
+        json!({"stateMachineArn": child}),
+    )
+    .await;
+    assert_eq!(
+        listed["executions"][0]["executionArn"],
+        output["ExecutionArn"]
+    );
+
+    // Stopping a parent stops the child its `.sync` task waits for.
+    let waiting = create(&service, "waiting", &parent(&slow, ".sync")).await;
+    let started = ok(
+        &service,
+        "StartExecution",
+        json!({"stateMachineArn": waiting, "input": "{\"n\": 1}"}),
+    )
+    .await;
+    let parent_arn = started["executionArn"].as_str().unwrap();
+    let mut child_arn = None;
+    for _ in 0..500 {
+        let listed = ok(&service, "ListExecutions", json!({"stateMachineArn": slow})).await;
+        let history = ok(
+            &service,
+            "GetExecutionHistory",
+            json!({"executionArn": parent_arn}),
+        )
+        .await;
+        let submitted = history["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "TaskSubmitted");
+        if submitted && let Some(arn) = listed["executions"][0]["executionArn"].as_str() {
+            child_arn = Some(arn.to_owned());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let child_arn = child_arn.expect("the child started");
+    ok(
+        &service,
+        "StopExecution",
+        json!({"executionArn": parent_arn}),
+    )
+    .await;
+    assert_eq!(finished(&service, &child_arn).await["status"], "ABORTED");
+    // A child state machine that does not exist fails the task with AWS's error.
+    let orphan = create(&service, "orphan", &parent(&format!("{SM}missing"), "")).await;
+    let started = ok(
+        &service,
+        "StartExecution",
+        json!({"stateMachineArn": orphan, "input": "{\"n\": 1}"}),
+    )
+    .await;
+    let described = finished(&service, started["executionArn"].as_str().unwrap()).await;
+    assert_eq!(
+        described["error"],
+        "StepFunctions.StateMachineDoesNotExistException"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_express_state_machine_runs_asynchronously_with_its_own_context() {
+    let service = service().await;
+    let answer = ok(
+        &service,
+        "CreateStateMachine",
+        json!({"name": "quick", "type": "EXPRESS", "roleArn": ROLE,
+            "definition": json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true,
+                "Parameters": {"execution.$": "$$.Execution"}}}}).to_string()}),
+    )
+    .await;
+    let machine = answer["stateMachineArn"].as_str().unwrap().to_owned();
+    let mut arns = Vec::new();
+    // Names may repeat: each Express execution has an id of its own.
+    for _ in 0..2 {
+        let started = ok(
+            &service,
+            "StartExecution",
+            json!({"stateMachineArn": machine, "name": "same"}),
+        )
+        .await;
+        let arn = started["executionArn"].as_str().unwrap().to_owned();
+        assert!(
+            arn.starts_with("arn:aws:states:us-east-1:123456789012:express:quick:same:"),
+            "{arn}"
+        );
+        arns.push(arn);
+    }
+    assert_ne!(arns[0], arns[1]);
+    // Express executions are not described or listed, as on AWS; the store has run them.
+    assert_eq!(
+        error(
+            &service,
+            "DescribeExecution",
+            json!({"executionArn": arns[0]})
+        )
+        .await
+        .0,
+        "ExecutionDoesNotExist"
+    );
+    let mut record = None;
+    for _ in 0..500 {
+        record = service.store().execution(&arns[0]).unwrap();
+        if record
+            .as_ref()
+            .is_some_and(|r| r.status != workflow_runtime::Status::Running)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let record = record.expect("stored");
+    let output: Value = serde_json::from_str(record.output.as_deref().unwrap()).unwrap();
+    assert_eq!(output["execution"]["Id"], json!(arns[0]));
+    assert!(output["execution"].get("RedriveCount").is_none());
+    // StartSyncExecution answers with the same kind of ARN and context.
+    let synced = ok(
+        &service,
+        "StartSyncExecution",
+        json!({"stateMachineArn": machine}),
+    )
+    .await;
+    let output: Value = serde_json::from_str(synced["output"].as_str().unwrap()).unwrap();
+    assert_eq!(output["execution"]["Id"], synced["executionArn"]);
+    assert!(output["execution"].get("RedriveCount").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_distributed_map_run_is_listed_described_and_updated() {
+    let service = service().await;
+    let definition = json!({"StartAt": "Each", "States": {"Each": {"Type": "Map",
+        "Label": "Items", "MaxConcurrency": 2, "ToleratedFailureCount": 1, "End": true,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "W", "States": {"W": {"Type": "Wait", "SecondsPath": "$.wait", "End": true}}}}}})
+    .to_string();
+    let machine = create(&service, "mapper", &definition).await;
+    let started = ok(
+        &service,
+        "StartExecution",
+        json!({"stateMachineArn": machine,
+            "input": json!([{"wait": 0}, {"wait": 0}, {"wait": 30}]).to_string()}),
+    )
+    .await;
+    let execution = started["executionArn"].as_str().unwrap().to_owned();
+    let mut listed = Value::Null;
+    for _ in 0..500 {
+        listed = ok(&service, "ListMapRuns", json!({"executionArn": execution})).await;
+        if listed["mapRuns"]
+            .as_array()
+            .is_some_and(|runs| !runs.is_empty())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let run = &listed["mapRuns"][0];
+    assert_eq!(run["executionArn"], json!(execution));
+    assert_eq!(run["stateMachineArn"], json!(format!("{machine}/Items")));
+    let arn = run["mapRunArn"].as_str().unwrap().to_owned();
+    assert!(arn.starts_with("arn:aws:states:us-east-1:123456789012:mapRun:mapper/Items:"));
+    let described = ok(&service, "DescribeMapRun", json!({"mapRunArn": arn})).await;
+    assert_eq!(described["status"], "RUNNING");
+    assert_eq!(described["maxConcurrency"], 2);
+    assert_eq!(described["toleratedFailureCount"], 1);
+    assert_eq!(described["toleratedFailurePercentage"], 0.0);
+    assert_eq!(described["itemCounts"]["total"], 3);
+    ok(
+        &service,
+        "UpdateMapRun",
+        json!({"mapRunArn": arn, "maxConcurrency": 5, "toleratedFailurePercentage": 50.0}),
+    )
+    .await;
+    let described = ok(&service, "DescribeMapRun", json!({"mapRunArn": arn})).await;
+    assert_eq!(described["maxConcurrency"], 5);
+    assert_eq!(described["toleratedFailurePercentage"], 50.0);
+    // What AWS refuses.
+    assert_eq!(
+        error(&service, "UpdateMapRun", json!({"mapRunArn": arn}))
+            .await
+            .0,
+        "ValidationException"
+    );
+    assert_eq!(
+        error(
+            &service,
+            "UpdateMapRun",
+            json!({"mapRunArn": arn, "toleratedFailurePercentage": 101.0})
+        )
+        .await
+        .0,
+        "ValidationException"
+    );
+    let unknown = format!("{arn}x");
+    assert_eq!(
+        error(&service, "DescribeMapRun", json!({"mapRunArn": unknown}))
+            .await
+            .0,
+        "ResourceNotFound"
+    );
+    assert_eq!(
+        error(&service, "DescribeMapRun", json!({"mapRunArn": machine}))
+            .await
+            .0,
+        "InvalidArn"
+    );
+    // Stopping the execution aborts the run and what it had running.
+    ok(
+        &service,
+        "StopExecution",
+        json!({"executionArn": execution}),
+    )
+    .await;
+    let mut described = Value::Null;
+    for _ in 0..500 {
+        described = ok(&service, "DescribeMapRun", json!({"mapRunArn": arn})).await;
+        if described["status"] != "RUNNING" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(described["status"], "ABORTED");
+    assert_eq!(described["itemCounts"]["succeeded"], 2);
+    assert_eq!(described["itemCounts"]["aborted"], 1);
+    assert!(described["stopDate"].is_f64());
 }

@@ -271,7 +271,8 @@ async fn actions_go_through_the_api_and_only_from_this_origin() {
     );
     assert_eq!(finished(&service, &arn).await["status"], "ABORTED");
 
-    // Redrive goes to the API's RedriveExecution; an error is shown on the page.
+    // Redrive goes to the API's RedriveExecution: the execution runs again from the state
+    // it was stopped in.
     let (_, page) = get(&service, &execution_url(&arn)).await;
     assert!(page.contains(r#"action="/actions/redrive""#));
     let (status, location) = post(
@@ -283,7 +284,33 @@ async fn actions_go_through_the_api_and_only_from_this_origin() {
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(
-        location.contains("notice=") || location.contains("error="),
+        location.contains("notice=Execution%20redriven"),
+        "{location}"
+    );
+    let described = ok(
+        &service,
+        "DescribeExecution",
+        json!({ "executionArn": arn }),
+    )
+    .await;
+    assert_eq!(described["status"], "RUNNING");
+    assert_eq!(described["redriveCount"], 1);
+    let (_, page) = get(&service, &execution_url(&arn)).await;
+    assert!(page.contains("ExecutionRedriven"));
+    assert!(
+        !page.contains(r#"action="/actions/redrive""#),
+        "running: no redrive"
+    );
+    // Again: an error is shown on the page.
+    let (_, location) = post(
+        &service,
+        "/actions/redrive",
+        Some(&origin),
+        &[("executionArn", &arn)],
+    )
+    .await;
+    assert!(
+        location.contains("error=ExecutionNotRedrivable"),
         "{location}"
     );
 

@@ -7,6 +7,7 @@ use crate::executor::{Interpreter, RunProgress, StateRun, failure_details};
 use crate::history::{EventType, History};
 use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
+use crate::map_runs::{ItemCounts, MapRun, MapRunStatus, RunGuard};
 use crate::states::fan_out::FanOut;
 use crate::states::recovery::{Attempted, Recovered};
 use crate::states::result::{ResultFields, process_result};
@@ -184,6 +185,34 @@ impl Interpreter<'_> {
             EventType::MapRunStarted,
             json!({ "mapRunArn": map_run_arn }),
         );
+        // The run's settings live in the registry, where UpdateMapRun changes them.
+        let runs = &self.executor.map_runs;
+        let total = items.len() as u64;
+        runs.start(MapRun {
+            arn: map_run_arn.clone(),
+            execution_arn: config.execution_arn(),
+            state_machine_arn: format!("{}/{label}", config.state_machine_arn()),
+            status: MapRunStatus::Running,
+            start_date: self.now().unix_millis(),
+            stop_date: None,
+            max_concurrency: if limit >= limits::DISTRIBUTED_MAP_MAX_CONCURRENCY {
+                0
+            } else {
+                limit as u64
+            },
+            tolerated_failure_percentage: tolerance.percentage,
+            tolerated_failure_count: tolerance.count,
+            items: ItemCounts {
+                pending: total,
+                total,
+                ..ItemCounts::default()
+            },
+        });
+        let _guard = RunGuard {
+            runs,
+            arn: map_run_arn.clone(),
+            now: Box::new(|| self.now().unix_millis()),
+        };
         let processor = &items.map.item_processor.machine;
         let inherited = items.run.inherited;
         let mut fan = FanOut::new();
@@ -191,8 +220,20 @@ impl Interpreter<'_> {
         let mut results = vec![Value::Null; items.len()];
         let (mut next, mut failed) = (0, 0);
         loop {
+            let (limit, tolerance) = match runs.settings(&map_run_arn) {
+                Some((max, count, percentage)) => (
+                    match max {
+                        0 => limits::DISTRIBUTED_MAP_MAX_CONCURRENCY,
+                        n => n as usize,
+                    },
+                    Tolerance { count, percentage },
+                ),
+                None => (limit, *tolerance),
+            };
             while next < items.len() && fan.running() < limit {
+                runs.count(&map_run_arn, |c| c.pending = c.pending.saturating_sub(1));
                 if let Some(output) = items.done(next) {
+                    runs.count(&map_run_arn, |c| c.succeeded += 1);
                     results[next] = output;
                     next += 1;
                     continue;
@@ -200,6 +241,7 @@ impl Interpreter<'_> {
                 let input = items.input_of(next);
                 let seed = self.random_seed();
                 pushed.push(next);
+                runs.count(&map_run_arn, |c| c.running += 1);
                 fan.push(async move {
                     let child = self.child_execution(processor, input?, seed, inherited);
                     child.await
@@ -208,20 +250,38 @@ impl Interpreter<'_> {
             }
             let Some((job, result)) = fan.next().await else {
                 self.event(EventType::MapRunSucceeded, Value::Null);
+                runs.end(
+                    &map_run_arn,
+                    MapRunStatus::Succeeded,
+                    self.now().unix_millis(),
+                );
                 return Ok(results);
             };
             let index = pushed[job];
             results[index] = match result {
                 Ok(output) => {
+                    runs.count(&map_run_arn, |c| {
+                        c.running = c.running.saturating_sub(1);
+                        c.succeeded += 1;
+                    });
                     items.record(index, &output);
                     output
                 }
                 Err(failure) => {
+                    runs.count(&map_run_arn, |c| {
+                        c.running = c.running.saturating_sub(1);
+                        if failure.error.as_deref() == Some(names::TIMEOUT) {
+                            c.timed_out += 1;
+                        } else {
+                            c.failed += 1;
+                        }
+                    });
                     failed += 1;
                     if tolerance.exceeded(failed, items.len()) {
                         let failure =
                             Failure::new(names::EXCEED_TOLERATED_FAILURE_THRESHOLD, EXCEEDED_CAUSE);
                         self.event(EventType::MapRunFailed, failure_details(&failure));
+                        runs.end(&map_run_arn, MapRunStatus::Failed, self.now().unix_millis());
                         return Err(failure);
                     }
                     failure.to_error_output()
@@ -333,7 +393,7 @@ impl Items<'_> {
 }
 
 /// How many failed items a distributed Map tolerates.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default, PartialEq, Clone, Copy)]
 struct Tolerance {
     count: Option<u64>,
     percentage: Option<f64>,

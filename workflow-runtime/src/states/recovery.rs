@@ -131,6 +131,9 @@ pub struct Awaiting {
     pub heartbeat_at: Option<i64>,
     /// How it ended, once it has: what the parked attempt returns when it goes on.
     pub completion: Option<Completion>,
+    /// For a `.sync` nested execution, the child it waits for: its end completes the task.
+    #[serde(default)]
+    pub child: Option<crate::nested::ChildWait>,
 }
 
 impl Awaiting {

@@ -11,6 +11,7 @@ use crate::handlers::{Handler, Invocation, Resources, Route, lambda_invoke_envel
 use crate::history::EventType;
 use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
+use crate::nested::{self, ChildWait};
 use crate::states::recovery::{Attempted, Awaiting, Completion, Recovered};
 use crate::states::result::{ResultFields, process_result};
 
@@ -123,8 +124,13 @@ impl Interpreter<'_> {
         token: Option<String>,
     ) -> Result<Value, Failure> {
         let resource = task.resource.as_str();
-        if let Some(token) = token {
-            // The callback's worker (or the clock) has answered: the attempt goes on.
+        // A `.sync` nested execution waits for its child as a callback waits for its token.
+        let child_wait = self
+            .nested(run, resource)
+            .filter(|wait| *wait != nested::Wait::Started);
+        if token.is_some() || child_wait.is_some() {
+            // The callback's worker, the child (or the clock) has answered: the attempt
+            // goes on.
             if let Some(Awaiting {
                 completion: Some(completion),
                 ..
@@ -137,16 +143,30 @@ impl Interpreter<'_> {
                 ];
                 return self.completed(resource, completion, events);
             }
-            // Checked before the call: the integration must not hand out a token nothing
-            // will wait for.
+            // Checked before the call: the integration must not hand out a token (or start
+            // a child) nothing will wait for.
             if !run.durable {
-                return Err(needs_durable("callback", resource));
+                let kind = if token.is_some() {
+                    "callback"
+                } else {
+                    "synchronous"
+                };
+                return Err(needs_durable(kind, resource));
             }
-            // The integration's call hands the token out; then the attempt parks.
+            // The integration's call hands the token out (or starts the child); then the
+            // attempt parks.
             let submitted = self
                 .dispatch(run, task, payload, timeout, retry_count, true)
                 .await?;
-            return Err(self.park(run, task, token, "", &submitted, timeout));
+            let child = child_wait.map(|wait| ChildWait {
+                arn: submitted["ExecutionArn"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                json: wait == nested::Wait::Sync2,
+            });
+            let token = token.unwrap_or_else(|| self.task_token(run, retry_count));
+            return Err(self.park(run, task, token, "", &submitted, timeout, child));
         }
         self.dispatch(run, task, payload, timeout, retry_count, false)
             .await
@@ -161,19 +181,27 @@ impl Interpreter<'_> {
         completion: Completion,
         [succeeded, failed, timed_out]: [EventType; 3],
     ) -> Result<Value, Failure> {
+        let source = states_source(resource);
         match completion {
             Completion::Succeeded(output) => self.finish_attempt(
                 Attempt::Succeeded(output),
                 resource,
                 [succeeded, failed, timed_out],
+                source,
             ),
-            Completion::Failed { error, cause } => {
-                let failure = Failure { error, cause };
-                self.event(failed, failure_details(&failure));
-                Err(failure)
-            }
+            Completion::Failed { error, cause } => self.finish_attempt(
+                Attempt::Failed(Failure { error, cause }),
+                resource,
+                [succeeded, failed, timed_out],
+                source,
+            ),
             Completion::TimedOut { error } => {
-                self.event(timed_out, json!({ "error": error }));
+                let mut details = json!({ "error": error });
+                if let Some((resource_type, resource)) = source {
+                    details["resourceType"] = json!(resource_type);
+                    details["resource"] = json!(resource);
+                }
+                self.event(timed_out, details);
                 Err(Failure {
                     error: Some(error),
                     cause: None,
@@ -211,6 +239,11 @@ impl Interpreter<'_> {
             function: None,
         };
         let region = self.executor.config.region.clone();
+        if self.nested(run, resource).is_some() {
+            return self
+                .start_child(task, payload, timeout, &invocation, region, succeeded)
+                .await;
+        }
         let resources = self.executor.resources.clone();
         let find = |name: &str| run.mock().or_else(|| resources.find(name));
         match Resources::route(resource) {
@@ -230,6 +263,7 @@ impl Interpreter<'_> {
                         EventType::LambdaFunctionFailed,
                         EventType::LambdaFunctionTimedOut,
                     ],
+                    None,
                 )
             }
             Route::Activity => self.activity(run, task, payload, timeout, retry_count),
@@ -290,6 +324,7 @@ impl Interpreter<'_> {
                         EventType::TaskFailed,
                         EventType::TaskTimedOut,
                     ],
+                    None,
                 )
             }
             Route::Other => {
@@ -315,6 +350,7 @@ impl Interpreter<'_> {
                         EventType::TaskFailed,
                         EventType::TaskTimedOut,
                     ],
+                    None,
                 )
             }
         }
@@ -357,7 +393,74 @@ impl Interpreter<'_> {
         }
         self.event(EventType::ActivityScheduled, details);
         let token = self.task_token(run, retry_count);
-        Err(self.park(run, task, token, resource, &payload, timeout))
+        Err(self.park(run, task, token, resource, &payload, timeout, None))
+    }
+
+    /// How a `states:startExecution` task waits, when this executor starts its children
+    /// (a handler or mock registered for the resource takes precedence); `None` for any
+    /// other task.
+    fn nested(&self, run: &StateRun<'_>, resource: &str) -> Option<nested::Wait> {
+        let wait = nested::wait_of(resource.trim_end_matches(".waitForTaskToken"))?;
+        let handled =
+            run.mock().is_some() || self.executor.resources.find_registered(resource).is_some();
+        (self.executor.executions.is_some() && !handled).then_some(wait)
+    }
+
+    /// Starts a nested execution: `TaskScheduled` and `TaskStarted` (resource type `states`),
+    /// then the `StartExecution` response as the task's result, or its failure.
+    async fn start_child(
+        &self,
+        task: &Task,
+        payload: Value,
+        timeout: Duration,
+        invocation: &Invocation,
+        region: String,
+        succeeded: impl Fn(EventType) -> EventType,
+    ) -> Result<Value, Failure> {
+        let resource = task.resource.as_str();
+        let action = resource
+            .strip_prefix("arn:aws:states:::states:")
+            .unwrap_or(resource);
+        let mut details = json!({ "resourceType": "states", "resource": action, "region": region, "parameters": compact(&payload) });
+        if task.timeout_seconds.is_some() || task.timeout_seconds_path.is_some() {
+            details["timeoutInSeconds"] = json!(timeout.as_secs());
+        }
+        self.event(EventType::TaskScheduled, details);
+        self.event(
+            EventType::TaskStarted,
+            json!({ "resourceType": "states", "resource": action }),
+        );
+        let outcome = match nested::ChildExecution::from_parameters(
+            &payload,
+            &invocation.execution_arn,
+            &invocation.idempotency_key(),
+        ) {
+            None => Attempt::Failed(Failure::new(
+                names::RUNTIME,
+                "The field 'StateMachineArn' is required by states:startExecution",
+            )),
+            // `nested` checked that there is a starter.
+            Some(child) => match &self.executor.executions {
+                Some(starter) => match starter.start_execution(child).await {
+                    Ok(record) => {
+                        let date = http_date(self.now());
+                        let request_id = self.request_id();
+                        Attempt::Succeeded(nested::started_output(&record, &date, &request_id))
+                    }
+                    Err(failure) => Attempt::Failed(failure),
+                },
+                None => Attempt::Failed(Failure::new(
+                    names::TASK_FAILED,
+                    "no state machines are known to start a nested execution",
+                )),
+            },
+        };
+        let events = [
+            succeeded(EventType::TaskSucceeded),
+            EventType::TaskFailed,
+            EventType::TaskTimedOut,
+        ];
+        self.finish_attempt(outcome, "states", events, Some(("states", action)))
     }
 
     /// Parks the attempt until its task token is completed (see `Awaiting`): an activity
@@ -365,6 +468,7 @@ impl Interpreter<'_> {
     /// empty), whose integration handed the token out already, with its heartbeat running
     /// from now. Returns the attempt's failure, which `recover` never sees: it takes the
     /// parked attempt first.
+    #[allow(clippy::too_many_arguments)]
     fn park(
         &self,
         run: &StateRun<'_>,
@@ -373,6 +477,7 @@ impl Interpreter<'_> {
         activity: &str,
         input: &Value,
         timeout: Duration,
+        child: Option<ChildWait>,
     ) -> Failure {
         let heartbeat = heartbeat_seconds(task);
         let now = self.now().unix_millis();
@@ -386,18 +491,28 @@ impl Interpreter<'_> {
             heartbeat_seconds: heartbeat,
             heartbeat_at: heartbeat.filter(|_| started).map(|s| now + s as i64 * 1000),
             completion: None,
+            child,
         });
         Failure::new(names::TASK_FAILED, "the task is parked")
     }
 
     /// Records how an attempt ended; a result over the payload limit fails with
-    /// `States.DataLimitExceeded` naming `what`.
+    /// `States.DataLimitExceeded` naming `what`. `source` is the `resourceType` and
+    /// `resource` the events name, for the integrations whose events carry them.
     fn finish_attempt(
         &self,
         outcome: Attempt,
         what: &str,
         [succeeded, failed, timed_out]: [EventType; 3],
+        source: Option<(&str, &str)>,
     ) -> Result<Value, Failure> {
+        let event = |event_type, mut details: Value| {
+            if let Some((resource_type, resource)) = source {
+                details["resourceType"] = json!(resource_type);
+                details["resource"] = json!(resource);
+            }
+            self.event(event_type, details);
+        };
         let outcome = match outcome {
             Attempt::Succeeded(result)
                 if limits::payload_size(&result) > limits::MAX_PAYLOAD_BYTES =>
@@ -408,19 +523,16 @@ impl Interpreter<'_> {
         };
         match outcome {
             Attempt::Succeeded(result) => {
-                self.event(succeeded, json!({ "output": compact(&result) }));
+                event(succeeded, json!({ "output": compact(&result) }));
                 Ok(result)
             }
             Attempt::Failed(failure) => {
-                self.event(
-                    failed,
-                    json!({ "error": failure.error, "cause": failure.cause }),
-                );
+                event(failed, failure_details(&failure));
                 Err(failure)
             }
             Attempt::TimedOut => {
                 let failure = Failure::new(names::TIMEOUT, "");
-                self.event(timed_out, json!({ "error": names::TIMEOUT }));
+                event(timed_out, json!({ "error": names::TIMEOUT }));
                 Err(failure)
             }
         }
@@ -492,6 +604,13 @@ fn needs_durable(kind: &str, resource: &str) -> Failure {
             "the {kind} task '{resource}' needs a durable execution (workflow_runtime::Durable, or workflow serve), which completes its task token; it cannot run in a Parallel branch, a Map iteration or TestState yet"
         ),
     )
+}
+
+/// The `resourceType` and `resource` the end events of a `states:` integration name.
+fn states_source(resource: &str) -> Option<(&'static str, &str)> {
+    resource
+        .strip_prefix("arn:aws:states:::states:")
+        .map(|action| ("states", action))
 }
 
 /// Whether a Task waits for a task token after its call (`.waitForTaskToken`).

@@ -6,7 +6,9 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use super::{Commit, ExecutionRecord, NewExecution, Started, Store, StoreError, StoreFuture};
+use super::{
+    Commit, ExecutionRecord, NewExecution, Redrive, Started, Store, StoreError, StoreFuture,
+};
 use crate::executor::{Checkpoint, Status, lock};
 use crate::history::HistoryEvent;
 
@@ -68,18 +70,70 @@ impl Data {
             .ok_or_else(|| StoreError::Conflict(format!("no execution {arn}")))?;
         check_commit(&stored.record, stored.events.len() as u64, &commit)?;
         stored.events.extend(commit.events);
-        stored.checkpoint = commit.checkpoint;
+        if commit.checkpoint.is_some() {
+            stored.checkpoint = commit.checkpoint;
+        }
         let record = &mut stored.record;
         record.status = commit.status;
         record.output = commit.output;
         record.error = commit.error;
         record.cause = commit.cause;
         record.stop_date = commit.stop_date;
-        if record.status != Status::Running {
+        if record.status == Status::Succeeded {
             self.progress.remove(arn);
         }
         Ok(())
     }
+
+    fn redrive(&mut self, arn: &str, redrive: Redrive) -> Result<(), StoreError> {
+        let stored = self
+            .by_arn
+            .get(arn)
+            .map(|&i| &mut self.executions[i])
+            .ok_or_else(|| StoreError::Conflict(format!("no execution {arn}")))?;
+        check_redrive(&stored.record, stored.events.len() as u64, &redrive)?;
+        stored.events.push(redrive.event);
+        stored.checkpoint = Some(redrive.checkpoint);
+        reopen(&mut stored.record, redrive.date);
+        Ok(())
+    }
+}
+
+/// The checks every store makes before it reopens an execution for a redrive: it ended
+/// in a way that can be redriven, and the event follows the stored ones.
+pub(super) fn check_redrive(
+    record: &ExecutionRecord,
+    stored_events: u64,
+    redrive: &Redrive,
+) -> Result<(), StoreError> {
+    if !matches!(
+        record.status,
+        Status::Failed | Status::TimedOut | Status::Aborted
+    ) {
+        return Err(StoreError::Conflict(format!(
+            "execution {} is {} and cannot be redriven",
+            record.arn,
+            record.status.as_str()
+        )));
+    }
+    if redrive.event.id != stored_events + 1 {
+        return Err(StoreError::Conflict(format!(
+            "event {} of execution {} does not follow event {stored_events}",
+            redrive.event.id, record.arn
+        )));
+    }
+    Ok(())
+}
+
+/// An ended execution's record, running again after a redrive at `date`.
+pub(super) fn reopen(record: &mut ExecutionRecord, date: i64) {
+    record.status = Status::Running;
+    record.output = None;
+    record.error = None;
+    record.cause = None;
+    record.stop_date = None;
+    record.redrive_count += 1;
+    record.redrive_date = Some(date);
 }
 
 /// The checks every store makes before it writes a commit: the execution is still running,
@@ -118,6 +172,19 @@ impl Store for MemoryStore {
     fn commit(&self, arn: String, commit: Commit) -> StoreFuture<'_, ()> {
         let result = lock(&self.data).commit(&arn, commit);
         Box::pin(async move { result })
+    }
+
+    fn redrive(&self, arn: String, redrive: Redrive) -> StoreFuture<'_, ()> {
+        let result = lock(&self.data).redrive(&arn, redrive);
+        Box::pin(async move { result })
+    }
+
+    fn checkpoint(&self, arn: &str) -> Result<Option<Checkpoint>, StoreError> {
+        let data = lock(&self.data);
+        Ok(data
+            .by_arn
+            .get(arn)
+            .and_then(|&i| data.executions[i].checkpoint.clone()))
     }
 
     fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError> {
@@ -173,11 +240,12 @@ impl Store for MemoryStore {
         output: String,
     ) -> StoreFuture<'_, ()> {
         let mut data = lock(&self.data);
-        let running = data
+        // As the SQLite store: kept unless the execution succeeded.
+        let wanted = data
             .by_arn
             .get(&arn)
-            .is_some_and(|&i| data.executions[i].record.status == Status::Running);
-        if running {
+            .is_some_and(|&i| data.executions[i].record.status != Status::Succeeded);
+        if wanted {
             data.progress
                 .entry(arn)
                 .or_default()

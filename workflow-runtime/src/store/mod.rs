@@ -52,8 +52,19 @@ pub trait Store: Send + Sync + 'static {
     /// exists is returned instead, and nothing is written.
     fn start(&self, start: NewExecution) -> StoreFuture<'_, Started>;
 
-    /// Writes one transition of a running execution, atomically.
+    /// Writes one transition of a running execution, atomically. A commit that ends the
+    /// execution leaves its last checkpoint in place (where a redrive starts from).
     fn commit(&self, arn: String, commit: Commit) -> StoreFuture<'_, ()>;
+
+    /// Reopens an execution that ended `FAILED`, `TIMED_OUT` or `ABORTED`, as
+    /// `RedriveExecution` does, atomically: appends its `ExecutionRedriven` event, makes it
+    /// `RUNNING` at `checkpoint`, and counts the redrive. Its progress (the Map items and
+    /// Parallel branches that finished) is kept, so that they do not run again.
+    fn redrive(&self, arn: String, redrive: Redrive) -> StoreFuture<'_, ()>;
+
+    /// The last checkpoint of an execution: where a running one goes on, or where an ended
+    /// one was when it ended.
+    fn checkpoint(&self, arn: &str) -> Result<Option<Checkpoint>, StoreError>;
 
     /// The execution with this ARN.
     fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError>;
@@ -75,8 +86,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records that item `index` of a running Map, or branch `index` of a running Parallel
     /// (`key` names the state's run: its entered event and attempt), ended with `output`
-    /// (JSON text), so that a resumed execution does not run it again. Progress is a hint, not a transition: a record lost in a crash only
-    /// means the item runs again. An execution's progress is dropped when it ends.
+    /// (JSON text), so that a resumed execution does not run it again. Progress is a hint,
+    /// not a transition: a record lost in a crash only means the item runs again. An
+    /// execution's progress is dropped when it succeeds (a failed one keeps it for a redrive).
     fn record_progress(
         &self,
         arn: String,
@@ -138,6 +150,17 @@ pub struct Commit {
     pub stop_date: Option<i64>,
 }
 
+/// What [`Store::redrive`] records.
+#[derive(Debug, Clone)]
+pub struct Redrive {
+    /// The `ExecutionRedriven` event, after the stored ones.
+    pub event: HistoryEvent,
+    /// Where the execution goes on.
+    pub checkpoint: Checkpoint,
+    /// When, in milliseconds since the epoch.
+    pub date: i64,
+}
+
 /// What a store knows of an execution, besides its history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExecutionRecord {
@@ -157,6 +180,11 @@ pub struct ExecutionRecord {
     pub definition_hash: String,
     /// Whatever else the service records with it (role, version, trace header, ...).
     pub attributes: Value,
+    /// How many times it was redriven, and when last (milliseconds since the epoch).
+    #[serde(default)]
+    pub redrive_count: u32,
+    #[serde(default)]
+    pub redrive_date: Option<i64>,
 }
 
 /// The hash a store keeps a definition under: SHA-256, in hex.

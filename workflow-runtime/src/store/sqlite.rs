@@ -23,8 +23,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use super::memory::check_commit;
-use super::{Commit, ExecutionRecord, NewExecution, Started, Store, StoreError, StoreFuture};
+use super::memory::{check_commit, check_redrive, reopen};
+use super::{
+    Commit, ExecutionRecord, NewExecution, Redrive, Started, Store, StoreError, StoreFuture,
+};
 use crate::executor::{Checkpoint, Status, lock};
 use crate::history::HistoryEvent;
 
@@ -101,6 +103,7 @@ struct Job {
 enum Write {
     Start(Box<NewExecution>),
     Commit(String, Box<Commit>),
+    Redrive(String, Box<Redrive>),
     Progress {
         arn: String,
         key: String,
@@ -408,22 +411,7 @@ fn apply(conn: &Connection, write: &Write, path: &str) -> Result<Written, StoreE
             Ok(Written::Started(Started::New))
         }
         Write::Commit(arn, commit) => {
-            let row: Option<(i64, String, i64)> = conn
-                .query_row(
-                    "SELECT seq, record, events FROM executions WHERE arn = ?1",
-                    [arn],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                )
-                .optional()
-                .map_err(sql)?;
-            let Some((seq, record, stored)) = row else {
-                return Err(StoreError::Conflict(format!("no execution {arn}")));
-            };
-            let mut record: ExecutionRecord =
-                serde_json::from_str(&record).map_err(|e| StoreError::Corrupt {
-                    path: path.to_owned(),
-                    detail: format!("the record of {arn} does not read back: {e}"),
-                })?;
+            let (seq, mut record, stored) = stored_execution(conn, path, arn)?;
             check_commit(&record, stored as u64, commit)?;
             let mut insert = conn
                 .prepare_cached("INSERT INTO events (execution, id, event) VALUES (?1, ?2, ?3)")
@@ -439,8 +427,8 @@ fn apply(conn: &Connection, write: &Write, path: &str) -> Result<Written, StoreE
             record.cause.clone_from(&commit.cause);
             record.stop_date = commit.stop_date;
             conn.execute(
-                "UPDATE executions SET status = ?2, record = ?3, checkpoint = ?4, events = ?5
-                 WHERE seq = ?1",
+                "UPDATE executions SET status = ?2, record = ?3,
+                 checkpoint = COALESCE(?4, checkpoint), events = ?5 WHERE seq = ?1",
                 params![
                     seq,
                     record.status.as_str(),
@@ -450,10 +438,33 @@ fn apply(conn: &Connection, write: &Write, path: &str) -> Result<Written, StoreE
                 ],
             )
             .map_err(sql)?;
-            if record.status != Status::Running {
+            if record.status == Status::Succeeded {
                 conn.execute("DELETE FROM progress WHERE execution = ?1", [seq])
                     .map_err(sql)?;
             }
+            Ok(Written::Done)
+        }
+        Write::Redrive(arn, redrive) => {
+            let (seq, mut record, stored) = stored_execution(conn, path, arn)?;
+            check_redrive(&record, stored as u64, redrive)?;
+            conn.execute(
+                "INSERT INTO events (execution, id, event) VALUES (?1, ?2, ?3)",
+                params![seq, redrive.event.id as i64, json(&redrive.event)],
+            )
+            .map_err(sql)?;
+            reopen(&mut record, redrive.date);
+            conn.execute(
+                "UPDATE executions SET status = ?2, record = ?3, checkpoint = ?4, events = ?5
+                 WHERE seq = ?1",
+                params![
+                    seq,
+                    record.status.as_str(),
+                    json(&record),
+                    json(&redrive.checkpoint),
+                    stored + 1,
+                ],
+            )
+            .map_err(sql)?;
             Ok(Written::Done)
         }
         Write::Progress {
@@ -462,10 +473,12 @@ fn apply(conn: &Connection, write: &Write, path: &str) -> Result<Written, StoreE
             index,
             output,
         } => {
-            // Only for a running execution: an ended one's progress is gone for good.
+            // Not for a succeeded execution, whose progress is gone for good. A failed one
+            // keeps what arrives after its end (records are written after the items end,
+            // not with the state's commit) for a redrive.
             conn.execute(
                 "INSERT OR REPLACE INTO progress (execution, key, item, output)
-                 SELECT seq, ?2, ?3, ?4 FROM executions WHERE arn = ?1 AND status = 'RUNNING'",
+                 SELECT seq, ?2, ?3, ?4 FROM executions WHERE arn = ?1 AND status != 'SUCCEEDED'",
                 params![arn, key, *index as i64, output],
             )
             .map_err(sql)?;
@@ -492,6 +505,30 @@ fn apply(conn: &Connection, write: &Write, path: &str) -> Result<Written, StoreE
     }
 }
 
+/// An execution's row: its sequence number, record and number of events.
+fn stored_execution(
+    conn: &Connection,
+    path: &str,
+    arn: &str,
+) -> Result<(i64, ExecutionRecord, i64), StoreError> {
+    let row: Option<(i64, String, i64)> = conn
+        .query_row(
+            "SELECT seq, record, events FROM executions WHERE arn = ?1",
+            [arn],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()
+        .map_err(|e| classify(path, e))?;
+    let Some((seq, record, stored)) = row else {
+        return Err(StoreError::Conflict(format!("no execution {arn}")));
+    };
+    let record = serde_json::from_str(&record).map_err(|e| StoreError::Corrupt {
+        path: path.to_owned(),
+        detail: format!("the record of {arn} does not read back: {e}"),
+    })?;
+    Ok((seq, record, stored))
+}
+
 impl Store for SqliteStore {
     fn start(&self, start: NewExecution) -> StoreFuture<'_, Started> {
         let written = self.write(Write::Start(Box::new(start)));
@@ -506,6 +543,25 @@ impl Store for SqliteStore {
     fn commit(&self, arn: String, commit: Commit) -> StoreFuture<'_, ()> {
         let written = self.write(Write::Commit(arn, Box::new(commit)));
         Box::pin(async move { written.await.map(|_| ()) })
+    }
+
+    fn redrive(&self, arn: String, redrive: Redrive) -> StoreFuture<'_, ()> {
+        let written = self.write(Write::Redrive(arn, Box::new(redrive)));
+        Box::pin(async move { written.await.map(|_| ()) })
+    }
+
+    fn checkpoint(&self, arn: &str) -> Result<Option<Checkpoint>, StoreError> {
+        let text: Option<Option<String>> = self.read(|c| {
+            c.query_row(
+                "SELECT checkpoint FROM executions WHERE arn = ?1",
+                [arn],
+                |row| row.get(0),
+            )
+            .optional()
+        })?;
+        text.flatten()
+            .map(|t| self.decode("a checkpoint", &t))
+            .transpose()
     }
 
     fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError> {

@@ -38,6 +38,8 @@ pub(crate) fn new_execution(name: &str) -> NewExecution {
             cause: None,
             definition_hash: definition_hash(definition),
             attributes: json!({ "roleArn": "arn:aws:iam::123456789012:role/r" }),
+            redrive_count: 0,
+            redrive_date: None,
         },
         definition: definition.to_owned(),
         started: execution.history().events()[0].clone(),
@@ -178,9 +180,65 @@ pub(crate) async fn exercise(store: &dyn Store) {
         .into_iter()
         .map(|r| r.arn)
         .collect();
-    assert_eq!(listed, [second_arn, arn.clone()]);
+    assert_eq!(listed, [second_arn.clone(), arn.clone()]);
     assert!(store.executions(Some("arn:other")).unwrap().is_empty());
     assert_eq!(store.execution("arn:missing"), Ok(None));
+
+    // A failed execution keeps its last checkpoint and its progress, for a redrive.
+    store
+        .record_progress(second_arn.clone(), "2/0".into(), 0, "0".into())
+        .await
+        .unwrap();
+    let failed = Commit {
+        events: vec![HistoryEvent::new(
+            2,
+            EventType::ExecutionFailed,
+            at(2),
+            json!({ "error": "E" }),
+        )],
+        checkpoint: None,
+        status: Status::Failed,
+        output: None,
+        error: Some("E".to_owned()),
+        cause: None,
+        stop_date: Some(at(2).unix_millis()),
+    };
+    store
+        .commit(second_arn.clone(), failed)
+        .await
+        .expect("fails");
+    let kept = store.checkpoint(&second_arn).unwrap().expect("kept");
+    assert_eq!(store.progress(&second_arn, "2/0").unwrap().len(), 1);
+    let redrive = |id: u64| Redrive {
+        event: HistoryEvent::new(
+            id,
+            EventType::ExecutionRedriven,
+            at(9),
+            json!({ "redriveCount": 1 }),
+        ),
+        checkpoint: kept.clone(),
+        date: at(9).unix_millis(),
+    };
+    // A succeeded execution, or an event that leaves a gap, is refused.
+    let succeeded = store.redrive(arn.clone(), redrive(5)).await;
+    assert!(
+        matches!(succeeded, Err(StoreError::Conflict(_))),
+        "{succeeded:?}"
+    );
+    let gap = store.redrive(second_arn.clone(), redrive(4)).await;
+    assert!(matches!(gap, Err(StoreError::Conflict(_))), "{gap:?}");
+    store
+        .redrive(second_arn.clone(), redrive(3))
+        .await
+        .expect("redrives");
+    let reopened = store.execution(&second_arn).unwrap().expect("stored");
+    assert_eq!(reopened.status, Status::Running);
+    assert_eq!((reopened.error, reopened.stop_date), (None, None));
+    assert_eq!(reopened.redrive_count, 1);
+    assert_eq!(reopened.redrive_date, Some(at(9).unix_millis()));
+    assert_eq!(store.history(&second_arn).unwrap().len(), 3);
+    assert_eq!(store.running().unwrap().len(), 1);
+    assert_eq!(store.progress(&second_arn, "2/0").unwrap().len(), 1);
 
     store
         .put_resource("stateMachine", "arn:b".into(), json!({ "v": 1 }))

@@ -116,8 +116,7 @@ pub async fn stop(
     .await
 }
 
-/// RedriveExecution: the operation redrive adds to [`Service::call`]; until it is there, the
-/// answer is `UnknownOperationException`, shown as any other error.
+/// RedriveExecution: the execution runs again from the state it ended in.
 pub async fn redrive(
     State(service): State<Arc<Service>>,
     headers: HeaderMap,
