@@ -6,7 +6,8 @@
 //! It checks that the execution is listed, that its page shows the path with the retried
 //! state's attempt count and the events in order, that a running execution's page updates
 //! without a reload, that the stop button stops one, that an input holding `<script>` is
-//! shown as text, that keyboard selection opens a state's details, and that a narrow
+//! shown as text, that the redrive button runs a stopped one again, that keyboard
+//! selection opens a state's details, and that a narrow
 //! window needs no horizontal scrolling. Screenshots go to the test's temporary directory,
 //! to `docs/` with `CONSOLE_SCREENSHOTS=docs` (how the README's are made), or to the
 //! directory `CONSOLE_SCREENSHOTS` names.
@@ -293,6 +294,15 @@ async fn the_console_in_headless_chromium() {
         js(&client, "return window.__notReloaded === true").await,
         true
     );
+    // Screen readers are told the new status.
+    assert_eq!(
+        js(
+            &client,
+            "return document.getElementById('live-status').textContent"
+        )
+        .await,
+        "Status: Succeeded"
+    );
     assert!(
         js(
             &client,
@@ -451,6 +461,19 @@ async fn the_console_in_headless_chromium() {
         api(port, "DescribeExecution", json!({ "executionArn": down }))["status"],
         "ABORTED"
     );
+
+    // The redrive button runs it again from the state it was stopped in.
+    click(&client, "form[action='/actions/redrive'] button").await;
+    until(
+        &client,
+        "return document.querySelector('h1 .badge').textContent === 'Running' && document.body.textContent.includes('ExecutionRedriven')",
+        10,
+        "the redriven execution runs again",
+    )
+    .await;
+    let described = api(port, "DescribeExecution", json!({ "executionArn": down }));
+    assert_eq!(described["redriveCount"], 1, "{described}");
+    click(&client, "form[action='/actions/stop'] button").await;
 
     // An execution started from the console's form, with an input holding a script: shown
     // as text, never run.

@@ -32,6 +32,8 @@ pub fn page(title: &str, current: &str, message: &Message, body: Markup) -> Resp
                         a href="/executions" aria-current=[(current == "executions").then_some("page")] { "Executions" }
                     }
                 }
+                // Where the script says a live page's new status, for screen readers.
+                p #live-status .visually-hidden aria-live="polite" {}
                 main #main {
                     @if let Some(notice) = &message.notice {
                         p.notice role="status" { (notice) }

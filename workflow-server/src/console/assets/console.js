@@ -73,7 +73,15 @@
           if (key in open) { d.open = open[key]; }
         });
         var focused = document.activeElement && document.activeElement.getAttribute('data-state');
+        var badge = function (root) {
+          var b = root.querySelector('h1 .badge');
+          return b ? b.textContent : '';
+        };
+        var before = badge(current), after = badge(fresh);
         current.replaceWith(document.adoptNode(fresh));
+        // Say a new status to screen readers (the rest of the page changes too often).
+        var live = document.getElementById('live-status');
+        if (live && after && after !== before) { live.textContent = 'Status: ' + after; }
         markSelected();
         if (focusDetails) {
           var panel = document.getElementById('details');
