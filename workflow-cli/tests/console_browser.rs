@@ -235,11 +235,6 @@ async fn the_console_in_headless_chromium() {
     std::fs::write(dir.join("mock.json"), mock_config().to_string()).unwrap();
     let port = free_port();
     let server = serve(&dir, port);
-    let base = format!("http://127.0.0.1:{port}");
-    let machine_page = format!(
-        "{base}{}",
-        workflow_server::console::state_machine_url(MACHINE)
-    );
 
     let created = api(
         port,
@@ -264,6 +259,48 @@ async fn the_console_in_headless_chromium() {
     let down = start("mailer-down", "DownSend");
 
     let (_driver, client) = browser(&chromedriver, &chromium, &dir.join("profile")).await;
+    // The checks run in a task of their own, so that a failed one still ends the browser
+    // session: Chromium would outlive chromedriver otherwise.
+    let checks = tokio::spawn(checks(
+        client.clone(),
+        Setup {
+            dir: dir.clone(),
+            port,
+            server,
+            flaky,
+            down,
+        },
+    ));
+    let outcome = checks.await;
+    let _ = client.close().await;
+    if let Err(failed) = outcome {
+        std::panic::resume_unwind(failed.into_panic());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What the checks start from: the server and its two executions.
+struct Setup {
+    dir: PathBuf,
+    port: u16,
+    server: Process,
+    flaky: String,
+    down: String,
+}
+
+async fn checks(client: Client, setup: Setup) {
+    let Setup {
+        dir,
+        port,
+        server,
+        flaky,
+        down,
+    } = setup;
+    let base = format!("http://127.0.0.1:{port}");
+    let machine_page = format!(
+        "{base}{}",
+        workflow_server::console::state_machine_url(MACHINE)
+    );
     let screenshots = match std::env::var("CONSOLE_SCREENSHOTS") {
         Ok(dir) if dir == "docs" => Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs"),
         Ok(dir) if !dir.is_empty() => PathBuf::from(dir),
@@ -538,7 +575,5 @@ async fn the_console_in_headless_chromium() {
     );
     screenshot(&client, &screenshots.join("console-execution-narrow.png")).await;
 
-    client.close().await.unwrap();
     drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
 }
