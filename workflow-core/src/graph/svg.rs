@@ -19,7 +19,8 @@ use super::model::{
 const FONT: &str = "Helvetica, Arial, 'Liberation Sans', sans-serif";
 /// Radius of an edge's rounded corners.
 const CORNER: f64 = 6.0;
-/// Opacity of what the execution did not reach, when a history is shown.
+/// Opacity of what the execution did not reach, when a history is shown. On a web page
+/// ([`render_interactive`]) only shapes fade, and text keeps its contrast.
 const FADED: &str = "0.45";
 
 /// The graph as an SVG document.
@@ -68,7 +69,7 @@ fn draw(graph: &Graph, interactive: bool) -> String {
         edge(graph, &layout, e, &mut out);
     }
     for &e in &order {
-        edge_label(graph, &layout, e, &mut out);
+        edge_label(graph, &layout, e, interactive, &mut out);
     }
     for n in 0..graph.nodes.len() {
         node(graph, layout.nodes[n], n, interactive, &mut out);
@@ -130,7 +131,7 @@ fn edge(graph: &Graph, layout: &Layout, e: usize, out: &mut String) {
     );
 }
 
-fn edge_label(graph: &Graph, layout: &Layout, e: usize, out: &mut String) {
+fn edge_label(graph: &Graph, layout: &Layout, e: usize, interactive: bool, out: &mut String) {
     let edge = &graph.edges[e];
     let (Some(r), Some(text)) = (layout.edges[e].label, edge.display_label()) else {
         return;
@@ -146,9 +147,14 @@ fn edge_label(graph: &Graph, layout: &Layout, e: usize, out: &mut String) {
     } else {
         String::new()
     };
+    let (group, frame) = if interactive {
+        ("", faded.as_str())
+    } else {
+        (faded.as_str(), "")
+    };
     let _ = writeln!(
         out,
-        r##"  <g{faded}><rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="#ffffff" stroke="{stroke}"/><text x="{}" y="{}" font-size="{LABEL_SIZE}" text-anchor="middle" fill="{fill}"{weight}>{}</text></g>"##,
+        r##"  <g{group}><rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="#ffffff" stroke="{stroke}"{frame}/><text x="{}" y="{}" font-size="{LABEL_SIZE}" text-anchor="middle" fill="{fill}"{weight}>{}</text></g>"##,
         num(r.x),
         num(r.y),
         num(r.w),
@@ -218,10 +224,14 @@ fn node(graph: &Graph, r: Rect, n: usize, interactive: bool, out: &mut String) {
         _ => (colors.stroke, "1.4"),
     };
     let faded = graph.has_history && node.visit == Visit::NotVisited;
-    let opacity = if faded {
-        format!(r#" opacity="{FADED}""#)
-    } else {
-        String::new()
+    let fade = format!(r#" opacity="{FADED}""#);
+    // On a page, a state's name and type stay readable: its shape fades, not its text;
+    // the markers (white on dark) do not fade there.
+    let (opacity, shape_opacity) = match (faded, interactive, node.kind) {
+        (false, _, _) => (String::new(), ""),
+        (true, false, _) => (fade.clone(), ""),
+        (true, true, NodeKind::State(_) | NodeKind::Join) => (String::new(), fade.as_str()),
+        (true, true, _) => (String::new(), ""),
     };
     let type_name = match node.kind {
         NodeKind::State(t) => t.name(),
@@ -243,7 +253,7 @@ fn node(graph: &Graph, r: Rect, n: usize, interactive: bool, out: &mut String) {
         xml(&tooltip)
     );
     let paint = format!(
-        r#"fill="{}" stroke="{stroke}" stroke-width="{stroke_width}""#,
+        r#"fill="{}" stroke="{stroke}" stroke-width="{stroke_width}"{shape_opacity}"#,
         colors.fill
     );
     let (x, y, w, h) = (num(r.x), num(r.y), num(r.w), num(r.h));
