@@ -491,3 +491,44 @@ async fn a_maps_iterations_are_counted_and_each_opens() {
     assert!(opened.contains("PassStateEntered"));
     assert!(opened.contains("MapIterationSucceeded"));
 }
+
+#[tokio::test]
+async fn a_long_history_shows_its_latest_events_and_all_on_request() {
+    let service = service().await;
+    let definition = json!({ "StartAt": "Each", "States": { "Each": {
+        "Type": "Map", "ItemsPath": "$.items", "End": true,
+        "ItemProcessor": { "StartAt": "Echo", "States": {
+            "Echo": { "Type": "Pass", "End": true } } } } } });
+    let machine = ok(
+        &service,
+        "CreateStateMachine",
+        json!({ "name": "long", "definition": definition.to_string(),
+                "roleArn": "arn:aws:iam::123456789012:role/r" }),
+    )
+    .await;
+    let items: Vec<u32> = (0..300).collect();
+    let started = ok(
+        &service,
+        "StartExecution",
+        json!({ "stateMachineArn": machine["stateMachineArn"],
+                "input": json!({ "items": items }).to_string() }),
+    )
+    .await;
+    let arn = started["executionArn"].as_str().unwrap();
+    assert_eq!(finished(&service, arn).await["status"], "SUCCEEDED");
+    let total = service.store().history(arn).unwrap().len();
+    assert!(total > 1000, "{total}");
+    let rows = |page: &str| page.matches("data-event-id=").count();
+    let (_, page) = get(&service, &execution_url(arn)).await;
+    assert_eq!(rows(&page), 1000);
+    assert!(
+        page.contains(&format!("The last 1000 of {total} events")),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(r#"data-event-id="{total}""#)),
+        "the latest"
+    );
+    let (_, page) = get(&service, &format!("{}&all=1", execution_url(arn))).await;
+    assert_eq!(rows(&page), total);
+}

@@ -29,6 +29,10 @@ use crate::{Service, executions, state_machines};
 /// Executions per page of a list.
 const PAGE: usize = 25;
 
+/// Events (and states entered) an execution's page shows, the latest, unless asked for all:
+/// a page refreshed while a large Map runs stays light.
+const SHOWN: usize = 1000;
+
 const STATUSES: [Status; 5] = [
     Status::Running,
     Status::Succeeded,
@@ -324,6 +328,8 @@ pub struct ExecutionQuery {
     state: Option<String>,
     /// The Map iteration (by index) whose events to show, with `state` naming the Map.
     iteration: Option<u64>,
+    /// `all=1`: every state entered and every event, however many.
+    all: Option<String>,
     #[serde(flatten)]
     message: Message,
 }
@@ -442,10 +448,14 @@ fn execution_body(
                 (json_block("Execution input", &record.input, false))
                 @if let Some(output) = &record.output { (json_block("Execution output", output, false)) }
             }
+            @let all = query.all.is_some();
+            @let start = history.first().and_then(super::steps::millis).unwrap_or(0);
             h2 { "States" }
-            (state_table(record, steps, now))
+            (shown_note(steps.len(), all, &record.arn, "states entered"))
+            (state_table(record, latest(steps, all), now))
             h2 { "Events" }
-            (event_table(history))
+            (shown_note(history.len(), all, &record.arn, "events"))
+            (event_table(latest(history, all), start))
         }
     }
 }
@@ -607,7 +617,8 @@ fn iterations(
             h3 { "Iteration " (index) }
             p.hint { "Its events, from its start to its end. Iterations run concurrently, so \
                        events of others running at the same time are listed too." }
-            (event_table(&iteration_events(history, step, index)))
+            @let start = history.first().and_then(super::steps::millis).unwrap_or(0);
+            (event_table(&iteration_events(history, step, index), start))
         }
     }
 }
@@ -663,9 +674,28 @@ fn summary(event: &HistoryEvent) -> String {
     String::new()
 }
 
-/// The event view: id, type, time and the details, collapsible.
-fn event_table(history: &[HistoryEvent]) -> Markup {
-    let start = history.first().and_then(super::steps::millis).unwrap_or(0);
+/// The last [`SHOWN`] of `items`, or all of them.
+fn latest<T>(items: &[T], all: bool) -> &[T] {
+    if all {
+        items
+    } else {
+        &items[items.len().saturating_sub(SHOWN)..]
+    }
+}
+
+/// Says that only the latest of `total` are shown, with a link to all of them.
+fn shown_note(total: usize, all: bool, arn: &str, what: &str) -> Markup {
+    html! {
+        @if total > SHOWN && !all {
+            p.hint { "The last " (SHOWN) " of " (total) " " (what) ". "
+                a href={ (execution_url(arn)) "&all=1" } { "Show all" } }
+        }
+    }
+}
+
+/// The event view: id, type, time (and how long after `start`, the execution's start) and
+/// the details, collapsible.
+fn event_table(history: &[HistoryEvent], start: i64) -> Markup {
     html! {
         div.scroll {
             table.events {
@@ -717,7 +747,7 @@ mod tests {
             Timestamp::from_unix_millis(0),
             json!({ "name": "<b>A</b>", "input": "{\"html\":\"<script>alert(1)</script>\"}" }),
         );
-        let html = event_table(&[event]).into_string();
+        let html = event_table(&[event], 0).into_string();
         assert!(html.contains("&lt;b&gt;A&lt;/b&gt;"), "{html}");
         assert!(
             html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
