@@ -41,7 +41,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
-use workflow_runtime::{Handler, HandlerFuture, Mock, Resources, TaskError};
+use workflow_runtime::{
+    FieldValidationMode, Handler, HandlerFuture, Mock, Resources, TaskError, TestMock,
+};
 
 use crate::source::InputError;
 
@@ -251,33 +253,27 @@ fn task_error(value: &Value, at: &str) -> Result<TaskError, String> {
     Ok(TaskError::new(error, cause))
 }
 
-/// A mock for `workflow test-state`: AWS TestState's `mock` (`{"result": "<JSON text>"}` or
-/// `{"errorOutput": {"error": "...", "cause": "..."}}`, `fieldValidationMode` ignored), or a
-/// response of the mocks file.
-pub fn test_state_mock(value: &Value) -> Result<Response, String> {
+/// A mock for `workflow test-state`: AWS TestState's `mock` (`{"result": "<JSON text>",
+/// "fieldValidationMode": ...}` or `{"errorOutput": {"error": "...", "cause": "..."}}`), or a
+/// response of the mocks file (`{"Return": ...}`, `{"Throw": ...}`), which is not checked
+/// against the service's output shape (its delay is ignored: nothing is called).
+pub fn test_state_mock(value: &Value) -> Result<TestMock, String> {
     let Some(object) = value.as_object() else {
         return Err("expected {\"result\": \"...\"} or {\"errorOutput\": {...}}".to_owned());
     };
     if is_response(object) {
-        return response(value, "");
+        return Ok(match response(value, "")?.outcome {
+            Ok(value) => TestMock::Result {
+                value,
+                validation: FieldValidationMode::None,
+            },
+            Err(TaskError { error, cause }) => TestMock::Error {
+                error,
+                cause: Some(cause),
+            },
+        });
     }
-    let outcome = match (object.get("result"), object.get("errorOutput")) {
-        (Some(Value::String(text)), None) => {
-            Ok(serde_json::from_str(text).map_err(|e| format!("/result: not JSON text: {e}"))?)
-        }
-        (Some(_), None) => return Err("/result: expected a string of JSON text".to_owned()),
-        (None, Some(Value::Object(error))) => {
-            let field = |name: &str| error.get(name).and_then(Value::as_str).unwrap_or("");
-            Err(TaskError::new(field("error"), field("cause")))
-        }
-        _ => {
-            return Err("expected exactly one of `result` or `errorOutput`".to_owned());
-        }
-    };
-    Ok(Response {
-        outcome,
-        delay: Duration::ZERO,
-    })
+    TestMock::from_aws(value).map_err(|e| e.to_string())
 }
 
 /// A handler answering as scripted: a [`Mock`] for the outcomes, plus the delays.
@@ -392,10 +388,22 @@ mod tests {
     #[test]
     fn test_state_mocks_take_aws_shape() {
         let ok = test_state_mock(&json!({ "result": "{\"a\": 1}" })).unwrap();
-        assert_eq!(ok.outcome, Ok(json!({ "a": 1 })));
+        assert_eq!(
+            ok,
+            TestMock::Result {
+                value: json!({ "a": 1 }),
+                validation: FieldValidationMode::Strict
+            }
+        );
         let err =
             test_state_mock(&json!({ "errorOutput": { "error": "E", "cause": "C" } })).unwrap();
-        assert_eq!(err.outcome, Err(TaskError::new("E", "C")));
+        assert_eq!(
+            err,
+            TestMock::Error {
+                error: "E".into(),
+                cause: Some("C".into())
+            }
+        );
         assert!(test_state_mock(&json!({ "result": "nope" })).is_err());
         assert!(test_state_mock(&json!({ "Return": 2 })).is_ok());
     }

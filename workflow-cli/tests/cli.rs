@@ -802,27 +802,43 @@ fn test_state_mocks_a_computed_lambda_invoke_and_reaches_nested_states() {
         let data = &ran.json()["inspectionData"];
         serde_json::from_str(data[field].as_str().unwrap_or("null")).unwrap()
     };
-    // The mock is the function `FunctionName.$` names: its result arrives in AWS's envelope.
+    // As in AWS's TestState, the mock is the Lambda Invoke API's response, as it is.
     let ran = dir.run(&[
         "test-state",
         "invoke.json",
+        "--state-name",
         "Call",
         "--input",
         r#"{"fn": "double", "n": 2}"#,
         "--mock",
-        r#"{"result": "{\"v\": 4}"}"#,
+        r#"{"result": "{\"StatusCode\": 200, \"Payload\": {\"v\": 4}}", "fieldValidationMode": "NONE"}"#,
         "--inspection-level",
-        "DEBUG",
+        "TRACE",
     ]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert_eq!(
         inspection(&ran, "afterParameters"),
         json!({ "FunctionName": "double", "Payload": { "n": 2 } })
     );
-    assert_eq!(inspection(&ran, "result")["Payload"], json!({ "v": 4 }));
-    assert_eq!(inspection(&ran, "result")["StatusCode"], json!(200));
+    assert_eq!(
+        inspection(&ran, "result"),
+        json!({ "StatusCode": 200, "Payload": { "v": 4 } })
+    );
     assert_eq!(ran.json()["output"], json!("{\"out\":{\"v\":4}}"));
     assert_eq!(ran.json()["nextState"], json!("Each"));
+    // STRICT (the default) checks the mock against the Invoke API's output shape.
+    dir.command(&[
+        "test-state",
+        "invoke.json",
+        "Call",
+        "--mock",
+        r#"{"result": "{\"StatusCode\": \"200\"}"}"#,
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains(
+        "Mock result schema validation error: Field 'StatusCode' must be a number",
+    ));
     // A state of a Map's item processor runs alone.
     let ran = dir.run(&["test-state", "invoke.json", "Twice", "--input", "3"]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
@@ -851,7 +867,70 @@ fn test_state_refuses_unknown_states_and_bad_mocks() {
     .assert()
     .code(2)
     .stderr(predicate::str::contains(
-        "--mock: /result: expected a string of JSON text",
+        "--mock: Mocked result must be a JSON string.",
+    ));
+}
+
+#[test]
+fn test_state_takes_a_context_variables_and_a_state_configuration() {
+    let definition = r#"{"StartAt": "Call", "States": {
+        "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "f", "Payload": {"who.$": "$$.Execution.Name", "v.$": "$v"}},
+            "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 2, "MaxAttempts": 3}],
+            "ResultSelector": {"ctx.$": "$$.Execution.Name"}, "End": true}}}"#;
+    let dir = Scratch::new().with("call.json", definition);
+    let ran = dir.run(&[
+        "test-state",
+        "call.json",
+        "--mock",
+        r#"{"result": "{}"}"#,
+        "--context",
+        r#"{"Execution": {"Name": "given"}}"#,
+        "--variables",
+        r#"{"v": 1}"#,
+        "--inspection-level",
+        "DEBUG",
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let data = &ran.json()["inspectionData"];
+    assert_eq!(
+        data["afterParameters"],
+        json!(r#"{"FunctionName":"f","Payload":{"who":"given","v":1}}"#)
+    );
+    assert_eq!(data["variables"], json!(r#"{"v":1}"#));
+    // The retrier has made one retry already: its next backoff is 4 s.
+    let ran = dir.run(&[
+        "test-state",
+        "call.json",
+        "Call",
+        "--mock",
+        r#"{"errorOutput": {"error": "Busy", "cause": "later"}}"#,
+        "--variables",
+        r#"{"v": 2}"#,
+        "--state-configuration",
+        r#"{"retrierRetryCount": 1}"#,
+        "--inspection-level",
+        "DEBUG",
+    ]);
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    assert_eq!(ran.json()["status"], "RETRIABLE");
+    assert_eq!(
+        ran.json()["inspectionData"]["errorDetails"],
+        json!({ "retryIndex": 0, "retryBackoffIntervalSeconds": 4 })
+    );
+    // `$$` takes only the fields AWS's context object has.
+    dir.command(&[
+        "test-state",
+        "call.json",
+        "--mock",
+        r#"{"result": "{}"}"#,
+        "--context",
+        r#"{"Pokedex": {}}"#,
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains(
+        "Invalid Context object provided: Field 'Pokedex' is not allowed",
     ));
 }
 

@@ -48,7 +48,7 @@ pub struct Durable {
     /// The handlers of one execution, when they are not the executor's.
     resources_for: Option<ResourcesFor>,
     /// The parked tasks workers take and complete.
-    tokens: TaskTokens,
+    pub(crate) tokens: TaskTokens,
     /// The state machines `states:startExecution` tasks can start, by ARN: their names and
     /// definitions (see [`Durable::register_state_machine`]).
     state_machines: Mutex<HashMap<String, String>>,
@@ -203,6 +203,9 @@ impl Durable {
             };
             // Map runs are kept in the store, to be listed after a restart.
             executor.map_runs.persist_to(store.clone());
+            // Tasks that wait in a Parallel branch or a Map iteration get their tokens here.
+            let mut executor = executor;
+            executor.runner = Some(durable.clone());
             Durable {
                 executor,
                 store,
@@ -593,7 +596,7 @@ impl Durable {
 
     /// When the parked task of `parent` is a `.sync` nested execution, watches its child,
     /// and completes the task at once if the child has ended already.
-    fn watch_child(&self, parent: &str, awaiting: Option<&Awaiting>) {
+    pub(crate) fn watch_child(&self, parent: &str, awaiting: Option<&Awaiting>) {
         let Some((child, token)) = awaiting.and_then(|a| Some((a.child.clone()?, &a.token))) else {
             return;
         };

@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,7 @@ use workflow_core::timestamp::Timestamp;
 
 use crate::clock::{Clock, SystemClock};
 use crate::context::{ExecutionConfig, LazyContext};
+use crate::durable::Durable;
 use crate::error::Failure;
 use crate::handlers::Resources;
 use crate::history::{EventType, History};
@@ -130,6 +131,9 @@ pub struct Executor {
     pub(crate) executions: Option<Arc<dyn StartExecution>>,
     /// The Distributed Map runs of its executions.
     pub(crate) map_runs: MapRuns,
+    /// The durable runner driving its executions, which hands out the task tokens of
+    /// tasks that wait in a Parallel branch or a Map iteration.
+    pub(crate) runner: Option<Weak<Durable>>,
 }
 
 impl Executor {
@@ -142,7 +146,13 @@ impl Executor {
             seed: None,
             executions: None,
             map_runs: MapRuns::default(),
+            runner: None,
         }
+    }
+
+    /// The durable runner driving its executions, if any.
+    pub(crate) fn runner(&self) -> Option<Arc<Durable>> {
+        self.runner.as_ref()?.upgrade()
     }
 
     /// The Distributed Map runs of its executions (`ListMapRuns`, `DescribeMapRun`,
@@ -575,29 +585,12 @@ impl Execution {
             return Step { state, input };
         };
         let now = clock.now().unix_millis();
-        let heartbeat = |seconds: Option<u64>| seconds.map(|s| now + s as i64 * 1000);
         match heard {
-            Heard::Message(TokenMessage::Started { token, worker }) if token == awaiting.token => {
-                // A worker that gave no name is recorded without one.
-                let details = if worker.is_empty() {
-                    json!({})
-                } else {
-                    json!({ "workerName": worker })
-                };
-                self.event(EventType::ActivityStarted, details);
-                awaiting.worker = Some(worker);
-                awaiting.heartbeat_at = heartbeat(awaiting.heartbeat_seconds);
+            Heard::Message(message) => {
+                if let Some(started) = awaiting.hear(message, now) {
+                    self.event(EventType::ActivityStarted, started);
+                }
             }
-            Heard::Message(TokenMessage::Heartbeat { token }) if token == awaiting.token => {
-                awaiting.heartbeat_at = heartbeat(awaiting.heartbeat_seconds);
-            }
-            Heard::Message(TokenMessage::Completed { token, completion })
-                if token == awaiting.token =>
-            {
-                awaiting.completion = Some(completion);
-            }
-            // About an earlier task of this execution: nothing to do.
-            Heard::Message(_) => {}
             Heard::Due => awaiting.completion = Some(awaiting.timed_out()),
             // The runner dropped its end of the channel: only the clock is left.
             Heard::Closed => self.messages = None,
@@ -929,14 +922,22 @@ impl<'a> Interpreter<'a> {
         run: &'r StateRun<'_>,
         retry_count: Option<u32>,
     ) -> LazyContext<'r> {
-        LazyContext::new(move || {
-            self.executor.config.context(
+        LazyContext::new(move || match run.test {
+            Some(test) => test.context(
+                &self.executor.config,
+                self.input,
+                self.started,
+                run,
+                retry_count,
+                None,
+            ),
+            None => self.executor.config.context(
                 self.input,
                 self.started,
                 run.name,
                 run.entered_at,
                 retry_count,
-            )
+            ),
         })
     }
 
@@ -949,6 +950,16 @@ impl<'a> Interpreter<'a> {
         token: String,
     ) -> LazyContext<'r> {
         LazyContext::new(move || {
+            if let Some(test) = run.test {
+                return test.context(
+                    &self.executor.config,
+                    self.input,
+                    self.started,
+                    run,
+                    Some(retry_count),
+                    Some(token.clone()),
+                );
+            }
             let mut context = self.executor.config.context(
                 self.input,
                 self.started,
@@ -1251,7 +1262,7 @@ fn unwoken_wait() -> Failure {
     )
 }
 
-fn history_limit_failure() -> Failure {
+pub(crate) fn history_limit_failure() -> Failure {
     Failure::new(
         crate::error::names::RUNTIME,
         format!(

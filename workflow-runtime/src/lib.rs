@@ -53,7 +53,10 @@ pub use history::{EventType, History, HistoryEvent};
 pub use states::test_condition;
 pub use task_error::TaskError;
 pub use task_tokens::TaskTokenError;
-pub use test_state::{InspectionData, TestStateError, TestStateOutput, TestStatus};
+pub use test_state::{
+    ErrorDetails, FieldValidationMode, InspectionData, InspectionLevel, TESTED_STATE_NAME,
+    TestConfiguration, TestMock, TestOptions, TestStateError, TestStateOutput, TestStatus,
+};
 pub use workflow::{TypedExecution, Workflow, WorkflowState};
 
 #[doc(hidden)]

@@ -26,8 +26,10 @@ pub(crate) struct TaskTokens {
 
 #[derive(Default)]
 struct Registry {
-    /// Each open token: its execution, and the channel to that execution's runner.
-    tokens: HashMap<String, (String, UnboundedSender<TokenMessage>)>,
+    /// Each open token: its execution, the channel to whoever waits for the task, and
+    /// whether the task waits in a Parallel branch or Map iteration (see
+    /// [`TaskTokens::register_nested`]).
+    tokens: HashMap<String, Open>,
     /// Per activity ARN, the tokens of tasks no worker has taken yet, oldest first, with
     /// their input.
     queues: HashMap<String, VecDeque<(String, String)>>,
@@ -39,6 +41,13 @@ struct Registry {
 /// How many ended tokens are remembered (in memory: after a restart a late answer gets
 /// `TaskDoesNotExist`).
 const ENDED_KEPT: usize = 10_000;
+
+/// An open token.
+struct Open {
+    execution: String,
+    listener: UnboundedSender<TokenMessage>,
+    nested: bool,
+}
 
 #[derive(Default)]
 struct Ended {
@@ -83,23 +92,61 @@ impl TaskTokens {
         let mut registry = lock(&self.inner);
         let current = awaiting.map(|a| a.token.as_str());
         let Registry { tokens, ended, .. } = &mut *registry;
-        tokens.retain(|token, (arn, _)| {
-            let keep = arn != execution || Some(token.as_str()) == current;
+        // A nested task's token lives as long as its wait, not the top level's.
+        tokens.retain(|token, open| {
+            let keep =
+                open.execution != execution || open.nested || Some(token.as_str()) == current;
             if !keep {
                 ended.insert(token.clone());
             }
             keep
         });
-        let Some(awaiting) = awaiting else {
-            return;
-        };
+        drop(registry);
+        if let Some(awaiting) = awaiting {
+            self.open(execution, awaiting, runner.clone(), false);
+        }
+    }
+
+    /// Makes the token of a task that waits in a Parallel branch or a Map iteration known
+    /// (queued for a worker, if it is an activity's), until it is [`released`]; returns
+    /// what workers say about it.
+    ///
+    /// [`released`]: TaskTokens::release
+    pub fn register_nested(
+        &self,
+        execution: &str,
+        awaiting: &Awaiting,
+    ) -> tokio::sync::mpsc::UnboundedReceiver<TokenMessage> {
+        let (listener, messages) = tokio::sync::mpsc::unbounded_channel();
+        self.open(execution, awaiting, listener, true);
+        messages
+    }
+
+    /// Forgets a nested task's token once its wait has ended.
+    pub fn release(&self, token: &str) {
+        let mut registry = lock(&self.inner);
+        if registry.tokens.remove(token).is_some() {
+            registry.ended.insert(token.to_owned());
+        }
+    }
+
+    fn open(
+        &self,
+        execution: &str,
+        awaiting: &Awaiting,
+        listener: UnboundedSender<TokenMessage>,
+        nested: bool,
+    ) {
+        let mut registry = lock(&self.inner);
         if registry.tokens.contains_key(&awaiting.token) {
             return;
         }
-        registry.tokens.insert(
-            awaiting.token.clone(),
-            (execution.to_owned(), runner.clone()),
-        );
+        let open = Open {
+            execution: execution.to_owned(),
+            listener,
+            nested,
+        };
+        registry.tokens.insert(awaiting.token.clone(), open);
         // An activity waits in its queue for a worker; a callback's token is already out.
         if awaiting.worker.is_none() && !awaiting.activity.is_empty() {
             registry
@@ -112,13 +159,14 @@ impl TaskTokens {
         }
     }
 
-    /// The open tokens of `execution`'s parked task (a callback's, or an activity's).
+    /// The open tokens of `execution`'s parked tasks (callbacks' or activities', at its top
+    /// level or in its Parallel branches and Map iterations).
     pub fn of(&self, execution: &str) -> Vec<String> {
         let registry = lock(&self.inner);
         let mut tokens: Vec<String> = registry
             .tokens
             .iter()
-            .filter(|(_, (arn, _))| arn == execution)
+            .filter(|(_, open)| open.execution == execution)
             .map(|(token, _)| token.clone())
             .collect();
         tokens.sort();
@@ -129,11 +177,11 @@ impl TaskTokens {
     pub fn forget(&self, execution: &str) {
         let mut registry = lock(&self.inner);
         let Registry { tokens, ended, .. } = &mut *registry;
-        tokens.retain(|token, (arn, _)| {
-            if arn == execution {
+        tokens.retain(|token, open| {
+            if open.execution == execution {
                 ended.insert(token.clone());
             }
-            arn != execution
+            open.execution != execution
         });
     }
 
@@ -164,12 +212,12 @@ impl TaskTokens {
         let queue = queues.get_mut(activity)?;
         while let Some((token, input)) = queue.pop_front() {
             // A task whose execution has moved on (stopped, timed out) is skipped.
-            if let Some((_, runner)) = tokens.get(&token) {
+            if let Some(open) = tokens.get(&token) {
                 let started = TokenMessage::Started {
                     token: token.clone(),
                     worker: worker.to_owned(),
                 };
-                if runner.send(started).is_ok() {
+                if open.listener.send(started).is_ok() {
                     return Some((token, input));
                 }
             }
@@ -221,14 +269,14 @@ impl TaskTokens {
 
     fn send(&self, token: &str, message: TokenMessage) -> Result<(), TaskTokenError> {
         let registry = lock(&self.inner);
-        let Some((_, runner)) = registry.tokens.get(token) else {
+        let Some(open) = registry.tokens.get(token) else {
             return Err(if registry.ended.set.contains(token) {
                 TaskTokenError::TaskTimedOut
             } else {
                 TaskTokenError::TaskDoesNotExist
             });
         };
-        runner
+        open.listener
             .send(message)
             .map_err(|_| TaskTokenError::TaskTimedOut)
     }

@@ -1011,40 +1011,135 @@ fn a_parallel_keeps_its_finished_branches_across_a_crash() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// A callback nested in a Parallel branch cannot park there: it fails with a failure that
-/// says so, before its integration hands out a token nothing would wait for.
+/// A callback in a Map iteration waits there for its token, which the runner hands to
+/// whoever completes it, as at the top level.
 #[tokio::test(start_paused = true)]
-async fn a_nested_callback_fails_plainly_without_calling_its_integration() {
+async fn a_callback_in_a_map_iteration_waits_for_its_token() {
+    let sqs = "arn:aws:states:::sqs:sendMessage";
+    let definition = json!({
+        "StartAt": "Each",
+        "States": { "Each": { "Type": "Map", "End": true,
+            "ItemProcessor": { "StartAt": "Ask", "States": { "Ask": { "Type": "Task",
+                "Resource": format!("{sqs}.waitForTaskToken"), "TimeoutSeconds": 60,
+                "Parameters": { "MessageBody": { "token.$": "$$.Task.Token", "n.$": "$" } },
+                "End": true } } } } }
+    })
+    .to_string();
+    let sent: Arc<std::sync::Mutex<Vec<(String, i64)>>> = Arc::default();
+    let outbox = sent.clone();
+    let resources = Resources::new().register(sqs, move |input: Value| {
+        let message = &input["MessageBody"];
+        let token = message["token"].as_str().unwrap_or_default().to_owned();
+        outbox
+            .lock()
+            .unwrap()
+            .push((token, message["n"].as_i64().unwrap_or_default()));
+        async move { Ok(json!({ "MessageId": "m" })) }
+    });
+    let store = Arc::new(MemoryStore::new());
+    let durable = Durable::new(virtual_clock(resources), store.clone());
+    let (record, _) = durable
+        .start(request("nested", definition, json!([2, 3])))
+        .await
+        .unwrap();
+    while sent.lock().unwrap().len() < 2 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for (token, n) in sent.lock().unwrap().clone() {
+        durable
+            .send_task_success(&token, json!({ "square": n * n }))
+            .unwrap();
+    }
+    let ended = until_ended(store.as_ref(), &record.arn).await;
+    assert_eq!(ended.status, Status::Succeeded, "{ended:?}");
+    assert_eq!(
+        ended.output.as_deref(),
+        Some(r#"[{"square":4},{"square":9}]"#)
+    );
+    // Answered once: a second answer finds the task ended.
+    let (token, _) = sent.lock().unwrap()[0].clone();
+    assert_eq!(
+        durable.send_task_success(&token, json!({})),
+        Err(workflow_runtime::TaskTokenError::TaskTimedOut)
+    );
+}
+
+/// An activity in a Parallel branch is taken by a worker and times out as at the top level.
+#[tokio::test(start_paused = true)]
+async fn an_activity_in_a_parallel_branch_is_taken_and_times_out() {
+    let definition = json!({
+        "StartAt": "Both",
+        "States": { "Both": { "Type": "Parallel", "End": true, "Branches": [
+            { "StartAt": "Review", "States": { "Review": { "Type": "Task", "Resource": ACTIVITY,
+                "HeartbeatSeconds": 5, "End": true } } },
+            { "StartAt": "Other", "States": { "Other": { "Type": "Task", "Resource": ACTIVITY,
+                "TimeoutSeconds": 30, "End": true,
+                "Catch": [{ "ErrorEquals": ["States.Timeout"], "Next": "Late" }] },
+                "Late": { "Type": "Pass", "Result": "late", "End": true } } } ] } }
+    })
+    .to_string();
+    let store = Arc::new(MemoryStore::new());
+    let durable = Durable::new(virtual_clock(Resources::new()), store.clone());
+    let (record, _) = durable
+        .start(request("branches", definition, json!({ "doc": 1 })))
+        .await
+        .unwrap();
+    let (token, input) = durable
+        .get_activity_task(ACTIVITY, "w", Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(input, r#"{"doc":1}"#);
+    durable.send_task_heartbeat(&token).unwrap();
+    durable
+        .send_task_success(&token, json!({ "ok": true }))
+        .unwrap();
+    // The other branch's task is never taken: it times out after 30 s and is caught.
+    let ended = until_ended(store.as_ref(), &record.arn).await;
+    assert_eq!(ended.status, Status::Succeeded, "{ended:?}");
+    assert_eq!(ended.output.as_deref(), Some(r#"[{"ok":true},"late"]"#));
+    let history = types(store.as_ref(), &record.arn);
+    for expected in [
+        "ActivityScheduled",
+        "ActivityStarted",
+        "ActivitySucceeded",
+        "ActivityTimedOut",
+    ] {
+        assert!(history.iter().any(|t| t == expected), "{history:?}");
+    }
+}
+
+/// Without a durable runner, no one can complete a token: a callback in a Parallel branch
+/// fails plainly, before its integration hands out a token nothing would wait for.
+#[tokio::test(start_paused = true)]
+async fn a_callback_without_a_runner_fails_plainly_without_calling_its_integration() {
     let sqs = "arn:aws:states:::sqs:sendMessage";
     let definition = json!({
         "StartAt": "Both",
         "States": { "Both": { "Type": "Parallel", "End": true, "Branches": [
             { "StartAt": "Ask", "States": { "Ask": { "Type": "Task",
                 "Resource": format!("{sqs}.waitForTaskToken"), "End": true } } } ] } }
-    })
-    .to_string();
+    });
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = calls.clone();
     let resources = Resources::new().register(sqs, move |input: Value| {
         counted.fetch_add(1, Ordering::SeqCst);
         async move { Ok(input) }
     });
-    let store = Arc::new(MemoryStore::new());
-    let durable = Durable::new(virtual_clock(resources), store.clone());
-    let (record, _) = durable
-        .start(request("nested", definition, json!({})))
-        .await
-        .unwrap();
-    durable.idle().await;
-    let ended = store.execution(&record.arn).unwrap().unwrap();
-    assert_eq!(ended.error.as_deref(), Some("States.TaskFailed"));
+    let machine =
+        workflow_runtime::asl::StateMachine::from_json_str(&definition.to_string()).unwrap();
+    let outcome = virtual_clock(resources)
+        .start(Arc::new(machine), json!({}))
+        .unwrap()
+        .run()
+        .await;
+    assert_eq!(outcome.error.as_deref(), Some("States.TaskFailed"));
     assert!(
-        ended
+        outcome
             .cause
             .as_deref()
             .unwrap_or_default()
             .contains("needs a durable execution"),
-        "{ended:?}"
+        "{outcome:?}"
     );
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }

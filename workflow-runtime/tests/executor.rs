@@ -46,6 +46,34 @@ async fn a_panicking_handler_is_a_task_failure_not_a_crash() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_handler_that_panics_before_its_future_exists_is_a_task_failure() {
+    // The closure panics while it builds its future, before any `.await`.
+    fn early(_input: Value) -> std::future::Ready<Result<Value, TaskError>> {
+        panic!("too early")
+    }
+    let resources = Resources::new().register("work", early);
+    let executor = Executor::new(resources).with_clock(VirtualClock::new(start()));
+    let outcome = executor
+        .start(one_task(json!([])), json!({}))
+        .unwrap()
+        .run()
+        .await;
+    assert_eq!(outcome.status, Status::Failed);
+    assert_eq!(outcome.error.as_deref(), Some("States.TaskFailed"));
+    assert_eq!(
+        outcome.cause.as_deref(),
+        Some("the handler panicked: too early")
+    );
+    // The executor carries on with other executions.
+    let again = executor
+        .start(one_task(json!([])), json!({}))
+        .unwrap()
+        .run()
+        .await;
+    assert_eq!(again.error.as_deref(), Some("States.TaskFailed"));
+}
+
+#[tokio::test(start_paused = true)]
 async fn retries_wait_as_the_retrier_says_on_the_virtual_clock() {
     let mock = Mock::new()
         .fail(TaskError::new("States.TaskFailed", "busy"))
@@ -260,4 +288,64 @@ async fn an_endless_loop_stops_at_the_history_limit() {
         outcome.history.types().last().map(String::as_str),
         Some("ExecutionFailed")
     );
+}
+
+/// The history limit applies to every source of events, not only to state transitions:
+/// the execution ends at the limit with `States.Runtime`, past it only by the events that
+/// close what was running (at most one aborted event per running Map iteration).
+fn assert_stopped_at_the_limit(outcome: &workflow_runtime::Outcome) {
+    assert_eq!(outcome.status, Status::Failed);
+    assert_eq!(outcome.error.as_deref(), Some("States.Runtime"));
+    let events = outcome.history.len();
+    let limit = workflow_runtime::limits::MAX_HISTORY_EVENTS;
+    let closing = workflow_runtime::limits::INLINE_MAP_MAX_CONCURRENCY + 8;
+    assert!(
+        (limit..limit + closing).contains(&events),
+        "{events} events"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_storm_in_one_task_stops_at_the_history_limit() {
+    let failing = Resources::new().register("work", |_input: Value| async move {
+        Err::<Value, _>(TaskError::new("Flaky", "again"))
+    });
+    let retry = json!([{ "ErrorEquals": ["States.ALL"], "MaxAttempts": 99999999,
+        "IntervalSeconds": 1, "BackoffRate": 1.0 }]);
+    // At the top level (each backoff a durable point) and in a Parallel branch (retried in
+    // place).
+    let nested = machine(json!({
+        "StartAt": "Both",
+        "States": { "Both": { "Type": "Parallel", "End": true, "Branches": [
+            { "StartAt": "Work", "States": { "Work": { "Type": "Task", "End": true,
+                "Resource": "arn:aws:lambda:us-east-1:123456789012:function:work",
+                "Retry": retry.clone() } } } ] } }
+    }));
+    for definition in [one_task(retry), nested] {
+        let outcome = Executor::new(failing.clone())
+            .with_clock(VirtualClock::new(start()))
+            .start(definition, json!({}))
+            .unwrap()
+            .run()
+            .await;
+        assert_stopped_at_the_limit(&outcome);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_inline_map_of_100000_items_stops_at_the_history_limit() {
+    let definition = machine(json!({
+        "StartAt": "Each",
+        "States": { "Each": { "Type": "Map", "End": true,
+            "ItemProcessor": { "StartAt": "P", "States": { "P": { "Type": "Pass", "End": true } } } } }
+    }));
+    // 100,000 items within the 256 KiB input limit.
+    let items = vec![0; 100_000];
+    let outcome = Executor::new(Resources::new())
+        .with_clock(VirtualClock::new(start()))
+        .start(definition, json!(items))
+        .unwrap()
+        .run()
+        .await;
+    assert_stopped_at_the_limit(&outcome);
 }

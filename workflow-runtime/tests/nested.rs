@@ -203,3 +203,24 @@ async fn stopping_a_parent_stops_the_child_its_sync_task_waits_for() {
         Status::Aborted
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn sync_children_run_from_map_iterations() {
+    let (store, durable) = runner();
+    let definition = json!({
+        "StartAt": "Each",
+        "States": { "Each": { "Type": "Map", "End": true,
+            "ItemProcessor": { "StartAt": "Start", "States": { "Start": { "Type": "Task",
+                "Resource": "arn:aws:states:::states:startExecution.sync:2", "End": true,
+                "OutputPath": "$.Output",
+                "Parameters": { "StateMachineArn": CHILD, "Input": { "n.$": "$" } } } } } } }
+    })
+    .to_string();
+    let (record, _) = durable
+        .start(request("fan", definition, json!([1, 2, 3])))
+        .await
+        .unwrap();
+    let ended = until_ended(store.as_ref(), &record.arn).await;
+    assert_eq!(ended.status, Status::Succeeded, "{ended:?}");
+    assert_eq!(output(&ended), json!([{ "n": 2 }, { "n": 4 }, { "n": 6 }]));
+}

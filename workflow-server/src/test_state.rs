@@ -1,4 +1,7 @@
-//! TestState: one state, run once by the runtime's [`workflow_runtime::Executor::test_state`].
+//! TestState: one state, run once by the runtime's [`workflow_runtime::Executor::test_state_with`].
+//!
+//! The request's members become the runtime's [`workflow_runtime::TestOptions`]; the runtime
+//! checks the mock, context and configuration against the state and AWS's errors come back.
 //!
 //! The definition is a whole machine (with `stateName`, else its `StartAt`) or a single
 //! state; a single state is placed in a machine of its own, its transition targets stubbed
@@ -8,14 +11,17 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 use workflow_runtime::asl::{MachineType, StateMachine};
-use workflow_runtime::{Handler, Mock, TaskError, TestStateError};
+use workflow_runtime::{
+    InspectionLevel, TESTED_STATE_NAME, TestConfiguration, TestMock, TestOptions, TestStateError,
+};
 
 use crate::Service;
 use crate::protocol::{ApiError, Request};
 use crate::validate;
 
 /// The name a single tested state gets inside its machine.
-const SINGLE: &str = "TestState";
+/// (AWS's name for it: its definition errors point at `/States/StateName`.)
+const SINGLE: &str = TESTED_STATE_NAME;
 
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new("ValidationException", message)
@@ -97,53 +103,36 @@ fn find_state<'d>(machine: &'d Value, name: &str) -> Option<&'d Map<String, Valu
     })
 }
 
-fn mock(given: &Map<String, Value>) -> Result<Arc<dyn Handler>, ApiError> {
-    let result = given.get("result").filter(|v| !v.is_null());
-    let error = given.get("errorOutput").filter(|v| !v.is_null());
-    match (result, error) {
-        (Some(_), Some(_)) => Err(invalid(
-            "A test mock should have only one of the following fields: [result, errorOutput].",
-        )),
-        (Some(result), None) => {
-            let text = result.as_str().unwrap_or_default();
-            let value = serde_json::from_str(text)
-                .map_err(|e| invalid(format!("Mocked result must be valid JSON: {e}")))?;
-            Ok(Arc::new(Mock::new().returns(value)))
-        }
-        (None, Some(error)) => {
-            let text = |k: &str| {
-                error
-                    .get(k)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            Ok(Arc::new(
-                Mock::new().fail(TaskError::new(text("error"), text("cause"))),
-            ))
-        }
-        (None, None) => Err(invalid(
-            "A test mock should have one of the following fields: [result, errorOutput].",
-        )),
-    }
+/// A member that holds JSON text (`input`, `context`, `variables`), parsed.
+fn json_member(request: &Request, member: &str, what: &str) -> Result<Option<Value>, ApiError> {
+    request
+        .str_opt(member)?
+        .map(|text| serde_json::from_str(text).map_err(|e| invalid(format!("Invalid {what}: {e}"))))
+        .transpose()
 }
 
 pub async fn operation(service: &Service, request: &Request) -> Result<Value, ApiError> {
     let text = request.str("definition")?;
-    let inspection = match request.str_opt("inspectionLevel")? {
-        None | Some("INFO") => false,
-        Some("DEBUG") | Some("TRACE") => true,
-        Some(other) => {
-            return Err(ApiError::constraint(
+    // AWS's constraints on the members come before anything else is looked at.
+    let state_name = request.str_len("stateName", 80)?;
+    if state_name == Some("") {
+        return Err(ApiError::constraint(
+            "stateName",
+            "",
+            "Member must have length greater than or equal to 1",
+        ));
+    }
+    let level = match request.str_opt("inspectionLevel")? {
+        None => InspectionLevel::Info,
+        Some(given) => InspectionLevel::parse(given).ok_or_else(|| {
+            ApiError::constraint(
                 "inspectionLevel",
-                other,
+                given,
                 "Member must satisfy enum value set: [INFO, DEBUG, TRACE]",
-            ));
-        }
+            )
+        })?,
     };
-    let input_text = request.str_opt("input")?.unwrap_or("{}");
-    let input: Value =
-        serde_json::from_str(input_text).map_err(|e| invalid(format!("Invalid input: {e}")))?;
+    let input = json_member(request, "input", "input")?.unwrap_or_else(|| json!({}));
     let document = match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(document)) => document,
         _ => {
@@ -152,7 +141,7 @@ pub async fn operation(service: &Service, request: &Request) -> Result<Value, Ap
             return Err(invalid("The definition must be a JSON object"));
         }
     };
-    let (machine_json, name) = machine(document, request.str_opt("stateName")?);
+    let (machine_json, name) = machine(document, state_name);
     let Some(state) = find_state(&machine_json, &name) else {
         return Err(invalid("State not found in definition"));
     };
@@ -160,32 +149,40 @@ pub async fn operation(service: &Service, request: &Request) -> Result<Value, Ap
         .get("Type")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let given_mock = request.object_opt("mock")?;
-    if let Some(given) = given_mock {
-        if ["Pass", "Fail", "Succeed", "Choice", "Wait"].contains(&state_type) {
-            return Err(invalid(format!(
-                "State type '{state_type}' is not supported when a mock is specified"
-            )));
+    let mut options = TestOptions::default();
+    if let Some(given) = request.object_opt("stateConfiguration")? {
+        options.configuration =
+            TestConfiguration::from_aws(&Value::Object(given.clone())).map_err(refused)?;
+    }
+    match request.object_opt("mock")? {
+        Some(given) => {
+            // A state type that takes no mock is refused for that first (by the runtime).
+            if request.bool_opt("revealSecrets")? == Some(true)
+                && !["Pass", "Fail", "Succeed", "Choice", "Wait"].contains(&state_type)
+            {
+                return Err(invalid(
+                    "TestState does not support RevealSecrets when a mock is specified.",
+                ));
+            }
+            options.mock =
+                Some(TestMock::from_aws(&Value::Object(given.clone())).map_err(refused)?);
         }
-        if request.bool_opt("revealSecrets")? == Some(true) {
-            return Err(invalid(
-                "TestState does not support RevealSecrets when a mock is specified.",
-            ));
-        }
-        mock(given)?;
-    } else {
-        if ["Map", "Parallel"].contains(&state_type) {
-            return Err(ApiError::new(
-                "InvalidDefinition",
-                "TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]",
-            ));
-        }
-        if state_type == "Task" && request.str_opt("roleArn")?.is_none() {
-            return Err(invalid(
-                "RoleArn must be specified when testing a Task state",
-            ));
+        None => {
+            if state_type == "Task" && request.str_opt("roleArn")?.is_none() {
+                return Err(invalid(
+                    "RoleArn must be specified when testing a Task state",
+                ));
+            }
         }
     }
+    options.context = json_member(request, "context", "context")?;
+    if let Some(variables) = json_member(request, "variables", "variables")? {
+        let Value::Object(variables) = variables else {
+            return Err(invalid("Variables must be a JSON object"));
+        };
+        options.variables = variables;
+    }
+    options.role_arn = request.str_opt("roleArn")?.map(str::to_owned);
     let machine_text = machine_json.to_string();
     validate::require_valid(&machine_text, MachineType::Standard)?;
     let parsed = StateMachine::from_json_str(&machine_text)
@@ -193,17 +190,19 @@ pub async fn operation(service: &Service, request: &Request) -> Result<Value, Ap
     // The system clock: a virtual one would need tokio's paused time, which a server cannot
     // pause, and a clock whose sleeps end at once would time every Task out.
     let executor = service.durable.executor().clone();
-    let tested = match given_mock {
-        Some(given) => {
-            executor
-                .test_state_with_mock(Arc::new(parsed), &name, input, mock(given)?)
-                .await
-        }
-        None => executor.test_state(Arc::new(parsed), &name, input).await,
-    };
-    match tested {
-        Ok(output) => Ok(output.to_response(inspection)),
-        Err(TestStateError::UnknownState { .. }) => Err(invalid("State not found in definition")),
-        Err(e) => Err(invalid(e.to_string())),
+    let tested = executor
+        .test_state_with(Arc::new(parsed), &name, input, options)
+        .await
+        .map_err(refused)?;
+    Ok(tested.to_response(level))
+}
+
+/// A test the runtime refused, as AWS's error.
+fn refused(error: TestStateError) -> ApiError {
+    match error {
+        TestStateError::UnknownState { .. } => invalid("State not found in definition"),
+        TestStateError::NeedsMock => ApiError::new("InvalidDefinition", error.to_string()),
+        TestStateError::Invalid(message) => invalid(message),
+        other => invalid(other.to_string()),
     }
 }

@@ -105,6 +105,11 @@ fn aws_wording(message: &str) -> String {
         return "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine"
             .to_owned();
     }
+    // AWS's schema words an empty array alike wherever it is (recorded for a Parallel's
+    // `Branches`, through TestState).
+    if message == "`Branches` must have at least one branch" {
+        return "Value cannot be empty".to_owned();
+    }
     message.to_owned()
 }
 

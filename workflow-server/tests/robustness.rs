@@ -331,6 +331,7 @@ async fn odd_values_in_every_member_never_fail_the_server() {
     let members = [
         "activityArn",
         "cause",
+        "context",
         "definition",
         "encryptionConfiguration",
         "error",
@@ -340,6 +341,7 @@ async fn odd_values_in_every_member_never_fail_the_server() {
         "inspectionLevel",
         "loggingConfiguration",
         "maxResults",
+        "mock",
         "name",
         "nextToken",
         "publish",
@@ -347,6 +349,7 @@ async fn odd_values_in_every_member_never_fail_the_server() {
         "revealSecrets",
         "reverseOrder",
         "roleArn",
+        "stateConfiguration",
         "stateMachineArn",
         "stateName",
         "statusFilter",

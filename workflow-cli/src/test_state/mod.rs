@@ -1,5 +1,5 @@
-//! `workflow test-state FILE STATE --input JSON`: runs one state, like AWS's TestState API,
-//! and prints TestState's response on standard output:
+//! `workflow test-state FILE [STATE] --input JSON`: runs one state, like AWS's TestState
+//! API, and prints TestState's response on standard output:
 //!
 //! ```json
 //! {
@@ -13,16 +13,18 @@
 //!
 //! As in AWS's response, `output` and the inspection data are JSON texts. `error` and
 //! `cause` appear when the state failed; `nextState` when it moves on; `inspectionData`
-//! with `--inspection-level DEBUG`. `status` is `SUCCEEDED`, `FAILED`, `RETRIABLE` (a
-//! retrier matched the error: like TestState, the retry is not made) or `CAUGHT_ERROR` (a
-//! catcher took the error; `output` is what it passes on, `nextState` where it goes).
+//! with `--inspection-level DEBUG` or `TRACE`. `status` is `SUCCEEDED`, `FAILED`,
+//! `RETRIABLE` (a retrier matched the error: like TestState, the retry is not made) or
+//! `CAUGHT_ERROR` (a catcher took the error; `output` is what it passes on, `nextState`
+//! where it goes).
 //!
-//! The state runs through the runtime's TestState, [`Executor::test_state`]: the
+//! The state runs through the runtime's TestState, [`Executor::test_state_with`]: the
 //! interpreter executions use, on the virtual clock (a Wait takes no time), recording the
-//! inspection data as it processes the input and output. A Task calls the handlers of the
-//! mocks file (`--mocks`), or is answered by `--mock`, which takes TestState's `mock` shape
-//! (`{"result": "<JSON text>"}` or `{"errorOutput": {"error": "...", "cause": "..."}}`) or a
-//! mocks-file response.
+//! inspection data as it processes the input and output. The request's other members are
+//! flags: `--mock` (TestState's `mock` shape, or a mocks-file response), `--context`,
+//! `--variables`, `--state-configuration`, `--role-arn`; the runtime checks them as AWS
+//! does. Unlike AWS, an unmocked Task calls the handlers of the mocks file (`--mocks`), and
+//! an unmocked Parallel or Map runs its branches or iterations.
 //!
 //! Exit codes: 0 when the state succeeded or caught its error, 1 when it failed or would be
 //! retried, 2 when the inputs cannot be used.
@@ -33,10 +35,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use workflow_runtime::{
-    Clock, Executor, Handler, HandlerFuture, SystemClock, TestStatus, VirtualClock,
+    Clock, Executor, SystemClock, TestConfiguration, TestOptions, TestStatus, VirtualClock,
 };
 
-use crate::mocks::{self, Mocks, Response};
+use crate::mocks::{self, Mocks};
 use crate::run::{current_thread, parse_start_time, unusable};
 use crate::source::{self, InputError};
 use crate::validate::{self, Color};
@@ -47,22 +49,42 @@ pub struct Args {
     /// An ASL definition (JSON or YAML) or a CloudFormation/SAM template.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// The state to run, by name (in a Parallel branch or a Map too).
+    /// The state to run, by name (in a Parallel branch or a Map too); by default the
+    /// machine's `StartAt`.
     #[arg(value_name = "STATE")]
-    pub state: String,
+    pub state: Option<String>,
+    /// The state to run, as TestState's `stateName` (the same as STATE).
+    #[arg(long, value_name = "NAME", conflicts_with = "state")]
+    pub state_name: Option<String>,
     /// The state input: JSON, `@file`, or `@-` for standard input.
     #[arg(long, value_name = "JSON|@FILE", default_value = "{}")]
     pub input: String,
-    /// What the Task answers: `{"result": "<JSON text>"}`, `{"errorOutput": {"error": ...,
-    /// "cause": ...}}`, or a mocks-file response (`{"Return": ...}`, `{"Throw": ...}`).
+    /// What answers for the state's work, as TestState's `mock`: `{"result": "<JSON
+    /// text>", "fieldValidationMode": "STRICT|PRESENT|NONE"}` or `{"errorOutput":
+    /// {"error": ..., "cause": ...}}`; or a mocks-file response (`{"Return": ...}`,
+    /// `{"Throw": ...}`).
     #[arg(long, value_name = "JSON|@FILE")]
     pub mock: Option<String>,
-    /// A mocks file, as `workflow run` takes.
+    /// A mocks file, as `workflow run` takes: the handlers of unmocked Tasks, and of the
+    /// states in an unmocked Parallel or Map.
     #[arg(long, value_name = "FILE")]
     pub mocks: Option<PathBuf>,
-    /// `INFO` (the result) or `DEBUG` (also the input and output processing steps).
+    /// `INFO` (the result), `DEBUG` or `TRACE` (also the input and output processing steps).
     #[arg(long, value_enum, default_value_t = InspectionLevel::Info, ignore_case = true)]
     pub inspection_level: InspectionLevel,
+    /// The context object `$$` (TestState's `context`; with `--mock` only).
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub context: Option<String>,
+    /// The variables the state starts with, as a JSON object (TestState's `variables`).
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub variables: Option<String>,
+    /// TestState's `stateConfiguration`: `{"retrierRetryCount": N, "errorCausedByState":
+    /// NAME, "mapIterationFailureCount": N, "mapItemReaderData": "<JSON text>"}`.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub state_configuration: Option<String>,
+    /// The execution role `$$.Execution.RoleArn` shows.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
     /// The state machine, by logical id, when a template has several.
     #[arg(long, value_name = "LOGICAL_ID")]
     pub state_machine: Option<String>,
@@ -83,6 +105,19 @@ pub enum InspectionLevel {
     /// Also the input and output processing steps.
     #[value(name = "DEBUG")]
     Debug,
+    /// As DEBUG (AWS adds an HTTP Task's request and response, which this runtime has not).
+    #[value(name = "TRACE")]
+    Trace,
+}
+
+impl From<InspectionLevel> for workflow_runtime::InspectionLevel {
+    fn from(level: InspectionLevel) -> Self {
+        match level {
+            InspectionLevel::Info => workflow_runtime::InspectionLevel::Info,
+            InspectionLevel::Debug => workflow_runtime::InspectionLevel::Debug,
+            InspectionLevel::Trace => workflow_runtime::InspectionLevel::Trace,
+        }
+    }
 }
 
 /// Runs `workflow test-state`.
@@ -119,18 +154,17 @@ fn test(args: &Args) -> Result<(Value, TestStatus), InputError> {
             )));
         }
     };
+    let state = args
+        .state
+        .clone()
+        .or_else(|| args.state_name.clone())
+        .unwrap_or_else(|| machine.start_at.clone());
     let input = source::json_argument("--input", &args.input)?;
     let resources = match &args.mocks {
         Some(path) => Mocks::load(path)?.resources(),
         None => Mocks::new().resources(),
     };
-    let mock = match &args.mock {
-        Some(text) => Some(
-            mocks::test_state_mock(&source::json_argument("--mock", text)?)
-                .map_err(|e| InputError(format!("--mock: {e}")))?,
-        ),
-        None => None,
-    };
+    let options = options(args)?;
     let start = args
         .start_time
         .as_deref()
@@ -143,32 +177,42 @@ fn test(args: &Args) -> Result<(Value, TestStatus), InputError> {
         let executor = Executor::new(resources)
             .with_clock(VirtualClock::new(start))
             .with_seed(0);
-        match mock {
-            Some(response) => {
-                let mock = Arc::new(OneResponse(response));
-                executor
-                    .test_state_with_mock(machine, &args.state, input, mock)
-                    .await
-            }
-            None => executor.test_state(machine, &args.state, input).await,
-        }
+        executor
+            .test_state_with(machine, &state, input, options)
+            .await
     });
     let tested = tested.map_err(|e| InputError(e.to_string()))?;
-    let response = tested.to_response(args.inspection_level == InspectionLevel::Debug);
+    let response = tested.to_response(args.inspection_level.into());
     Ok((response, tested.status))
 }
 
-/// The handler of `--mock`: its one response, to every call (the tested Task makes one).
-struct OneResponse(Response);
-
-impl Handler for OneResponse {
-    fn call(&self, _input: Value) -> HandlerFuture {
-        let Response { outcome, delay } = self.0.clone();
-        Box::pin(async move {
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-            outcome
-        })
+/// The TestState request's other members, from their flags. Unlike AWS's TestState, an
+/// unmocked Parallel or Map runs its branches or iterations (on the `--mocks` handlers).
+fn options(args: &Args) -> Result<TestOptions, InputError> {
+    let mut options = TestOptions::default().running_unmocked_fan_out();
+    if let Some(text) = &args.mock {
+        let mock = mocks::test_state_mock(&source::json_argument("--mock", text)?)
+            .map_err(|e| InputError(format!("--mock: {e}")))?;
+        options = options.with_mock(mock);
     }
+    if let Some(text) = &args.context {
+        options = options.with_context(source::json_argument("--context", text)?);
+    }
+    if let Some(text) = &args.variables {
+        match source::json_argument("--variables", text)? {
+            Value::Object(variables) => options = options.with_variables(variables),
+            _ => return Err(InputError("--variables: expected a JSON object".to_owned())),
+        }
+    }
+    if let Some(text) = &args.state_configuration {
+        let given = source::json_argument("--state-configuration", text)?;
+        options = options.with_configuration(
+            TestConfiguration::from_aws(&given)
+                .map_err(|e| InputError(format!("--state-configuration: {e}")))?,
+        );
+    }
+    if let Some(role) = &args.role_arn {
+        options = options.with_role_arn(role.clone());
+    }
+    Ok(options)
 }

@@ -11,6 +11,7 @@ use crate::map_runs::{ItemCounts, MapRun, MapRunStatus, RunGuard};
 use crate::states::fan_out::FanOut;
 use crate::states::recovery::{Attempted, Recovered};
 use crate::states::result::{ResultFields, process_result};
+use crate::test_state::TestMock;
 
 /// What AWS says when a distributed Map's failures exceed its tolerance (the `TestState`
 /// API's wording; no recorded execution shows it).
@@ -67,13 +68,28 @@ impl Interpreter<'_> {
     ) -> Attempted {
         let context = self.context(run, Some(retry_count));
         let scope = Scope::new(run, &context, variables);
-        reject_unsupported(&scope, map)?;
+        let mock = run.mock();
+        if mock.is_none() {
+            reject_unsupported(&scope, map)?;
+        }
         let effective = if run.jsonata {
             input.clone()
         } else {
             scope.select(&map.common.input_path, input.clone())?
         };
         run.inspect(|i| i.after_input_path = Some(effective.clone()));
+        if let Some(mock) = mock {
+            let items = Items {
+                run,
+                map,
+                effective: &effective,
+                context: LazyContext::ready(context.get().clone()),
+                variables,
+                items: Vec::new(),
+                progress: None,
+            };
+            return mocked(&scope, items, input, mock);
+        }
         let items = items_of(&scope, map, &effective)?;
         run.inspect(|i| i.after_items_path = Some(Value::Array(items.clone())));
         let distributed = is_distributed(&map.item_processor.machine);
@@ -125,6 +141,14 @@ impl Interpreter<'_> {
         let mut next = 0;
         loop {
             while next < items.len() && fan.running() < limit {
+                // Each iteration adds events to this history: a Map of 100,000 items fails
+                // at the limit, as on AWS, rather than growing without bound.
+                if self.history_len() >= limits::MAX_HISTORY_EVENTS {
+                    for running in fan.unfinished().map(|job| pushed[job]) {
+                        self.iteration_event(EventType::MapIterationAborted, items.run, running);
+                    }
+                    return Err(crate::executor::history_limit_failure());
+                }
                 self.iteration_event(EventType::MapIterationStarted, items.run, next);
                 if let Some(output) = items.done(next) {
                     self.iteration_event(EventType::MapIterationSucceeded, items.run, next);
@@ -451,12 +475,145 @@ fn items_of(scope: &Scope<'_>, map: &Map, effective: &Value) -> Result<Vec<Value
     };
     match value {
         Value::Array(items) => Ok(items),
-        // Worded as AWS words a JSONata `Items` that is not an array.
-        other => Err(scope.runtime(format!(
-            "Map state input must be an array but was: {}",
-            compact(&other)
-        ))),
+        // AWS's wording (recorded through TestState), which shows a context path (`$$...`)
+        // from the context object's own root (`$...`).
+        _ => {
+            let path = map.items_path.as_deref().unwrap_or("$");
+            let shown = path
+                .strip_prefix('$')
+                .filter(|p| p.starts_with('$'))
+                .unwrap_or(path);
+            Err(scope.runtime(format!("Reference path \"{shown}\" must point to array.")))
+        }
     }
+}
+
+/// A Map whose iterations TestState's mock stands in for: its items and their inputs, its
+/// concurrency and tolerance are worked out (and recorded) as for a run, then the mock is
+/// the array of the iterations' outputs, or their error. Of
+/// `stateConfiguration`, `mapItemReaderData` is what an `ItemReader` reads, and
+/// `mapIterationFailureCount` how many iterations failed, checked against the tolerated
+/// failure threshold. AWS checks that only when the state sets a threshold (the recorded
+/// TestState responses: with none set, failed iterations do not fail the state).
+fn mocked(scope: &Scope<'_>, mut items: Items<'_>, input: &Value, mock: &TestMock) -> Attempted {
+    let (run, map, effective) = (items.run, items.map, items.effective);
+    let configuration = run.test_configuration().cloned().unwrap_or_default();
+    let read = match &map.item_reader {
+        // Read as JSON (`ReaderConfig.InputType: JSON`), the reader's other formats aside.
+        Some(_) => configuration
+            .map_item_reader_data
+            .as_deref()
+            .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            .map(|data| match data {
+                Value::Array(items) => items,
+                other => vec![other],
+            }),
+        None => Some(items_of(scope, map, effective)?),
+    };
+    if let Some(read) = read {
+        run.inspect(|i| i.after_items_path = Some(Value::Array(read.clone())));
+        items.items = read;
+        let inputs = (0..items.len())
+            .map(|index| items.input_of(index))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(batcher) = &map.item_batcher {
+            let batches = batches(scope, batcher, effective, inputs)?;
+            run.inspect(|i| i.after_item_batcher = Some(Value::Array(batches)));
+        }
+    }
+    let requested = requested_concurrency(scope, map, effective)?;
+    run.inspect(|i| i.max_concurrency = Some(requested));
+    let tolerance = tolerance(scope, map, effective)?;
+    run.inspect(|i| {
+        i.tolerated_failure_count = tolerance.count;
+        i.tolerated_failure_percentage = tolerance.percentage;
+    });
+    let value = match mock.outcome() {
+        Ok(value) => value,
+        Err(failure) => return Ok(Err(failure)),
+    };
+    let failed = configuration.map_iteration_failure_count.unwrap_or(0) as usize;
+    let total = value.as_array().map_or(items.len(), Vec::len);
+    let has_threshold = tolerance.count.is_some() || tolerance.percentage.is_some();
+    if has_threshold && failed > 0 && tolerance.exceeded(failed, total) {
+        return Ok(Err(Failure::new(
+            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+            EXCEEDED_CAUSE,
+        )));
+    }
+    let fields = ResultFields {
+        common: &map.common,
+        result_selector: &map.result_selector,
+        result_path: &map.result_path,
+    };
+    Ok(Ok(process_result(scope, run, fields, input, value)?))
+}
+
+/// What `ItemBatcher` makes of the items' inputs: batches of at most `MaxItemsPerBatch`
+/// items and `MaxInputBytesPerBatch` bytes (as many as fit when neither is set), each
+/// `{"BatchInput": ..., "Items": [...]}`, `BatchInput` only when the batcher has one
+/// ("ItemBatcher (Map)", AWS docs).
+fn batches(
+    scope: &Scope<'_>,
+    batcher: &Value,
+    effective: &Value,
+    inputs: Vec<Value>,
+) -> Result<Vec<Value>, Failure> {
+    let limit = |field: &str| -> Result<Option<u64>, Failure> {
+        match (
+            batcher.get(field),
+            batcher.get(format!("{field}Path").as_str()),
+        ) {
+            (Some(Value::String(text)), _) if scope.jsonata => {
+                Ok(Some(jsonata_count(scope, field, text, effective)?))
+            }
+            (Some(value), _) => Ok(value.as_u64()),
+            (None, Some(Value::String(path))) => {
+                let value = scope.read(path, effective)?;
+                let field = format!("{field}Path");
+                let count = integer_of(&value).and_then(|n| u64::try_from(n).ok());
+                count
+                    .map(Some)
+                    .ok_or_else(|| not_valid(scope, &field, &value, "integer", path))
+            }
+            _ => Ok(None),
+        }
+    };
+    let items_per_batch = limit("MaxItemsPerBatch")?.filter(|n| *n > 0);
+    let bytes_per_batch = limit("MaxInputBytesPerBatch")?.filter(|n| *n > 0);
+    let batch_input = match batcher.get("BatchInput") {
+        Some(template) if scope.jsonata => {
+            Some(scope.evaluate("BatchInput", template, States::input(effective))?)
+        }
+        Some(template) => Some(scope.template(template, effective)?),
+        None => None,
+    };
+    let make = |items: Vec<Value>| {
+        let mut batch = serde_json::Map::new();
+        if let Some(input) = &batch_input {
+            batch.insert("BatchInput".to_owned(), input.clone());
+        }
+        batch.insert("Items".to_owned(), Value::Array(items));
+        Value::Object(batch)
+    };
+    let mut batches = Vec::new();
+    let mut current: Vec<Value> = Vec::new();
+    for input in inputs {
+        let full = items_per_batch.is_some_and(|n| current.len() as u64 >= n);
+        let too_big = bytes_per_batch.is_some_and(|n| {
+            let mut grown = current.clone();
+            grown.push(input.clone());
+            !current.is_empty() && compact(&make(grown)).len() as u64 > n
+        });
+        if full || too_big {
+            batches.push(make(std::mem::take(&mut current)));
+        }
+        current.push(input);
+    }
+    if !current.is_empty() {
+        batches.push(make(current));
+    }
+    Ok(batches)
 }
 
 /// Whether the item processor runs as child executions (`ProcessorConfig.Mode`).
@@ -477,7 +634,22 @@ fn concurrency(
     effective: &Value,
     distributed: bool,
 ) -> Result<usize, Failure> {
-    let requested = match (&map.max_concurrency, &map.max_concurrency_path) {
+    let requested = requested_concurrency(scope, map, effective)?;
+    let most = if distributed {
+        limits::DISTRIBUTED_MAP_MAX_CONCURRENCY
+    } else {
+        limits::INLINE_MAP_MAX_CONCURRENCY
+    };
+    Ok(match usize::try_from(requested) {
+        Ok(0) | Err(_) => most,
+        Ok(n) => n.min(most),
+    })
+}
+
+/// `MaxConcurrency` or `MaxConcurrencyPath` as the state asks for it: 0 (the default) for
+/// no limit of its own.
+fn requested_concurrency(scope: &Scope<'_>, map: &Map, effective: &Value) -> Result<u64, Failure> {
+    Ok(match (&map.max_concurrency, &map.max_concurrency_path) {
         (Some(IntOrExpr::Int(n)), _) => *n,
         (Some(IntOrExpr::Expr(text)), _) => {
             jsonata_count(scope, "MaxConcurrency", text, effective)?
@@ -489,15 +661,6 @@ fn concurrency(
                 .ok_or_else(|| not_valid(scope, "MaxConcurrencyPath", &value, "integer", path))?
         }
         (None, None) => 0,
-    };
-    let most = if distributed {
-        limits::DISTRIBUTED_MAP_MAX_CONCURRENCY
-    } else {
-        limits::INLINE_MAP_MAX_CONCURRENCY
-    };
-    Ok(match usize::try_from(requested) {
-        Ok(0) | Err(_) => most,
-        Ok(n) => n.min(most),
     })
 }
 
@@ -804,7 +967,7 @@ mod tests {
         assert_eq!(
             outcome.cause.as_deref(),
             Some(
-                "An error occurred while executing the state 'M' (entered at the event id #2). Map state input must be an array but was: 1"
+                "An error occurred while executing the state 'M' (entered at the event id #2). Reference path \"$.x\" must point to array."
             )
         );
     }

@@ -64,6 +64,18 @@ impl Interpreter<'_> {
             }
         };
         run.inspect(|i| i.after_parameters = Some(effective.clone()));
+        let fields = ResultFields {
+            common: &parallel.common,
+            result_selector: &parallel.result_selector,
+            result_path: &parallel.result_path,
+        };
+        // TestState's mock stands in for the branches: their outputs, or their error.
+        if let Some(mock) = run.mock() {
+            return Ok(match mock.outcome() {
+                Ok(outputs) => Ok(process_result(&scope, run, fields, input, outputs)?),
+                Err(failure) => Err(failure),
+            });
+        }
         self.event(EventType::ParallelStateStarted, Value::Null);
         let progress = self.run_progress(run, retry_count);
         let branches = self.run_branches(
@@ -79,11 +91,6 @@ impl Interpreter<'_> {
         };
         self.event(EventType::ParallelStateSucceeded, Value::Null);
         let result = Value::Array(outputs);
-        let fields = ResultFields {
-            common: &parallel.common,
-            result_selector: &parallel.result_selector,
-            result_path: &parallel.result_path,
-        };
         Ok(Ok(process_result(&scope, run, fields, input, result)?))
     }
 

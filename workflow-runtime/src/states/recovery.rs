@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 use workflow_core::model::{Catcher, Retrier, Transition};
 
 use crate::error::Failure;
-use crate::executor::{Exit, Interpreter, StateRun, next_of};
+use crate::executor::{Exit, Interpreter, StateRun, TokenMessage, next_of};
 use crate::history::EventType;
 use crate::io::{Assigned, Scope, States, Variables};
 use crate::retry::{delay, matching_retrier, max_attempts};
@@ -137,6 +137,34 @@ pub struct Awaiting {
 }
 
 impl Awaiting {
+    /// Takes in what a worker said about a task at `now` (milliseconds since the epoch):
+    /// taken (the `ActivityStarted` details to record are returned), alive, or completed.
+    /// A message about another task is ignored.
+    pub(crate) fn hear(&mut self, message: TokenMessage, now: i64) -> Option<Value> {
+        let heartbeat = |seconds: Option<u64>| seconds.map(|s| now + s as i64 * 1000);
+        match message {
+            TokenMessage::Started { token, worker } if token == self.token => {
+                // A worker that gave no name is recorded without one.
+                let details = if worker.is_empty() {
+                    json!({})
+                } else {
+                    json!({ "workerName": worker })
+                };
+                self.worker = Some(worker);
+                self.heartbeat_at = heartbeat(self.heartbeat_seconds);
+                return Some(details);
+            }
+            TokenMessage::Heartbeat { token } if token == self.token => {
+                self.heartbeat_at = heartbeat(self.heartbeat_seconds);
+            }
+            TokenMessage::Completed { token, completion } if token == self.token => {
+                self.completion = Some(completion);
+            }
+            _ => {}
+        }
+        None
+    }
+
     /// When it times out next, by `TimeoutSeconds` or `HeartbeatSeconds`.
     pub fn deadline(&self) -> i64 {
         self.heartbeat_at
@@ -237,6 +265,11 @@ impl Interpreter<'_> {
             None => (Retrying::new(retriers), None),
         };
         loop {
+            // Retries add events without ending the state: the history limit is checked
+            // before each attempt, so that `MaxAttempts: 99999999` ends at the limit.
+            if self.history_len() >= crate::limits::MAX_HISTORY_EVENTS {
+                return Err(crate::executor::history_limit_failure());
+            }
             let attempted = match dispatch.take() {
                 Some(Dispatch::Interrupted) => Ok(Err(self.interrupted(run, retrying.count()))),
                 Some(Dispatch::Ready) => attempt(retrying.count()).await,
@@ -278,12 +311,17 @@ impl Interpreter<'_> {
                 }
                 Err(failure) => failure,
             };
-            match retrying.next_delay(&failure, || self.random()) {
+            if run.is_tested() {
                 // TestState makes one attempt: that a retrier takes the error is the answer.
-                Some(_) if run.is_tested() => {
-                    run.retriable();
+                if self.test_retry(run, retriers, &failure) {
                     return Err(failure);
                 }
+                let count = retrying.count();
+                return self
+                    .catch(run, catchers, failure, input.clone(), count, variables)
+                    .map(Recovered::Exit);
+            }
+            match retrying.next_delay(&failure, || self.random()) {
                 Some(wait) if run.durable && !wait.is_zero() => {
                     let until = self.now().unix_millis() + wait.as_millis() as i64;
                     return Ok(Recovered::Retrying(retrying.point(run, until, None, None)));
@@ -300,6 +338,28 @@ impl Interpreter<'_> {
                 }
             }
         }
+    }
+
+    /// For the state a TestState run tests: whether a retrier takes `failure`, given the
+    /// retries the request says it has made (`retrierRetryCount`, default none). The
+    /// retrier that matches is recorded, and the backoff of its next retry when it has one
+    /// left.
+    fn test_retry(&self, run: &StateRun<'_>, retriers: &[Retrier], failure: &Failure) -> bool {
+        let Some(index) = matching_retrier(retriers, failure) else {
+            return false;
+        };
+        let retrier = &retriers[index];
+        let spent = run
+            .test_configuration()
+            .and_then(|c| c.retrier_retry_count)
+            .unwrap_or(0);
+        if u64::from(spent) >= max_attempts(retrier) {
+            run.retried_by(index, None);
+            return false;
+        }
+        run.retried_by(index, Some(delay(retrier, spent, self.random())));
+        run.retriable();
+        true
     }
 
     /// The failure of an at-most-once attempt the process died in (see [`Dispatch`]),
@@ -334,13 +394,18 @@ impl Interpreter<'_> {
         retry_count: u32,
         variables: &Variables<'_>,
     ) -> Result<Exit, Failure> {
-        let catcher = failure
+        let index = failure
             .is_caught_by_all()
-            .then(|| catchers.iter().find(|c| failure.matches(&c.error_equals)))
+            .then(|| {
+                catchers
+                    .iter()
+                    .position(|c| failure.matches(&c.error_equals))
+            })
             .flatten();
-        let Some(catcher) = catcher else {
+        let Some(index) = index else {
             return Err(failure);
         };
+        let catcher = &catchers[index];
         let context = self.context(run, Some(retry_count));
         let scope = Scope::new(run, &context, variables);
         let error_output = failure.to_error_output();
@@ -364,7 +429,7 @@ impl Interpreter<'_> {
                 scope.merge(&catcher.result_path, input, error_output)?,
             )
         };
-        run.caught(&failure);
+        run.caught(index, &failure);
         run.inspect(|i| i.after_result_path = Some(output.clone()));
         Ok(Exit {
             output,

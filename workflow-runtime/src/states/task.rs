@@ -72,6 +72,7 @@ impl Interpreter<'_> {
                 Some(arguments) => scope.evaluate("Arguments", arguments, states)?,
                 None => input.clone(),
             };
+            run.inspect(|i| i.after_arguments = Some(payload.clone()));
             let result = match self
                 .attempt(run, task, payload, timeout, retry_count, token)
                 .await
@@ -123,6 +124,10 @@ impl Interpreter<'_> {
         retry_count: u32,
         token: Option<String>,
     ) -> Result<Value, Failure> {
+        // TestState's mock is the service's answer: nothing is called, nothing waits.
+        if let Some(mock) = run.mock() {
+            return mock.outcome();
+        }
         let resource = task.resource.as_str();
         // A `.sync` nested execution waits for its child as a callback waits for its token.
         let child_wait = self
@@ -145,7 +150,7 @@ impl Interpreter<'_> {
             }
             // Checked before the call: the integration must not hand out a token (or start
             // a child) nothing will wait for.
-            if !run.durable {
+            if !self.can_wait(run) {
                 let kind = if token.is_some() {
                     "callback"
                 } else {
@@ -166,7 +171,13 @@ impl Interpreter<'_> {
                 json: wait == nested::Wait::Sync2,
             });
             let token = token.unwrap_or_else(|| self.task_token(run, retry_count));
-            return Err(self.park(run, task, token, "", &submitted, timeout, child));
+            let awaiting = self.awaiting(task, token, "", &submitted, timeout, child);
+            let events = [
+                EventType::TaskSucceeded,
+                EventType::TaskFailed,
+                EventType::TaskTimedOut,
+            ];
+            return self.wait_for_token(run, resource, awaiting, events).await;
         }
         self.dispatch(run, task, payload, timeout, retry_count, false)
             .await
@@ -245,7 +256,7 @@ impl Interpreter<'_> {
                 .await;
         }
         let resources = self.executor.resources.clone();
-        let find = |name: &str| run.mock().or_else(|| resources.find(name));
+        let find = |name: &str| resources.find(name);
         match Resources::route(resource) {
             Route::LambdaFunction => {
                 invocation.function = Some(resource.to_owned());
@@ -266,7 +277,10 @@ impl Interpreter<'_> {
                     None,
                 )
             }
-            Route::Activity => self.activity(run, task, payload, timeout, retry_count),
+            Route::Activity => {
+                self.activity(run, task, payload, timeout, retry_count)
+                    .await
+            }
             Route::LambdaInvoke => {
                 let (service, action) = ("lambda", "invoke");
                 self.event(EventType::TaskScheduled, json!({ "resourceType": service, "resource": action, "region": region, "parameters": compact(&payload), "timeoutInSeconds": timeout.as_secs() }));
@@ -359,7 +373,7 @@ impl Interpreter<'_> {
     /// An activity task: scheduled, and the attempt parked (a durable point) until a worker
     /// takes it with `GetActivityTask` and completes its token, or it times out; then, when
     /// the attempt goes on, how it ended.
-    fn activity(
+    async fn activity(
         &self,
         run: &StateRun<'_>,
         task: &Task,
@@ -368,19 +382,19 @@ impl Interpreter<'_> {
         retry_count: u32,
     ) -> Result<Value, Failure> {
         let resource = task.resource.as_str();
+        let events = [
+            EventType::ActivitySucceeded,
+            EventType::ActivityFailed,
+            EventType::ActivityTimedOut,
+        ];
         if let Some(Awaiting {
             completion: Some(completion),
             ..
         }) = run.take_parked()
         {
-            let events = [
-                EventType::ActivitySucceeded,
-                EventType::ActivityFailed,
-                EventType::ActivityTimedOut,
-            ];
             return self.completed(resource, completion, events);
         }
-        if !run.durable {
+        if !self.can_wait(run) {
             return Err(needs_durable("activity", resource));
         }
         let heartbeat = heartbeat_seconds(task);
@@ -393,7 +407,65 @@ impl Interpreter<'_> {
         }
         self.event(EventType::ActivityScheduled, details);
         let token = self.task_token(run, retry_count);
-        Err(self.park(run, task, token, resource, &payload, timeout, None))
+        let awaiting = self.awaiting(task, token, resource, &payload, timeout, None);
+        self.wait_for_token(run, resource, awaiting, events).await
+    }
+
+    /// Whether a task can wait for its token here: at the top level of a durable execution
+    /// (a durable point), or in a Parallel branch or Map iteration of one (in place).
+    fn can_wait(&self, run: &StateRun<'_>) -> bool {
+        run.durable || self.executor.runner().is_some()
+    }
+
+    /// Waits for a task token to be completed (or for the task to time out). At the top level
+    /// of a durable execution the attempt parks, a durable point (see `Awaiting`), and this
+    /// returns a failure `recover` never sees: it takes the parked attempt first. In a
+    /// Parallel branch or Map iteration it waits in place, its token registered with the
+    /// durable runner; after a crash the top-level state runs again, and the task with it,
+    /// handing out the same token.
+    async fn wait_for_token(
+        &self,
+        run: &StateRun<'_>,
+        resource: &str,
+        mut awaiting: Awaiting,
+        events: [EventType; 3],
+    ) -> Result<Value, Failure> {
+        let runner = match self.executor.runner() {
+            Some(runner) if !run.durable => runner,
+            _ => {
+                run.park(awaiting);
+                return Err(Failure::new(names::TASK_FAILED, "the task is parked"));
+            }
+        };
+        let execution = self.executor.config.execution_arn();
+        let mut messages = runner.tokens.register_nested(&execution, &awaiting);
+        runner.watch_child(&execution, Some(&awaiting));
+        // Released however the wait ends (its Map iteration aborted, say).
+        let _release = Release {
+            runner: &runner,
+            token: awaiting.token.clone(),
+        };
+        let clock = self.executor.clock.clone();
+        while awaiting.completion.is_none() {
+            let left = awaiting.deadline() - clock.now().unix_millis();
+            if left <= 0 {
+                awaiting.completion = Some(awaiting.timed_out());
+                break;
+            }
+            tokio::select! {
+                Some(message) = messages.recv() => {
+                    if let Some(started) = awaiting.hear(message, clock.now().unix_millis()) {
+                        self.event(EventType::ActivityStarted, started);
+                    }
+                }
+                () = clock.sleep(Duration::from_millis(left as u64)) => {}
+            }
+        }
+        let completion = awaiting
+            .completion
+            .take()
+            .unwrap_or_else(|| awaiting.timed_out());
+        self.completed(resource, completion, events)
     }
 
     /// How a `states:startExecution` task waits, when this executor starts its children
@@ -463,26 +535,22 @@ impl Interpreter<'_> {
         self.finish_attempt(outcome, "states", events, Some(("states", action)))
     }
 
-    /// Parks the attempt until its task token is completed (see `Awaiting`): an activity
-    /// (`activity` its ARN) until a worker takes and completes it; a callback (`activity`
-    /// empty), whose integration handed the token out already, with its heartbeat running
-    /// from now. Returns the attempt's failure, which `recover` never sees: it takes the
-    /// parked attempt first.
-    #[allow(clippy::too_many_arguments)]
-    fn park(
+    /// The wait of a task for its token: an activity's (`activity` its ARN) until a worker
+    /// takes and completes it; a callback's (`activity` empty), whose integration handed
+    /// the token out already, with its heartbeat running from now.
+    fn awaiting(
         &self,
-        run: &StateRun<'_>,
         task: &Task,
         token: String,
         activity: &str,
         input: &Value,
         timeout: Duration,
         child: Option<ChildWait>,
-    ) -> Failure {
+    ) -> Awaiting {
         let heartbeat = heartbeat_seconds(task);
         let now = self.now().unix_millis();
         let started = activity.is_empty();
-        run.park(Awaiting {
+        Awaiting {
             token,
             activity: activity.to_owned(),
             input: compact(input),
@@ -492,8 +560,7 @@ impl Interpreter<'_> {
             heartbeat_at: heartbeat.filter(|_| started).map(|s| now + s as i64 * 1000),
             completion: None,
             child,
-        });
-        Failure::new(names::TASK_FAILED, "the task is parked")
+        }
     }
 
     /// Records how an attempt ended; a result over the payload limit fails with
@@ -547,7 +614,21 @@ impl Interpreter<'_> {
         invocation: &Invocation,
         timeout: Duration,
     ) -> Attempt {
-        let job = tokio::spawn(handler.invoke(input, invocation));
+        // A handler may panic while it builds its future, before any `.await`: caught here,
+        // as a panic inside the future is caught by the task it runs on.
+        let invoked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            handler.invoke(input, invocation)
+        }));
+        let future = match invoked {
+            Ok(future) => future,
+            Err(payload) => {
+                return Attempt::Failed(Failure::new(
+                    names::TASK_FAILED,
+                    format!("the handler panicked: {}", panic_message(&*payload)),
+                ));
+            }
+        };
+        let job = tokio::spawn(future);
         let abort = job.abort_handle();
         let timer = self.executor.clock.sleep(timeout);
         tokio::select! {
@@ -596,12 +677,24 @@ fn heartbeat_seconds(task: &Task) -> Option<u64> {
     }
 }
 
-/// The failure of a task-token task outside a durable execution's top level.
+/// Releases a nested task's token when its wait ends.
+struct Release<'a> {
+    runner: &'a crate::Durable,
+    token: String,
+}
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        self.runner.tokens.release(&self.token);
+    }
+}
+
+/// The failure of a task-token task outside a durable execution.
 fn needs_durable(kind: &str, resource: &str) -> Failure {
     Failure::new(
         names::TASK_FAILED,
         format!(
-            "the {kind} task '{resource}' needs a durable execution (workflow_runtime::Durable, or workflow serve), which completes its task token; it cannot run in a Parallel branch, a Map iteration or TestState yet"
+            "the {kind} task '{resource}' needs a durable execution (workflow_runtime::Durable, or workflow serve), which completes its task token; it cannot run in a plain Executor run or in TestState"
         ),
     )
 }
@@ -675,13 +768,16 @@ fn panic_cause(e: tokio::task::JoinError) -> String {
     if !e.is_panic() {
         return "the handler was cancelled".to_owned();
     }
-    let payload = e.into_panic();
-    let message = payload
+    format!("the handler panicked: {}", panic_message(&*e.into_panic()))
+}
+
+/// A panic's message, when it has one.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".to_owned());
-    format!("the handler panicked: {message}")
+        .unwrap_or_else(|| "no message".to_owned())
 }
 
 /// An HTTP `Date` header value for an instant: `Mon, 01 Jan 2024 00:00:00 GMT`.
