@@ -243,6 +243,37 @@ async fn the_console_in_headless_chromium() {
                 "roleArn": format!("arn:aws:iam::{ACCOUNT}:role/local") }),
     );
     assert_eq!(created["stateMachineArn"], MACHINE, "{created}");
+
+    let (_driver, client) = browser(&chromedriver, &chromium, &dir.join("profile")).await;
+    // The checks run in a task of their own, so that a failed one still ends the browser
+    // session: Chromium would outlive chromedriver otherwise.
+    let checks = tokio::spawn(checks(
+        client.clone(),
+        Setup {
+            dir: dir.clone(),
+            port,
+            server,
+        },
+    ));
+    let outcome = checks.await;
+    let _ = client.close().await;
+    if let Err(failed) = outcome {
+        std::panic::resume_unwind(failed.into_panic());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What the checks start from: the server, with the state machine.
+struct Setup {
+    dir: PathBuf,
+    port: u16,
+    server: Process,
+}
+
+async fn checks(client: Client, setup: Setup) {
+    let Setup { dir, port, server } = setup;
+    // Started once the browser is up, so that the first is still running when its page
+    // opens.
     let start = |name: &str, case: &str| {
         let started = api(
             port,
@@ -258,44 +289,6 @@ async fn the_console_in_headless_chromium() {
     let flaky = start("flaky-send", "FlakySend");
     let down = start("mailer-down", "DownSend");
 
-    let (_driver, client) = browser(&chromedriver, &chromium, &dir.join("profile")).await;
-    // The checks run in a task of their own, so that a failed one still ends the browser
-    // session: Chromium would outlive chromedriver otherwise.
-    let checks = tokio::spawn(checks(
-        client.clone(),
-        Setup {
-            dir: dir.clone(),
-            port,
-            server,
-            flaky,
-            down,
-        },
-    ));
-    let outcome = checks.await;
-    let _ = client.close().await;
-    if let Err(failed) = outcome {
-        std::panic::resume_unwind(failed.into_panic());
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// What the checks start from: the server and its two executions.
-struct Setup {
-    dir: PathBuf,
-    port: u16,
-    server: Process,
-    flaky: String,
-    down: String,
-}
-
-async fn checks(client: Client, setup: Setup) {
-    let Setup {
-        dir,
-        port,
-        server,
-        flaky,
-        down,
-    } = setup;
     let base = format!("http://127.0.0.1:{port}");
     let machine_page = format!(
         "{base}{}",
@@ -510,7 +503,15 @@ async fn checks(client: Client, setup: Setup) {
     .await;
     let described = api(port, "DescribeExecution", json!({ "executionArn": down }));
     assert_eq!(described["redriveCount"], 1, "{described}");
+    // Stopped again (and the form's navigation done before the next page is opened).
     click(&client, "form[action='/actions/stop'] button").await;
+    until(
+        &client,
+        "return document.querySelector('h1 .badge').textContent === 'Aborted'",
+        10,
+        "the execution is stopped again",
+    )
+    .await;
 
     // An execution started from the console's form, with an input holding a script: shown
     // as text, never run.
