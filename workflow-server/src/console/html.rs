@@ -60,16 +60,26 @@ pub struct Message {
     pub error: Option<String>,
 }
 
-/// An execution's status: a badge with the word and its colour.
+/// An execution's status in words.
+pub fn status_words(status: Status) -> &'static str {
+    match status {
+        Status::Running => "Running",
+        Status::Succeeded => "Succeeded",
+        Status::Failed => "Failed",
+        Status::TimedOut => "Timed out",
+        Status::Aborted => "Aborted",
+    }
+}
+
+/// An execution's status: a badge with the words and its colour.
 pub fn status(status: Status) -> Markup {
-    let (class, words) = match status {
-        Status::Running => ("running", "Running"),
-        Status::Succeeded => ("succeeded", "Succeeded"),
-        Status::Failed => ("failed", "Failed"),
-        Status::TimedOut => ("failed", "Timed out"),
-        Status::Aborted => ("aborted", "Aborted"),
+    let class = match status {
+        Status::Running => "running",
+        Status::Succeeded => "succeeded",
+        Status::Failed | Status::TimedOut => "failed",
+        Status::Aborted => "aborted",
     };
-    html! { span class={ "badge " (class) } { (words) } }
+    badge(class, status_words(status))
 }
 
 /// A badge of another kind of status (a step's, a Map iteration's).

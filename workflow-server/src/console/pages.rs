@@ -20,7 +20,7 @@ use workflow_runtime::asl::graph::{Event, Graph, svg};
 use workflow_runtime::store::{ExecutionRecord, StoreError};
 use workflow_runtime::{HistoryEvent, Status};
 
-use super::html::{Message, badge, duration, json_block, page, pretty, status, time};
+use super::html::{Message, badge, duration, json_block, page, pretty, status, status_words, time};
 use super::steps::{Step, steps};
 use super::{execution_url, query_value, state_machine_url};
 use crate::protocol::now_millis;
@@ -71,16 +71,6 @@ fn execution_records(
     machine: Option<&str>,
 ) -> Result<Vec<ExecutionRecord>, StoreError> {
     service.store().executions(machine)
-}
-
-fn status_words(status: Status) -> &'static str {
-    match status {
-        Status::Running => "Running",
-        Status::Succeeded => "Succeeded",
-        Status::Failed => "Failed",
-        Status::TimedOut => "Timed out",
-        Status::Aborted => "Aborted",
-    }
 }
 
 /// `GET /`: the state machines, with their executions counted by status.
