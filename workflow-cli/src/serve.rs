@@ -157,7 +157,18 @@ async fn serve(args: Args) -> ExitCode {
         }
     };
     match listener.local_addr() {
-        Ok(address) => eprintln!("workflow serve: listening on http://{address}"),
+        Ok(address) => {
+            eprintln!("workflow serve: listening on http://{address}");
+            let access =
+                workflow_server::console::Access::of(service.config(), address.ip().is_loopback());
+            match access {
+                workflow_server::console::Access::Refused => eprintln!(
+                    "workflow serve: no web console (--credentials on an address other \
+                     machines reach)"
+                ),
+                _ => eprintln!("workflow serve: web console at http://{address}/"),
+            }
+        }
         Err(_) => eprintln!("workflow serve: listening on {}:{}", args.host, args.port),
     }
     match workflow_server::serve(listener, service).await {
