@@ -7,7 +7,9 @@
 //!                [--s3-dir DIR]
 //! ```
 //!
-//! Point an AWS SDK or the AWS CLI at it with `--endpoint-url http://127.0.0.1:8083`.
+//! Point an AWS SDK or the AWS CLI at it with `--endpoint-url http://127.0.0.1:8083`, and a
+//! browser at `http://127.0.0.1:8083/` for the web console (with `--credentials`, served
+//! on a loopback address only).
 //! Executions left `RUNNING` by a previous process resume on start. With `--credentials`,
 //! every request must be signed (SigV4) with one of the file's keys. Exit code 2 when the
 //! store or the credentials file cannot be read, the `--s3-dir` is not a directory, or the
@@ -171,7 +173,18 @@ async fn serve(args: Args) -> ExitCode {
         }
     };
     match listener.local_addr() {
-        Ok(address) => eprintln!("workflow serve: listening on http://{address}"),
+        Ok(address) => {
+            eprintln!("workflow serve: listening on http://{address}");
+            let access =
+                workflow_server::console::Access::of(service.config(), address.ip().is_loopback());
+            match access {
+                workflow_server::console::Access::Refused => eprintln!(
+                    "workflow serve: no web console (--credentials on an address other \
+                     machines reach)"
+                ),
+                _ => eprintln!("workflow serve: web console at http://{address}/"),
+            }
+        }
         Err(_) => eprintln!("workflow serve: listening on {}:{}", args.host, args.port),
     }
     match workflow_server::serve(listener, service).await {

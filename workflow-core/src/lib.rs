@@ -1,5 +1,5 @@
 //! The Amazon States Language, as a library: the document model, the one validator, ASL
-//! JSONPath and intrinsic functions, and the one renderer.
+//! JSONPath and intrinsic functions, the one renderer, and the one picture ([`graph`]).
 //!
 //! Both front ends use this crate: the `workflow!` macro at compile time, and the runtime
 //! for ASL loaded at run time. A diagnostic found in either points at a JSON pointer, which
@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod diagnostic;
+pub mod graph;
 pub mod intrinsics;
 pub mod jsonata;
 pub mod locate;

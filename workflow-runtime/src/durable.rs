@@ -58,6 +58,10 @@ pub struct Durable {
     /// The events of running executions not committed yet (those of a state still running:
     /// a Map's iterations, a Task's attempts), shown by [`Durable::history`].
     live: Arc<Mutex<HashMap<String, Vec<HistoryEvent>>>>,
+    /// The ARN of each execution whose history or status changed: once its commit is done,
+    /// and at each event of a state still running ([`Durable::history`] shows those). What
+    /// a live view (the server's console) waits on instead of polling the store.
+    changes: tokio::sync::broadcast::Sender<String>,
 }
 
 /// A parent's `.sync` task waiting for a child execution.
@@ -66,6 +70,10 @@ struct WaitingParent {
     token: String,
     wait: ChildWait,
 }
+
+/// How many changes a slow watcher may fall behind before it misses some (it is told, and
+/// reads the store again).
+const CHANGES: usize = 1024;
 
 /// Chooses an execution's handlers from its record (a server's `MockConfigFile` test case,
 /// say); `None` keeps the executor's. Asked when the execution starts and when it resumes.
@@ -213,6 +221,7 @@ impl Durable {
                 state_machines: Mutex::default(),
                 children: Mutex::default(),
                 live: Arc::default(),
+                changes: tokio::sync::broadcast::channel(CHANGES).0,
             }
         })
     }
@@ -223,6 +232,18 @@ impl Durable {
     /// [`StartExecution`] instead.
     pub fn register_state_machine(&self, arn: impl Into<String>, definition: impl Into<String>) {
         lock(&self.state_machines).insert(arn.into(), definition.into());
+    }
+
+    /// The ARNs of executions as they change (started, advanced, ended, stopped), each sent
+    /// once its commit is in the store, so that what a receiver reads there is current; and
+    /// at each event of a state still running, which [`Durable::history`] shows.
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.changes.subscribe()
+    }
+
+    /// Tells the watchers that `arn` changed (nobody listening is fine).
+    fn changed(&self, arn: &str) {
+        let _ = self.changes.send(arn.to_owned());
     }
 
     /// The executor for one execution: its handlers, as `resources_for` chooses.
@@ -298,6 +319,7 @@ impl Durable {
             .await?;
         match stored {
             Started::New => {
+                self.changed(&arn);
                 self.spawn(arn, execution);
                 Ok((record, Started::New))
             }
@@ -388,6 +410,7 @@ impl Durable {
                 },
             )
             .await?;
+        self.changed(arn);
         let record = self
             .store
             .execution(arn)?
@@ -517,6 +540,12 @@ impl Durable {
         self.tokens.fail(token, error, cause)
     }
 
+    /// The tokens of the task `execution` waits on (a `.waitForTaskToken` callback's, or an
+    /// activity's), for a console to complete; empty when it waits on none.
+    pub fn task_tokens(&self, execution: &str) -> Vec<String> {
+        self.tokens.of(execution)
+    }
+
     /// `SendTaskHeartbeat`: the task's worker is alive (resets `HeartbeatSeconds`).
     pub fn send_task_heartbeat(&self, token: &str) -> Result<(), TaskTokenError> {
         self.tokens.heartbeat(token)
@@ -524,12 +553,14 @@ impl Durable {
 
     fn spawn(self: &Arc<Self>, arn: String, mut execution: Execution) {
         let (runner, messages) = tokio::sync::mpsc::unbounded_channel();
-        let (live, observed) = (self.live.clone(), arn.clone());
+        let (live, observed, changes) = (self.live.clone(), arn.clone(), self.changes.clone());
         execution.observe(Arc::new(move |event| {
             lock(&live)
                 .entry(observed.clone())
                 .or_default()
                 .push(event.clone());
+            // A live view shows a running state's events too (see `Durable::history`).
+            let _ = changes.send(observed.clone());
         }));
         let execution = execution
             .with_progress(Arc::new(StoreProgress {
@@ -586,6 +617,7 @@ impl Durable {
             if let Some(live) = lock(&self.live).get_mut(&arn) {
                 live.retain(|event| event.id as usize > committed);
             }
+            self.changed(&arn);
             // Only once its task is committed may a worker take it.
             self.tokens.register(&arn, execution.awaiting(), &runner);
             self.watch_child(&arn, execution.awaiting());
@@ -706,7 +738,9 @@ impl Durable {
                 details,
             )],
         };
-        self.store.commit(arn.to_owned(), commit).await
+        self.store.commit(arn.to_owned(), commit).await?;
+        self.changed(arn);
+        Ok(())
     }
 }
 

@@ -159,6 +159,20 @@ impl TaskTokens {
         }
     }
 
+    /// The open tokens of `execution`'s parked tasks (callbacks' or activities', at its top
+    /// level or in its Parallel branches and Map iterations).
+    pub fn of(&self, execution: &str) -> Vec<String> {
+        let registry = lock(&self.inner);
+        let mut tokens: Vec<String> = registry
+            .tokens
+            .iter()
+            .filter(|(_, open)| open.execution == execution)
+            .map(|(token, _)| token.clone())
+            .collect();
+        tokens.sort();
+        tokens
+    }
+
     /// Forgets every token of an execution that has ended or stopped.
     pub fn forget(&self, execution: &str) {
         let mut registry = lock(&self.inner);

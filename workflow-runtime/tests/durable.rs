@@ -1191,3 +1191,44 @@ async fn a_running_states_events_are_shown_before_they_are_committed() {
         store.history(&record.arn).unwrap()
     );
 }
+
+/// A live view learns of every commit: the start, each transition, the end, and a stop.
+#[tokio::test(start_paused = true)]
+async fn every_commit_is_announced_after_it_is_stored() {
+    let store = Arc::new(MemoryStore::new());
+    let executor = Executor::new(counting(Arc::new(AtomicUsize::new(0))))
+        .with_clock(VirtualClock::new(Timestamp::from_unix_millis(0)));
+    let durable = Durable::new(executor, store.clone());
+    let mut changes = durable.changes();
+    let (record, _) = durable
+        .start(request("watched", definition(30), json!({ "n": 1 })))
+        .await
+        .unwrap();
+    let mut seen = 0;
+    loop {
+        let arn = changes.recv().await.unwrap();
+        assert_eq!(arn, record.arn);
+        seen += 1;
+        // Announced once stored: the store already shows what the change was.
+        let stored = store.execution(&arn).unwrap().unwrap();
+        if stored.status != Status::Running {
+            break;
+        }
+    }
+    assert!(seen >= 3, "{seen} changes");
+
+    let (waiting, _) = durable
+        .start(request("stopped", definition(3600), json!({ "n": 1 })))
+        .await
+        .unwrap();
+    durable.stop(&waiting.arn, None, None).await.unwrap();
+    let mut last = String::new();
+    while let Ok(arn) = changes.try_recv() {
+        last = arn;
+    }
+    assert_eq!(last, waiting.arn);
+    assert_eq!(
+        store.execution(&waiting.arn).unwrap().unwrap().status,
+        Status::Aborted
+    );
+}

@@ -341,7 +341,7 @@ pub async fn redrive(service: &Service, request: &Request) -> Result<Value, ApiE
 }
 
 /// The base state machine an execution ran (its record may name a version).
-fn base_machine(record: &ExecutionRecord) -> String {
+pub(crate) fn base_machine(record: &ExecutionRecord) -> String {
     record.attributes["stateMachine"]["stateMachineArn"]
         .as_str()
         .map_or_else(|| record.state_machine_arn.clone(), str::to_owned)

@@ -4,7 +4,8 @@
 //!
 //! One module per AWS concept: [`protocol`] (the wire format and errors), [`arn`], [`names`],
 //! [`pagination`], [`state_machines`], [`versions`], [`aliases`], [`executions`], [`history`],
-//! [`tags`], [`activities`], [`map_runs`], [`validate`], [`test_state`].
+//! [`tags`], [`activities`], [`map_runs`], [`validate`], [`test_state`]; and [`console`],
+//! the web console on the same port.
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use workflow_runtime::{Durable, Executor, Resources};
 pub mod activities;
 pub mod aliases;
 pub mod arn;
+pub mod console;
 pub mod executions;
 pub mod history;
 pub mod map_runs;
@@ -200,9 +202,17 @@ impl Service {
     }
 }
 
-/// The API's routes: `POST /`, the operation named by `X-Amz-Target`.
+/// The API's routes: `POST /`, the operation named by `X-Amz-Target`; and the console's
+/// (`GET /` and the pages below it), unless the server requires signatures (the console's
+/// calls are not signed; [`serve`] serves it then on a loopback address).
 pub fn router(service: Arc<Service>) -> Router {
-    Router::new().route("/", post(handle)).with_state(service)
+    let access = console::Access::of(&service.config, false);
+    router_with(service, access)
+}
+
+/// The API's routes and, as `access` says, the console's.
+pub fn router_with(service: Arc<Service>, access: console::Access) -> Router {
+    console::routes(access, post(handle)).with_state(service)
 }
 
 async fn handle(State(service): State<Arc<Service>>, request: axum::extract::Request) -> Response {
@@ -244,12 +254,15 @@ pub async fn listen(
     Err(last)
 }
 
-/// Serves the API on `listener` until the process ends.
+/// Serves the API and the console on `listener` until the process ends. With credentials,
+/// the console is served only when `listener` is on a loopback address.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     service: Arc<Service>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(service)).await
+    let loopback = listener.local_addr()?.ip().is_loopback();
+    let access = console::Access::of(&service.config, loopback);
+    axum::serve(listener, router_with(service, access)).await
 }
 
 /// An object of the members that are present: the API never writes `null`.

@@ -6,95 +6,48 @@
 //! processors as nested boxes. With an execution history, the path taken is highlighted, each
 //! edge numbered with the steps that followed it, and failed states outlined in red.
 //!
-//! [`model`] builds the graph once; [`mermaid`], [`dot`] and [`svg`] draw it. The SVG needs
-//! no Graphviz: [`layout`] places it.
+//! The drawing is [`workflow_core::graph`]'s, shared with `workflow serve`'s console; this
+//! module reads the files and writes the picture.
 
-pub mod dot;
-pub mod history;
-pub mod layout;
-pub mod mermaid;
-pub mod model;
-pub mod svg;
-
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::str::FromStr;
 
+use serde_json::Value;
 use workflow_core::StateMachine;
-use workflow_runtime::History;
-
-pub use model::Graph;
-
-/// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// A Mermaid `flowchart TD`, for Markdown (GitHub, GitLab, mdBook).
-    Mermaid,
-    /// Graphviz DOT, for `dot -Tsvg`.
-    Dot,
-    /// A self-contained SVG picture, laid out without Graphviz.
-    Svg,
-}
-
-/// A format name that is none of `mermaid`, `dot`, `svg`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownFormat(pub String);
-
-impl fmt::Display for UnknownFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown format `{}`: expected mermaid, dot or svg",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for UnknownFormat {}
-
-impl FromStr for Format {
-    type Err = UnknownFormat;
-
-    /// `mermaid` (or `mmd`), `dot` (or `gv`, `graphviz`), `svg`; any case.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "mermaid" | "mmd" => Ok(Format::Mermaid),
-            "dot" | "gv" | "graphviz" => Ok(Format::Dot),
-            "svg" => Ok(Format::Svg),
-            _ => Err(UnknownFormat(s.to_owned())),
-        }
-    }
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Format::Mermaid => "mermaid",
-            Format::Dot => "dot",
-            Format::Svg => "svg",
-        })
-    }
-}
-
-impl Format {
-    /// The format a file name asks for by its extension (`.svg`, `.dot`/`.gv`, `.mmd`).
-    pub fn from_extension(path: &Path) -> Option<Format> {
-        path.extension()?.to_str()?.parse().ok()
-    }
-}
+pub use workflow_core::graph::{Event, Format, Graph, UnknownFormat};
 
 /// Draws `machine` in `format`; with `history`, highlights the path that execution took.
 pub fn render(machine: &StateMachine, format: Format, history: Option<&History>) -> String {
-    let mut graph = Graph::new(machine);
-    if let Some(history) = history {
-        graph.apply_history(history);
+    let events = history.map(History::events);
+    workflow_core::graph::render(machine, format, events.as_deref())
+}
+
+/// An execution history as `GetExecutionHistory` returns it: its event objects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History(Vec<Value>);
+
+impl History {
+    /// What the picture reads of each event.
+    pub fn events(&self) -> Vec<Event<'_>> {
+        self.0.iter().filter_map(Event::from_json).collect()
     }
-    match format {
-        Format::Mermaid => mermaid::render(&graph),
-        Format::Dot => dot::render(&graph),
-        Format::Svg => svg::render(&graph),
+
+    /// How many events it has.
+    pub fn len(&self) -> usize {
+        self.0.len()
     }
+
+    /// Whether it has none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The `--format` values, for `--help`.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["mermaid", "dot", "svg"])
+        .map(|name| name.parse().expect("a listed format"))
 }
 
 /// Arguments of `workflow graph`.
@@ -103,7 +56,7 @@ pub struct Args {
     /// The ASL definition (JSON).
     pub file: PathBuf,
     /// The output format; by default the `--output` file's extension says, else mermaid.
-    #[arg(long, short)]
+    #[arg(long, short, value_parser = format_parser())]
     pub format: Option<Format>,
     /// An execution history (GetExecutionHistory JSON, `{"events": [...]}`) whose path to
     /// highlight.
@@ -169,49 +122,42 @@ fn run(args: &Args) -> Result<(), Failure> {
 }
 
 /// A history as `GetExecutionHistory` returns it (`{"events": [...]}`), or the bare array.
-fn parse_history(text: &str) -> Result<History, serde_json::Error> {
-    let value: serde_json::Value = serde_json::from_str(text)?;
-    let value = if value.is_array() {
-        serde_json::json!({ "events": value })
-    } else {
-        value
+fn parse_history(text: &str) -> Result<History, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let events = match value {
+        Value::Array(events) => events,
+        Value::Object(mut fields) => match fields.remove("events") {
+            Some(Value::Array(events)) => events,
+            _ => return Err("no `events` array".to_owned()),
+        },
+        _ => return Err("expected an object with `events`, or an array".to_owned()),
     };
-    serde_json::from_value(value)
+    if let Some(bad) = events.iter().position(|e| Event::from_json(e).is_none()) {
+        return Err(format!("event {} has no `type`", bad + 1));
+    }
+    Ok(History(events))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn formats_parse_by_name_and_extension() {
-        assert_eq!("Mermaid".parse::<Format>(), Ok(Format::Mermaid));
-        assert_eq!("gv".parse::<Format>(), Ok(Format::Dot));
-        assert_eq!("svg".parse::<Format>(), Ok(Format::Svg));
-        assert_eq!(
-            "png".parse::<Format>().unwrap_err().to_string(),
-            "unknown format `png`: expected mermaid, dot or svg"
-        );
-        assert_eq!(
-            Format::from_extension(Path::new("out/flow.svg")),
-            Some(Format::Svg)
-        );
-        assert_eq!(Format::from_extension(Path::new("flow")), None);
-        assert_eq!(Format::Dot.to_string(), "dot");
-    }
-
     fn fixture(name: &str) -> StateMachine {
         let text = match name {
-            "onboarding" => include_str!("fixtures/onboarding.asl.json"),
-            _ => include_str!("fixtures/nested.asl.json"),
+            "onboarding" => {
+                include_str!("../../../workflow-core/src/graph/fixtures/onboarding.asl.json")
+            }
+            _ => include_str!("../../../workflow-core/src/graph/fixtures/nested.asl.json"),
         };
         StateMachine::from_json_str(text).expect("fixture is valid ASL")
     }
 
     fn history(name: &str) -> History {
         let text = match name {
-            "onboarding" => include_str!("fixtures/onboarding.history.json"),
-            _ => include_str!("fixtures/nested.history.json"),
+            "onboarding" => {
+                include_str!("../../../workflow-core/src/graph/fixtures/onboarding.history.json")
+            }
+            _ => include_str!("../../../workflow-core/src/graph/fixtures/nested.history.json"),
         };
         parse_history(text).expect("fixture is a history")
     }
@@ -267,7 +213,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("workflow-graph-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let asl = dir.join("flow.asl.json");
-        std::fs::write(&asl, include_str!("fixtures/onboarding.asl.json")).unwrap();
+        std::fs::write(
+            &asl,
+            include_str!("../../../workflow-core/src/graph/fixtures/onboarding.asl.json"),
+        )
+        .unwrap();
         let out = dir.join("flow.svg");
         let args = Args {
             file: asl.clone(),

@@ -5,21 +5,69 @@
 //! `stateEnteredEventDetails.name` (and the exited events), failures from the `*Failed` and
 //! `*TimedOut` events. Event types are compared by name, so that event types the runtime adds
 //! later (Map runs, aborted iterations) are passed over instead of breaking the picture.
+//!
+//! The events come as [`Event`]s, the two fields read of each, so that this crate needs no
+//! history type of its own: the runtime's events and `GetExecutionHistory` JSON
+//! ([`Event::from_json`]) both give them.
 
 use std::collections::{HashMap, HashSet};
 
-use workflow_runtime::History;
+use serde_json::Value;
 
-use super::model::{ClusterId, ClusterKind, EdgeKind, Graph, NodeId, NodeKind, StateType, Visit};
+use super::model::{
+    ClusterId, ClusterKind, EdgeKind, Graph, Items, NodeId, NodeKind, StateType, Visit,
+};
+
+/// What the picture reads of one history event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event<'a> {
+    /// Its type, as AWS names it: `TaskStateEntered`, `TaskFailed`, `ExecutionSucceeded`.
+    pub event_type: &'a str,
+    /// The state its details name (`stateEnteredEventDetails.name`), if any.
+    pub state: Option<&'a str>,
+}
+
+impl<'a> Event<'a> {
+    /// The event of one `GetExecutionHistory` event object (`{"type": ..., "...EventDetails":
+    /// {"name": ...}}`); `None` for a value without a `type`.
+    pub fn from_json(event: &'a Value) -> Option<Event<'a>> {
+        let fields = event.as_object()?;
+        let event_type = fields.get("type")?.as_str()?;
+        let state = fields
+            .iter()
+            .filter(|(key, _)| key.ends_with("EventDetails"))
+            .find_map(|(_, details)| details.get("name")?.as_str());
+        Some(Event { event_type, state })
+    }
+}
+
+/// Whether an event (by type) is the start of one attempt of the state running: a Task's
+/// call (or an activity's or Lambda function's), or a Parallel or Map state's run, which a
+/// retry repeats.
+pub fn is_attempt(ty: &str) -> bool {
+    ty.ends_with("Scheduled") || ty == "ParallelStateStarted" || ty == "MapStateStarted"
+}
 
 impl Graph {
-    /// Marks what `history` says on the graph: [`super::model::Node::visit`] and
+    /// Marks what a history's events say on the graph: [`super::model::Node::visit`],
+    /// [`super::model::Node::attempts`], [`super::model::Node::items`] and
     /// [`super::model::Edge::steps`].
-    pub fn apply_history(&mut self, history: &History) {
+    pub fn apply_history<'e>(&mut self, events: impl IntoIterator<Item = Event<'e>>) {
         let mut replay = Replay::new(self);
-        for event in history.events() {
-            let ty = event.event_type.as_str();
-            let name = event.state_name();
+        for event in events {
+            let ty = event.event_type;
+            let name = event.state;
+            if is_attempt(ty)
+                && let Some(&n) = replay.active.last()
+            {
+                replay.graph.nodes[n].attempts += 1;
+            }
+            if ty.starts_with("MapIteration") {
+                replay.iteration(ty);
+            }
+            if ty.starts_with("Execution") && ty != "ExecutionStarted" {
+                replay.ended = true;
+            }
             if ty.ends_with("StateEntered") {
                 if let Some(n) = name.and_then(|name| replay.resolve(name)) {
                     replay.entered(n, ty == "FailStateEntered");
@@ -74,6 +122,8 @@ struct Replay<'g> {
     /// failed otherwise.
     pending: HashSet<NodeId>,
     step: u32,
+    /// Whether the execution has ended: what is still active then is not running.
+    ended: bool,
 }
 
 impl<'g> Replay<'g> {
@@ -92,6 +142,7 @@ impl<'g> Replay<'g> {
             active: Vec::new(),
             pending: HashSet::new(),
             step: 0,
+            ended: false,
         }
     }
 
@@ -285,9 +336,38 @@ impl<'g> Replay<'g> {
         }
     }
 
+    /// A Map iteration started or ended: counted on the innermost running Map state.
+    fn iteration(&mut self, ty: &str) {
+        let map = self
+            .open
+            .iter()
+            .rev()
+            .copied()
+            .find(|&h| self.graph.nodes[h].kind == NodeKind::State(StateType::Map));
+        let Some(map) = map else { return };
+        let items = self.graph.nodes[map]
+            .items
+            .get_or_insert_with(Items::default);
+        match ty {
+            "MapIterationStarted" => items.started += 1,
+            "MapIterationSucceeded" => items.succeeded += 1,
+            "MapIterationFailed" => items.failed += 1,
+            "MapIterationAborted" => items.aborted += 1,
+            _ => {}
+        }
+    }
+
     fn finish(&mut self) {
         for &n in &self.pending {
             self.graph.nodes[n].visit = Visit::Failed;
+        }
+        // What the execution is in now: entered, not exited, and the execution goes on.
+        if !self.ended {
+            for &n in &self.active {
+                if self.graph.nodes[n].visit != Visit::Failed {
+                    self.graph.nodes[n].visit = Visit::Running;
+                }
+            }
         }
     }
 }
@@ -295,11 +375,11 @@ impl<'g> Replay<'g> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{Value, json};
-    use workflow_core::StateMachine;
+    use crate::StateMachine;
+    use serde_json::json;
 
     /// A history from `(type, state name)` pairs, as the runtime writes it.
-    fn history(events: &[(&str, &str)]) -> History {
+    fn history(events: &[(&str, &str)]) -> Vec<Value> {
         let events: Vec<Value> = events
             .iter()
             .enumerate()
@@ -321,7 +401,11 @@ mod tests {
                 e
             })
             .collect();
-        serde_json::from_value(json!({ "events": events })).expect("history shape")
+        events
+    }
+
+    fn apply(g: &mut Graph, events: &[Value]) {
+        g.apply_history(events.iter().filter_map(Event::from_json));
     }
 
     fn graph(doc: Value) -> Graph {
@@ -358,19 +442,22 @@ mod tests {
                    "Default": "D" },
             "H": { "Type": "Pass", "Next": "C" },
             "D": { "Type": "Succeed" } } }));
-        g.apply_history(&history(&[
-            ("ExecutionStarted", ""),
-            ("TaskStateEntered", "A"),
-            ("TaskFailed", ""),
-            ("TaskStateExited", "A"),
-            ("PassStateEntered", "H"),
-            ("PassStateExited", "H"),
-            ("ChoiceStateEntered", "C"),
-            ("ChoiceStateExited", "C"),
-            ("SucceedStateEntered", "D"),
-            ("SucceedStateExited", "D"),
-            ("ExecutionSucceeded", ""),
-        ]));
+        apply(
+            &mut g,
+            &history(&[
+                ("ExecutionStarted", ""),
+                ("TaskStateEntered", "A"),
+                ("TaskFailed", ""),
+                ("TaskStateExited", "A"),
+                ("PassStateEntered", "H"),
+                ("PassStateExited", "H"),
+                ("ChoiceStateEntered", "C"),
+                ("ChoiceStateExited", "C"),
+                ("SucceedStateEntered", "D"),
+                ("SucceedStateExited", "D"),
+                ("ExecutionSucceeded", ""),
+            ]),
+        );
         assert_eq!(
             followed(&g),
             [
@@ -394,15 +481,18 @@ mod tests {
         let mut g = graph(json!({ "StartAt": "A", "States": {
             "A": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:a", "Next": "B" },
             "B": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:a", "End": true } } }));
-        g.apply_history(&history(&[
-            ("TaskStateEntered", "A"),
-            ("TaskFailed", ""),
-            ("TaskSucceeded", ""),
-            ("TaskStateExited", "A"),
-            ("TaskStateEntered", "B"),
-            ("TaskFailed", ""),
-            ("ExecutionFailed", ""),
-        ]));
+        apply(
+            &mut g,
+            &history(&[
+                ("TaskStateEntered", "A"),
+                ("TaskFailed", ""),
+                ("TaskSucceeded", ""),
+                ("TaskStateExited", "A"),
+                ("TaskStateEntered", "B"),
+                ("TaskFailed", ""),
+                ("ExecutionFailed", ""),
+            ]),
+        );
         assert_eq!(
             visits(&g),
             [
@@ -418,9 +508,8 @@ mod tests {
         let mut g = Graph::new(
             &StateMachine::from_json_str(include_str!("fixtures/nested.asl.json")).unwrap(),
         );
-        let h: History =
-            serde_json::from_str(include_str!("fixtures/nested.history.json")).unwrap();
-        g.apply_history(&h);
+        let h: Value = serde_json::from_str(include_str!("fixtures/nested.history.json")).unwrap();
+        apply(&mut g, h["events"].as_array().unwrap());
         let v = visits(&g);
         for expected in [
             ("Fulfil", Visit::Caught),
@@ -455,17 +544,20 @@ mod tests {
             "P": { "Type": "Parallel", "End": true, "Branches": [
                 { "StartAt": "X", "States": { "X": { "Type": "Pass", "End": true } } },
                 { "StartAt": "F", "States": { "F": { "Type": "Fail", "Error": "E" } } } ] } } }));
-        g.apply_history(&history(&[
-            ("PassStateEntered", "X"),
-            ("PassStateExited", "X"),
-            ("ParallelStateEntered", "P"),
-            ("ParallelStateStarted", ""),
-            ("PassStateEntered", "X"),
-            ("PassStateExited", "X"),
-            ("FailStateEntered", "F"),
-            ("ParallelStateFailed", ""),
-            ("ExecutionFailed", ""),
-        ]));
+        apply(
+            &mut g,
+            &history(&[
+                ("PassStateEntered", "X"),
+                ("PassStateExited", "X"),
+                ("ParallelStateEntered", "P"),
+                ("ParallelStateStarted", ""),
+                ("PassStateEntered", "X"),
+                ("PassStateExited", "X"),
+                ("FailStateEntered", "F"),
+                ("ParallelStateFailed", ""),
+                ("ExecutionFailed", ""),
+            ]),
+        );
         assert_eq!(
             followed(&g),
             [
@@ -481,5 +573,49 @@ mod tests {
         assert!(v.contains(&("X_2", Visit::Visited)), "{v:?}");
         assert!(v.contains(&("F", Visit::Failed)), "{v:?}");
         assert!(!v.iter().any(|(id, _)| *id == "__end"));
+    }
+
+    #[test]
+    fn attempts_iterations_and_the_running_state_are_counted() {
+        let mut g = graph(json!({ "StartAt": "A", "States": {
+            "A": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:a", "Next": "M" },
+            "M": { "Type": "Map", "End": true, "ItemProcessor": { "StartAt": "I",
+                "States": { "I": { "Type": "Pass", "End": true } } } } } }));
+        apply(
+            &mut g,
+            &history(&[
+                ("ExecutionStarted", ""),
+                ("TaskStateEntered", "A"),
+                ("TaskScheduled", ""),
+                ("TaskFailed", ""),
+                ("TaskScheduled", ""),
+                ("TaskFailed", ""),
+                ("TaskScheduled", ""),
+                ("TaskSucceeded", ""),
+                ("TaskStateExited", "A"),
+                ("MapStateEntered", "M"),
+                ("MapStateStarted", ""),
+                ("MapIterationStarted", ""),
+                ("MapIterationSucceeded", ""),
+                ("MapIterationStarted", ""),
+            ]),
+        );
+        let node = |id: &str| g.nodes.iter().find(|n| n.id == id).unwrap();
+        assert_eq!(node("A").attempts, 3);
+        assert_eq!(node("A").visit, Visit::Visited);
+        assert_eq!(node("M").visit, Visit::Running);
+        let items = node("M").items.unwrap();
+        assert_eq!((items.started, items.succeeded, items.running()), (2, 1, 1));
+        let svg = crate::graph::svg::render_interactive(&g);
+        assert!(
+            svg.contains(r#"data-state="A" data-status="succeeded" data-attempts="3""#),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(r#"data-state="M" data-status="in progress""#),
+            "{svg}"
+        );
+        assert!(svg.contains("×3"), "{svg}");
+        assert!(!crate::graph::svg::render(&g).contains("data-state"));
     }
 }

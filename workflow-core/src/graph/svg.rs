@@ -1,5 +1,9 @@
 //! A self-contained SVG picture, placed by [`super::layout`]: no Graphviz, no external fonts
 //! or style sheets (every style is a presentation attribute, so any viewer shows it the same).
+//!
+//! [`render_interactive`] draws the same picture for a web page (the server's console): each
+//! state's group also carries its name and status as data attributes and can take the
+//! keyboard focus, so that a page's script can open the state's details.
 
 use std::fmt::Write;
 
@@ -7,23 +11,42 @@ use super::layout::{
     CAPTION_SIZE, LABEL_SIZE, Layout, MARKER_SIZE, NAME_SIZE, Point, Rect, TITLE_SIZE, caption,
     layout,
 };
-use super::model::{EDGE, EdgeKind, Graph, NodeKind, StateType, TAKEN, Visit, visit_stroke};
+use super::model::{
+    EDGE, EdgeKind, Graph, Node, NodeKind, RUNNING, StateType, TAKEN, Visit, visit_stroke,
+};
 
 /// System fonts only; Liberation Sans has Arial's widths, which the layout assumes.
 const FONT: &str = "Helvetica, Arial, 'Liberation Sans', sans-serif";
 /// Radius of an edge's rounded corners.
 const CORNER: f64 = 6.0;
-/// Opacity of what the execution did not reach, when a history is shown.
+/// Opacity of what the execution did not reach, when a history is shown. On a web page
+/// ([`render_interactive`]) only shapes fade, and text keeps its contrast.
 const FADED: &str = "0.45";
 
 /// The graph as an SVG document.
 pub fn render(graph: &Graph) -> String {
+    draw(graph, false)
+}
+
+/// The graph as an SVG element for a web page: every state's `<g>` has `class="wf-state"`,
+/// `data-state` (its name), `data-status` (its status in words), `tabindex="0"`,
+/// `role="button"` and an `aria-label` that says its name, type, status and attempts.
+pub fn render_interactive(graph: &Graph) -> String {
+    draw(graph, true)
+}
+
+fn draw(graph: &Graph, interactive: bool) -> String {
     let layout = layout(graph);
     let mut out = String::new();
     let (w, h) = (num(layout.width), num(layout.height));
+    let role = if interactive {
+        r#" role="group" aria-label="State machine graph" class="wf-graph""#
+    } else {
+        ""
+    };
     let _ = writeln!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{FONT}">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{FONT}"{role}>"#
     );
     out.push_str("  <defs>\n");
     for (id, color) in [("wf-arrow", EDGE), ("wf-arrow-taken", TAKEN)] {
@@ -46,10 +69,10 @@ pub fn render(graph: &Graph) -> String {
         edge(graph, &layout, e, &mut out);
     }
     for &e in &order {
-        edge_label(graph, &layout, e, &mut out);
+        edge_label(graph, &layout, e, interactive, &mut out);
     }
     for n in 0..graph.nodes.len() {
-        node(graph, layout.nodes[n], n, &mut out);
+        node(graph, layout.nodes[n], n, interactive, &mut out);
     }
     out.push_str("</svg>\n");
     out
@@ -108,7 +131,7 @@ fn edge(graph: &Graph, layout: &Layout, e: usize, out: &mut String) {
     );
 }
 
-fn edge_label(graph: &Graph, layout: &Layout, e: usize, out: &mut String) {
+fn edge_label(graph: &Graph, layout: &Layout, e: usize, interactive: bool, out: &mut String) {
     let edge = &graph.edges[e];
     let (Some(r), Some(text)) = (layout.edges[e].label, edge.display_label()) else {
         return;
@@ -124,9 +147,14 @@ fn edge_label(graph: &Graph, layout: &Layout, e: usize, out: &mut String) {
     } else {
         String::new()
     };
+    let (group, frame) = if interactive {
+        ("", faded.as_str())
+    } else {
+        (faded.as_str(), "")
+    };
     let _ = writeln!(
         out,
-        r##"  <g{faded}><rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="#ffffff" stroke="{stroke}"/><text x="{}" y="{}" font-size="{LABEL_SIZE}" text-anchor="middle" fill="{fill}"{weight}>{}</text></g>"##,
+        r##"  <g{group}><rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="#ffffff" stroke="{stroke}"{frame}/><text x="{}" y="{}" font-size="{LABEL_SIZE}" text-anchor="middle" fill="{fill}"{weight}>{}</text></g>"##,
         num(r.x),
         num(r.y),
         num(r.w),
@@ -137,7 +165,58 @@ fn edge_label(graph: &Graph, layout: &Layout, e: usize, out: &mut String) {
     );
 }
 
-fn node(graph: &Graph, r: Rect, n: usize, out: &mut String) {
+/// What a state's caption adds after its type: the status, and a Map's iterations.
+fn status_words(node: &Node) -> Option<String> {
+    let status = match node.visit {
+        Visit::Failed => Some("failed"),
+        Visit::Caught => Some("caught"),
+        Visit::Running => Some("in progress"),
+        _ => None,
+    };
+    let items = node.items.map(|i| {
+        let mut parts = vec![format!("{} ok", i.succeeded)];
+        if i.failed > 0 {
+            parts.push(format!("{} failed", i.failed));
+        }
+        if i.running() > 0 {
+            parts.push(format!("{} running", i.running()));
+        }
+        parts.join(", ")
+    });
+    match (status, items) {
+        (Some(s), Some(i)) => Some(format!("{s} · {i}")),
+        (Some(s), None) => Some(s.to_owned()),
+        (None, Some(i)) => Some(i),
+        (None, None) => None,
+    }
+}
+
+/// The interactive attributes of a state's group (see [`render_interactive`]).
+fn state_attributes(node: &Node, type_name: &str) -> String {
+    let mut label = format!("{} ({type_name}): {}", node.label, node.visit.words());
+    if node.attempts > 1 {
+        let _ = write!(label, ", {} attempts", node.attempts);
+    }
+    if let Some(items) = node.items {
+        let _ = write!(
+            label,
+            ", {} iterations: {} succeeded, {} failed, {} running",
+            items.started,
+            items.succeeded,
+            items.failed,
+            items.running()
+        );
+    }
+    format!(
+        r#" class="wf-state" data-state="{}" data-status="{}" data-attempts="{}" tabindex="0" role="button" aria-label="{}""#,
+        xml(&node.label),
+        node.visit.words(),
+        node.attempts,
+        xml(&label)
+    )
+}
+
+fn node(graph: &Graph, r: Rect, n: usize, interactive: bool, out: &mut String) {
     let node = &graph.nodes[n];
     let colors = node.kind.colors();
     let (stroke, stroke_width) = match visit_stroke(node.visit) {
@@ -145,10 +224,14 @@ fn node(graph: &Graph, r: Rect, n: usize, out: &mut String) {
         _ => (colors.stroke, "1.4"),
     };
     let faded = graph.has_history && node.visit == Visit::NotVisited;
-    let opacity = if faded {
-        format!(r#" opacity="{FADED}""#)
-    } else {
-        String::new()
+    let fade = format!(r#" opacity="{FADED}""#);
+    // On a page, a state's name and type stay readable: its shape fades, not its text;
+    // the markers (white on dark) do not fade there.
+    let (opacity, shape_opacity) = match (faded, interactive, node.kind) {
+        (false, _, _) => (String::new(), ""),
+        (true, false, _) => (fade.clone(), ""),
+        (true, true, NodeKind::State(_) | NodeKind::Join) => (String::new(), fade.as_str()),
+        (true, true, _) => (String::new(), ""),
     };
     let type_name = match node.kind {
         NodeKind::State(t) => t.name(),
@@ -160,9 +243,17 @@ fn node(graph: &Graph, r: Rect, n: usize, out: &mut String) {
         NodeKind::State(_) => format!("{} ({type_name})", node.label),
         _ => type_name.to_owned(),
     };
-    let _ = write!(out, r#"  <g{opacity}><title>{}</title>"#, xml(&tooltip));
+    let attributes = match node.kind {
+        NodeKind::State(_) if interactive => state_attributes(node, type_name),
+        _ => String::new(),
+    };
+    let _ = write!(
+        out,
+        r#"  <g{opacity}{attributes}><title>{}</title>"#,
+        xml(&tooltip)
+    );
     let paint = format!(
-        r#"fill="{}" stroke="{stroke}" stroke-width="{stroke_width}""#,
+        r#"fill="{}" stroke="{stroke}" stroke-width="{stroke_width}"{shape_opacity}"#,
         colors.fill
     );
     let (x, y, w, h) = (num(r.x), num(r.y), num(r.w), num(r.h));
@@ -209,12 +300,8 @@ fn node(graph: &Graph, r: Rect, n: usize, out: &mut String) {
             );
         }
         _ => {
-            let status = match node.visit {
-                Visit::Failed => Some("failed"),
-                Visit::Caught => Some("caught"),
-                _ => None,
-            };
-            let caption = match (caption(node.kind), status) {
+            let status = status_words(node);
+            let caption = match (caption(node.kind), status.as_deref()) {
                 (Some(c), Some(s)) => Some(format!("{c} · {s}")),
                 (Some(c), None) => Some(c.to_owned()),
                 (None, Some(s)) => Some(s.to_owned()),
@@ -253,7 +340,37 @@ fn node(graph: &Graph, r: Rect, n: usize, out: &mut String) {
             }
         }
     }
+    if node.attempts > 1 {
+        attempts_badge(r, node.attempts, out);
+    }
+    if node.visit == Visit::Running {
+        // The current state: a second, dashed outline around it, visible without colour.
+        let _ = write!(
+            out,
+            r#"<rect x="{}" y="{}" width="{}" height="{}" rx="13" fill="none" stroke="{RUNNING}" stroke-width="1.5" stroke-dasharray="4 3"/>"#,
+            num(r.x - 4.0),
+            num(r.y - 4.0),
+            num(r.w + 8.0),
+            num(r.h + 8.0)
+        );
+    }
     out.push_str("</g>\n");
+}
+
+/// A small `×3` badge on a state's top right corner: how many attempts it took.
+fn attempts_badge(r: Rect, attempts: u32, out: &mut String) {
+    let text = format!("×{attempts}");
+    let w = 10.0 + text.chars().count() as f64 * 7.0;
+    let (x, y) = (r.right() - w + 6.0, r.y - 8.0);
+    let _ = write!(
+        out,
+        r##"<g><title>{attempts} attempts</title><rect x="{}" y="{}" width="{}" height="16" rx="8" fill="#232f3e"/><text x="{}" y="{}" font-size="{CAPTION_SIZE}" font-weight="600" text-anchor="middle" fill="#ffffff">{text}</text></g>"##,
+        num(x),
+        num(y),
+        num(w),
+        num(x + w / 2.0),
+        num(baseline(y + 8.0, CAPTION_SIZE))
+    );
 }
 
 /// The baseline that centers a line of text of `size` on `center` (cap height ≈ 0.7 em).
@@ -344,8 +461,8 @@ fn xml(text: &str) -> String {
 mod tests {
     use super::*;
 
-    use crate::graph::{Format, render as render_machine};
-    use workflow_core::StateMachine;
+    use crate::StateMachine;
+    use crate::graph::{Event, Format, render as render_machine};
 
     /// Parses `svg` as XML and returns the root, checking what every SVG needs.
     fn check(svg: &str) {
@@ -388,12 +505,18 @@ mod tests {
         let onboarding =
             StateMachine::from_json_str(include_str!("fixtures/onboarding.asl.json")).unwrap();
         let nested = StateMachine::from_json_str(include_str!("fixtures/nested.asl.json")).unwrap();
-        let history: workflow_runtime::History =
+        let history: serde_json::Value =
             serde_json::from_str(include_str!("fixtures/nested.history.json")).unwrap();
+        let events: Vec<Event> = history["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Event::from_json)
+            .collect();
         for (machine, history) in [
             (&onboarding, None),
             (&nested, None),
-            (&nested, Some(&history)),
+            (&nested, Some(&events[..])),
         ] {
             check(&render_machine(machine, Format::Svg, history));
         }

@@ -11,9 +11,9 @@
 use std::collections::HashMap;
 use std::collections::HashSet;
 
+use crate::StateMachine;
+use crate::model::{Comparison, Condition, StateKind, Test, Transition};
 use serde_json::Value;
-use workflow_core::StateMachine;
-use workflow_core::model::{Comparison, Condition, StateKind, Test, Transition};
 
 /// Longest edge label kept whole; longer ones are cut with an ellipsis so that a complex rule
 /// does not push the picture apart.
@@ -150,8 +150,12 @@ pub fn visit_stroke(visit: Visit) -> Option<&'static str> {
         Visit::Visited => Some(TAKEN),
         Visit::Caught => Some("#e07700"),
         Visit::Failed => Some("#d13212"),
+        Visit::Running => Some(RUNNING),
     }
 }
+
+/// The outline of a state the execution is in now.
+pub const RUNNING: &str = "#0972d3";
 
 /// The color of an edge the execution followed.
 pub const TAKEN: &str = "#1d8102";
@@ -187,6 +191,42 @@ pub enum Visit {
     Caught,
     /// Failed, and nothing caught it.
     Failed,
+    /// Entered and not left: the execution, still running, is in it now.
+    Running,
+}
+
+impl Visit {
+    /// The status in words, as the console shows it (`not reached`, `succeeded`, ...).
+    pub fn words(self) -> &'static str {
+        match self {
+            Visit::NotVisited => "not reached",
+            Visit::Visited => "succeeded",
+            Visit::Caught => "caught",
+            Visit::Failed => "failed",
+            Visit::Running => "in progress",
+        }
+    }
+}
+
+/// A Map state's iterations by status, as its history counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Items {
+    /// Iterations started.
+    pub started: u32,
+    /// Iterations that succeeded.
+    pub succeeded: u32,
+    /// Iterations that failed.
+    pub failed: u32,
+    /// Iterations aborted (another one failed, or the execution stopped).
+    pub aborted: u32,
+}
+
+impl Items {
+    /// Iterations started and not ended.
+    pub fn running(self) -> u32 {
+        self.started
+            .saturating_sub(self.succeeded + self.failed + self.aborted)
+    }
 }
 
 /// One node.
@@ -202,6 +242,11 @@ pub struct Node {
     pub cluster: Option<ClusterId>,
     /// What the history says about it.
     pub visit: Visit,
+    /// How many attempts the history shows of it (Task calls, Parallel and Map runs): more
+    /// than one when it was retried; 0 for a state without attempts or no history.
+    pub attempts: u32,
+    /// A Map state's iterations, once the history has started one.
+    pub items: Option<Items>,
 }
 
 /// What kind of transition an edge is; decides its style.
@@ -414,6 +459,8 @@ impl Builder {
             kind,
             cluster,
             visit: Visit::NotVisited,
+            attempts: 0,
+            items: None,
         });
         self.nodes.len() - 1
     }
@@ -449,7 +496,7 @@ impl Builder {
 
     /// Adds the states inside a Parallel or Map state: one branch cluster per branch, or the
     /// item processor's states in the Map state's own cluster.
-    fn children(&mut self, state: &workflow_core::model::State, e: Ends) {
+    fn children(&mut self, state: &crate::model::State, e: Ends) {
         let Some(c) = self.nodes[e.entry].cluster else {
             return;
         };

@@ -2,7 +2,9 @@
 
 use std::fmt::Write;
 
-use super::model::{ClusterId, ClusterKind, EdgeKind, Graph, NodeKind, StateType, TAKEN, Visit};
+use super::model::{
+    ClusterId, ClusterKind, EdgeKind, Graph, NodeKind, RUNNING, StateType, TAKEN, Visit,
+};
 
 /// The graph as a Mermaid flowchart: nodes styled per type with `classDef`, Parallel and Map
 /// states as subgraphs, the history's path in thick green edges and outlines.
@@ -55,6 +57,7 @@ pub fn render(graph: &Graph) -> String {
             (Visit::Visited, "visited", TAKEN),
             (Visit::Caught, "caught", "#e07700"),
             (Visit::Failed, "failed", "#d13212"),
+            (Visit::Running, "running", RUNNING),
         ] {
             let ids: Vec<&str> = graph
                 .nodes

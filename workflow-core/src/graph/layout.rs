@@ -1413,9 +1413,9 @@ fn assign_tracks(turns: &mut [Turn], gaps: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::StateMachine;
     use crate::graph::model::EdgeKind;
     use serde_json::json;
-    use workflow_core::StateMachine;
 
     fn machine(text: &str) -> StateMachine {
         StateMachine::from_json_str(text).expect("valid test machine")
@@ -1475,7 +1475,9 @@ mod tests {
         ] {
             let (_, m) = machines().into_iter().find(|(n, _)| *n == name).unwrap();
             let mut g = Graph::new(&m);
-            g.apply_history(&serde_json::from_str(h).unwrap());
+            let h: serde_json::Value = serde_json::from_str(h).unwrap();
+            let events = h["events"].as_array().unwrap();
+            g.apply_history(events.iter().filter_map(crate::graph::Event::from_json));
             out.push((format!("{name} with history"), g));
         }
         out
