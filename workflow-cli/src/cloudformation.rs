@@ -41,9 +41,13 @@ mod yaml;
 /// Arguments of `workflow export cloudformation`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The ASL file (JSON), with handler placeholders such as `${SendMessageFunctionArn}` as
-    /// Task resources; `-` reads standard input.
+    /// The ASL (JSON or YAML; or a CloudFormation/SAM template holding it), with handler
+    /// placeholders such as `${SendMessageFunctionArn}` as Task resources; `-` reads JSON
+    /// from standard input.
     pub file: PathBuf,
+    /// The state machine to export, by logical id, when a template has several.
+    #[arg(long, value_name = "LOGICAL_ID")]
+    pub state_machine: Option<String>,
     /// The workflow's name, the prefix of the state machine's logical IDs [default: the file
     /// name before its first `.`, in PascalCase].
     #[arg(long)]
@@ -88,8 +92,11 @@ fn export(args: &Args) -> Result<Vec<String>, String> {
             .map_err(|e| e.to_string())?;
         String::from_utf8(bytes).map_err(|_| "standard input is not UTF-8 text".to_owned())?
     } else {
-        crate::source::read_text(&args.file, &args.file.display().to_string())
+        // The inputs `validate` and `run` read: ASL in JSON or YAML, or a template.
+        let loaded = crate::source::load(&args.file).map_err(|e| e.to_string())?;
+        crate::source::select(loaded, &args.file, args.state_machine.as_deref())
             .map_err(|e| e.to_string())?
+            .json_text()
     };
     let name = match &args.name {
         Some(name) => name.clone(),

@@ -480,6 +480,54 @@ fn definitions_over_one_mebibyte_are_refused_as_aws_refuses_them() {
     }
 }
 
+/// `graph` and `export cloudformation` read what `validate` and `run` read: ASL in YAML,
+/// and the state machines of a CloudFormation or SAM template.
+#[test]
+fn graph_and_export_read_yaml_and_templates() {
+    let dir = Scratch::new()
+        .with(
+            "flow.asl.yaml",
+            "StartAt: Greet\nStates:\n  Greet: {Type: Pass, Next: Done}\n  Done: {Type: Succeed}\n",
+        )
+        .with(
+            "template.yaml",
+            "Resources:\n  First:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      \
+             Definition: {StartAt: One, States: {One: {Type: Succeed}}}\n  Second:\n    \
+             Type: AWS::Serverless::StateMachine\n    Properties:\n      \
+             Definition: {StartAt: Two, States: {Two: {Type: Succeed}}}\n",
+        );
+    let ran = dir.run(&["graph", "flow.asl.yaml"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout.contains("Greet") && ran.stdout.contains("Done"),
+        "{}",
+        ran.stdout
+    );
+    let ran = dir.run(&["graph", "template.yaml", "--state-machine", "Second"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout.contains("Two") && !ran.stdout.contains("One"),
+        "{}",
+        ran.stdout
+    );
+    // Two state machines and no choice: the command says which there are.
+    let ran = dir.run(&["graph", "template.yaml"]);
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.stderr.contains("First") && ran.stderr.contains("Second"),
+        "{}",
+        ran.stderr
+    );
+    let ran = dir.run(&["export", "cloudformation", "flow.asl.yaml"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout.contains("AWS::StepFunctions::StateMachine"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("Greet"), "{}", ran.stdout);
+}
+
 /// `/dev/zero` as a file, or an endless pipe on standard input, is an error after a bounded
 /// read, not a process that fills memory.
 #[test]

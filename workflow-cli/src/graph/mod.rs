@@ -53,8 +53,11 @@ fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
 /// Arguments of `workflow graph`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The ASL definition (JSON).
+    /// An ASL definition (JSON or YAML) or a CloudFormation/SAM template.
     pub file: PathBuf,
+    /// The state machine to draw, by logical id, when a template has several.
+    #[arg(long, value_name = "LOGICAL_ID")]
+    pub state_machine: Option<String>,
     /// The output format; by default the `--output` file's extension says, else mermaid.
     #[arg(long, short, value_parser = format_parser())]
     pub format: Option<Format>,
@@ -89,14 +92,22 @@ fn run(args: &Args) -> Result<(), Failure> {
         message: format!("{}: {e}", path.display()),
         code: 2,
     };
-    let text = std::fs::read_to_string(&args.file).map_err(|e| io(&args.file, e))?;
-    let machine = StateMachine::from_json_str(&text).map_err(|e| Failure {
-        message: format!("{}: {e}", args.file.display()),
+    // The inputs `validate` and `run` read: ASL in JSON or YAML, or a template.
+    let unusable = |e: crate::source::InputError| Failure {
+        message: e.0,
+        code: 2,
+    };
+    let loaded = crate::source::load(&args.file).map_err(unusable)?;
+    let definition = crate::source::select(loaded, &args.file, args.state_machine.as_deref())
+        .map_err(unusable)?;
+    let machine = definition.check().map_err(|e| Failure {
+        message: format!("{}: {e}", definition.origin),
         code: 1,
     })?;
     let history = match &args.history {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
+            let text =
+                crate::source::read_text(path, &path.display().to_string()).map_err(unusable)?;
             Some(parse_history(&text).map_err(|e| Failure {
                 message: format!("{}: not an execution history: {e}", path.display()),
                 code: 1,
@@ -221,6 +232,7 @@ mod tests {
         let out = dir.join("flow.svg");
         let args = Args {
             file: asl.clone(),
+            state_machine: None,
             format: None,
             history: None,
             output: Some(out.clone()),
@@ -230,6 +242,7 @@ mod tests {
 
         let missing = Args {
             file: dir.join("missing.json"),
+            state_machine: None,
             format: Some(Format::Dot),
             history: None,
             output: None,
@@ -238,6 +251,7 @@ mod tests {
         std::fs::write(&asl, r#"{"StartAt": "Nowhere", "States": {}}"#).unwrap();
         let invalid = Args {
             file: asl,
+            state_machine: None,
             format: Some(Format::Dot),
             history: None,
             output: None,

@@ -100,6 +100,15 @@ impl Definition {
         }
     }
 
+    /// The definition's JSON text, as AWS would receive it (compact when it came as an
+    /// object or as YAML).
+    pub fn json_text(&self) -> String {
+        match &self.body {
+            Body::Text(text) => text.clone(),
+            Body::Value { value, .. } => value.to_string(),
+        }
+    }
+
     /// AWS's size limit: a larger definition is not even validated.
     pub fn check_size(&self) -> Result<(), InputError> {
         let size = self.size();
