@@ -115,6 +115,9 @@ pub enum Target {
     Value,
     /// The key naming the node (a state's name, an unknown field's name).
     Key,
+    /// The value of this field of the node. The pointer stays where AWS reports the
+    /// problem; a front end that can point finer shows the field at fault.
+    Field(&'static str),
 }
 
 /// How field names are spelled when a message is shown.
@@ -210,6 +213,12 @@ impl Diagnostic {
     /// Points the diagnostic at the key naming the node rather than its value.
     pub fn at_key(mut self) -> Self {
         self.target = Target::Key;
+        self
+    }
+
+    /// Points the diagnostic at the value of one field of the node (see [`Target::Field`]).
+    pub fn at_field(mut self, key: &'static str) -> Self {
+        self.target = Target::Field(key);
         self
     }
 

@@ -9,7 +9,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use crate::lower::StateName;
-use crate::parse::{Handler, Workflow};
+use crate::parse::{Entry, Handler, Key, Node, Workflow};
 
 pub fn workflow(input: TokenStream) -> TokenStream {
     let (mut out, errors) = expand(input);
@@ -23,19 +23,11 @@ fn expand(input: TokenStream) -> (TokenStream, Vec<syn::Error>) {
     let Some(workflow) = crate::parse::parse(input, &mut errors) else {
         return (TokenStream::new(), errors);
     };
-    let parse_failed = !errors.is_empty();
     let (lowered, used) = crate::lower::lower(&workflow, &mut errors);
-    // A handler may be unused only because the state naming it did not parse.
-    if !workflow.entries_failed {
-        crate::lower::check_unused_handlers(&workflow.handlers, &used, &mut errors);
-    }
-    // After a syntax error some entries are missing, and the validator would report their
-    // absence: only check a workflow that parsed completely.
-    let machine = if parse_failed {
-        None
-    } else {
-        crate::check::check(&lowered, workflow.name.span(), &mut errors)
-    };
+    crate::lower::check_unused_handlers(&workflow.handlers, &used, &lowered.broken, &mut errors);
+    // Even after a syntax error: the validator sees what parsed, and what the broken
+    // pieces would explain is dropped (see `check`).
+    let machine = crate::check::check(&lowered, workflow.name.span(), &mut errors);
     let variants = variant_names(&lowered.states, &mut errors);
     let asl = match machine {
         Some(machine) if errors.is_empty() => workflow_core::render(&machine),
@@ -48,33 +40,33 @@ fn to_compile_errors(errors: Vec<syn::Error>) -> TokenStream {
     errors.into_iter().map(|e| e.to_compile_error()).collect()
 }
 
-/// The enum variant for each state: its identifier, or for a string name the name in
-/// UpperCamelCase (`"send message"` -> `SendMessage`).
+/// The enum variant for each state: its name in UpperCamelCase (`first_step` ->
+/// `FirstStep`, `"send message"` -> `SendMessage`, `Wait1` unchanged), so that the user's
+/// crate gets no `non_camel_case_types` warning. The ASL keeps the name as written.
 fn variant_names(states: &[StateName], errors: &mut Vec<syn::Error>) -> Vec<Ident> {
     let mut variants: Vec<Ident> = Vec::with_capacity(states.len());
     for (i, state) in states.iter().enumerate() {
-        let variant = match &state.ident {
-            Some(ident) => ident.clone(),
-            None => {
-                let mut camel: String = state
-                    .name
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|w| !w.is_empty())
-                    .map(|w| {
-                        let mut chars = w.chars();
-                        chars
-                            .next()
-                            .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-                            .unwrap_or_default()
-                    })
-                    .collect();
-                if camel.is_empty() || camel.starts_with(|c: char| c.is_ascii_digit()) {
-                    camel.insert_str(0, "State");
-                }
-                // Non-ASCII letters are valid in identifiers; anything else was split away.
-                syn::parse_str::<Ident>(&camel).unwrap_or_else(|_| format_ident!("State{}", i))
-            }
-        };
+        let mut camel: String = state
+            .name
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                let mut chars = w.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                    .unwrap_or_default()
+            })
+            .collect();
+        if camel.is_empty() || camel.starts_with(|c: char| c.is_ascii_digit()) {
+            camel.insert_str(0, "State");
+        }
+        // Non-ASCII letters are valid in identifiers; anything else was split away. An
+        // identifier keeps its span, so errors about the variant land on the state's name.
+        let span = state.ident.as_ref().map_or(Span::call_site(), Ident::span);
+        let variant = syn::parse_str::<Ident>(&camel)
+            .map(|v| Ident::new(&v.to_string(), span))
+            .unwrap_or_else(|_| format_ident!("State{}", i));
         if let Some(j) = variants.iter().position(|v| *v == variant)
             && states[j].name != state.name
         {
@@ -108,12 +100,40 @@ fn items(workflow: &Workflow, states: &[StateName], variants: &[Ident], asl: &st
         }
     }
     let (variant_idents, variant_names): (Vec<&Ident>, Vec<&str>) = unique.into_iter().unzip();
-    let variant_docs = variant_names.iter().map(|n| format!("The state `{n}`."));
+    // Each variant's docs: the state's `Comment` (or doc comment), then its ASL name, so
+    // that `cargo doc` shows the workflow.
+    let variant_docs: Vec<Vec<String>> = variant_names
+        .iter()
+        .map(|n| {
+            let comment = states
+                .iter()
+                .find(|s| s.name == *n)
+                .and_then(|s| s.comment.clone());
+            let mut lines: Vec<String> = comment
+                .map(|c| {
+                    c.lines()
+                        .map(|l| format!(" {l}"))
+                        .chain([String::new()])
+                        .collect()
+                })
+                .unwrap_or_default();
+            lines.push(format!(" The state `{n}` in the ASL."));
+            lines
+        })
+        .collect();
+    let variant_docs = variant_docs.iter().map(|lines| quote!(#(#[doc = #lines])*));
     let enum_doc = format!("The top-level states of [`{name}`], in the order they are written.");
     let trait_doc = format!(
         "The Task handlers of [`{name}`]: one async method per handler declared in `handlers`."
     );
-    let methods = handlers.iter().map(handler_method);
+    let struct_doc: Vec<String> = docs
+        .is_empty()
+        .then(|| format!(" The workflow `{name}`."))
+        .into_iter()
+        .collect();
+    let methods = handlers
+        .iter()
+        .map(|h| handler_method(h, states_of(h, &workflow.entries)));
     let resources = handlers.iter().map(|h| {
         let resource = match &h.arn {
             Some(arn) => arn.value(),
@@ -126,6 +146,7 @@ fn items(workflow: &Workflow, states: &[StateName], variants: &[Ident], asl: &st
     let registrations = handlers.iter().map(|h| registration(h, &rt));
     quote! {
         #(#[doc = #docs])*
+        #(#[doc = #struct_doc])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
         #vis struct #name;
 
@@ -169,7 +190,7 @@ fn items(workflow: &Workflow, states: &[StateName], variants: &[Ident], asl: &st
         #[doc = #enum_doc]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #vis enum #state_enum {
-            #(#[doc = #variant_docs] #variant_idents,)*
+            #(#variant_docs #variant_idents,)*
         }
 
         impl #rt::WorkflowState for #state_enum {
@@ -223,9 +244,46 @@ fn registration(h: &Handler, rt: &TokenStream) -> TokenStream {
     }
 }
 
-fn handler_method(h: &Handler) -> TokenStream {
+/// The top-level Task states whose `resource` names the handler.
+fn states_of(h: &Handler, entries: &[Entry]) -> Vec<String> {
+    let Some(Node::Object {
+        entries: states, ..
+    }) = entries
+        .iter()
+        .find(|e| matches!(&e.key, Key::Ident(i) if i == "states"))
+        .map(|e| &e.value)
+    else {
+        return Vec::new();
+    };
+    states
+        .iter()
+        .filter(|s| match &s.value {
+            Node::Typed { entries, .. } => entries.iter().any(|f| {
+                matches!(&f.key, Key::Ident(i) if i == "resource")
+                    && matches!(&f.value, Node::Name(parts) if parts.len() == 1 && parts[0] == h.name)
+            }),
+            _ => false,
+        })
+        .map(|s| s.key.text())
+        .collect()
+}
+
+/// The handler's method; without a doc comment of its own, its docs name the states that
+/// call it.
+fn handler_method(h: &Handler, states: Vec<String>) -> TokenStream {
     let name = &h.name;
-    let docs = &h.docs;
+    let mut docs = h.docs.clone();
+    if docs.is_empty() {
+        let states: Vec<String> = states.iter().map(|s| format!("`{s}`")).collect();
+        docs.push(if states.is_empty() {
+            format!(" The handler `{name}`.")
+        } else {
+            format!(
+                " The handler `{name}`, called by the Task states {}.",
+                states.join(", ")
+            )
+        });
+    }
     let (input, output) = handler_types(h);
     quote! {
         #(#[doc = #docs])*
@@ -314,5 +372,126 @@ mod tests {
         assert_eq!(found[0].to_string(), "expected `,` after `Pass { ... }`");
         let items = items.to_string();
         assert!(items.contains("Start =>"), "{items}");
+    }
+
+    #[test]
+    fn a_missing_comma_costs_one_error_and_nothing_else() {
+        let found = errors(quote! {
+            pub Flow {
+                start_at: Greet,
+                handlers: { greet },
+                states: { Greet: Task { resource: greet, next: Done } Done: Succeed }
+            }
+        });
+        assert_eq!(found, ["expected `,` before `Done`"]);
+    }
+
+    #[test]
+    fn the_graph_is_checked_after_a_syntax_error() {
+        let found = errors(quote! {
+            pub Flow {
+                start_at: Start,
+                handlers: { greet, spare },
+                states: {
+                    Start: Task { resource: greet, next: Done } extra,
+                    Done: Succeed,
+                    Other: Pass { next: Nowhere },
+                }
+            }
+        });
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert_eq!(found[0], "expected `,` after `Task { ... }`");
+        assert!(
+            found[1].starts_with("handler `spare` is not used"),
+            "{found:?}"
+        );
+        assert!(found[2].starts_with("`next` names `Nowhere`"), "{found:?}");
+    }
+
+    #[test]
+    fn handler_types_may_hold_commas() {
+        let (_, found) = super::expand(quote! {
+            pub Flow {
+                start_at: A,
+                handlers: {
+                    a(HashMap<String, f64>) -> Result<Vec<u8>, String>,
+                    b,
+                },
+                states: { A: Task { resource: a, next: B }, B: Task { resource: b, end: true } }
+            }
+        });
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn variants_are_upper_camel_case() {
+        let (items, found) = super::expand(quote! {
+            pub Flow { start_at: first_step, states: { first_step: Succeed } }
+        });
+        assert!(found.is_empty());
+        let items = items.to_string();
+        assert!(items.contains("FirstStep => \"first_step\""), "{items}");
+    }
+
+    #[test]
+    fn every_generated_item_has_docs() {
+        let (items, found) = super::expand(quote! {
+            pub Flow {
+                start_at: first_step,
+                handlers: { greet, /// Documented.
+                    part },
+                states: {
+                    /// Says hello.
+                    first_step: Task { resource: greet, next: Part },
+                    Part: Task { resource: part, end: true },
+                }
+            }
+        });
+        assert!(found.is_empty(), "{found:?}");
+        let file: syn::File = syn::parse2(items).unwrap();
+        let has_doc = |attrs: &[syn::Attribute]| attrs.iter().any(|a| a.path().is_ident("doc"));
+        let mut checked = 0;
+        for item in &file.items {
+            match item {
+                syn::Item::Struct(s) => assert!(has_doc(&s.attrs), "struct {}", s.ident),
+                syn::Item::Enum(e) => {
+                    assert!(has_doc(&e.attrs), "enum {}", e.ident);
+                    for v in &e.variants {
+                        assert!(has_doc(&v.attrs), "variant {}", v.ident);
+                        checked += 1;
+                    }
+                }
+                syn::Item::Trait(t) => {
+                    assert!(has_doc(&t.attrs), "trait {}", t.ident);
+                    for i in &t.items {
+                        if let syn::TraitItem::Fn(f) = i {
+                            assert!(has_doc(&f.attrs), "method {}", f.sig.ident);
+                            checked += 1;
+                        }
+                    }
+                }
+                syn::Item::Impl(i) if i.trait_.is_none() => {
+                    for item in &i.items {
+                        match item {
+                            syn::ImplItem::Fn(f) => assert!(has_doc(&f.attrs)),
+                            syn::ImplItem::Const(c) => assert!(has_doc(&c.attrs)),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(checked, 4, "two variants and two methods");
+        let text = file
+            .items
+            .iter()
+            .map(|i| quote!(#i).to_string())
+            .collect::<String>();
+        assert!(text.contains("Says hello."), "{text}");
+        assert!(
+            text.contains("called by the Task states `first_step`"),
+            "{text}"
+        );
     }
 }

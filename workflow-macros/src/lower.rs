@@ -32,6 +32,18 @@ pub struct StateName {
     pub range: Range,
     /// The identifier it was written as, if it was one.
     pub ident: Option<Ident>,
+    /// Its `Comment` (or doc comment), for the docs of its enum variant.
+    pub comment: Option<String>,
+}
+
+/// A piece of the workflow that failed to parse, with the identifiers it held: the
+/// validator's view of the document lacks it, so the diagnostics its absence explains are
+/// not shown.
+pub struct Broken {
+    /// The value that failed (`whole`), or the object that lost entries.
+    pub at: Pointer,
+    pub whole: bool,
+    pub idents: Vec<String>,
 }
 
 /// The lowered workflow.
@@ -39,6 +51,7 @@ pub struct Lowered {
     pub document: Value,
     pub spans: SpanTable,
     pub states: Vec<StateName>,
+    pub broken: Vec<Broken>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -53,9 +66,11 @@ enum Mode {
 
 struct Lowerer<'a> {
     handlers: &'a [Handler],
-    /// A handler declaration failed to parse: an unknown `resource` may name it.
-    handlers_failed: bool,
+    /// The identifiers of handler declarations that failed to parse: an unknown `resource`
+    /// naming one of them is not reported.
+    lost_handlers: &'a [String],
     used: Vec<bool>,
+    broken: Vec<Broken>,
     spans: SpanTable,
     errors: &'a mut Vec<syn::Error>,
 }
@@ -63,8 +78,9 @@ struct Lowerer<'a> {
 pub fn lower(workflow: &Workflow, errors: &mut Vec<syn::Error>) -> (Lowered, Vec<bool>) {
     let mut lowerer = Lowerer {
         handlers: &workflow.handlers,
-        handlers_failed: workflow.handlers_failed,
+        lost_handlers: &workflow.lost_handlers,
         used: vec![false; workflow.handlers.len()],
+        broken: Vec::new(),
         spans: SpanTable::default(),
         errors,
     };
@@ -72,6 +88,13 @@ pub fn lower(workflow: &Workflow, errors: &mut Vec<syn::Error>) -> (Lowered, Vec
     lowerer
         .spans
         .value(&root, Range::single(workflow.name.span()));
+    if !workflow.lost.is_empty() {
+        lowerer.broken.push(Broken {
+            at: root.clone(),
+            whole: false,
+            idents: workflow.lost.clone(),
+        });
+    }
     let mut document = lowerer.object(&workflow.entries, &root, Mode::Fields);
     if let Some(map) = document.as_object_mut()
         && !map.contains_key("Comment")
@@ -93,6 +116,16 @@ pub fn lower(workflow: &Workflow, errors: &mut Vec<syn::Error>) -> (Lowered, Vec
                         Key::Ident(i) => Some(i.clone()),
                         Key::Str(_) => None,
                     },
+                    comment: document
+                        .pointer(
+                            Pointer::root()
+                                .key("States")
+                                .key(&s.key.text())
+                                .key("Comment")
+                                .as_str(),
+                        )
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
                 })
                 .collect(),
             _ => Vec::new(),
@@ -103,6 +136,7 @@ pub fn lower(workflow: &Workflow, errors: &mut Vec<syn::Error>) -> (Lowered, Vec
         document,
         spans: lowerer.spans,
         states,
+        broken: lowerer.broken,
     };
     (lowered, used)
 }
@@ -188,16 +222,25 @@ impl Lowerer<'_> {
         match node {
             Node::Str(s) => Value::String(s.value()),
             Node::Bool(b) => Value::Bool(b.value),
-            Node::Null(_) | Node::Invalid(_) => Value::Null,
+            Node::Null(_) => Value::Null,
+            Node::Invalid(_, idents) => {
+                self.broken.push(Broken {
+                    at: at.clone(),
+                    whole: true,
+                    idents: idents.clone(),
+                });
+                Value::Null
+            }
             Node::Number { minus, lit } => self.number(minus.is_some(), lit),
             Node::Name(parts) => {
-                if mode == Mode::Payload {
-                    self.errors.push(node.range().error(
-                        "JSON values are literals: write a string, a number, `true`, `false` or `null`",
-                    ));
-                }
                 let text: Vec<String> = parts.iter().map(ToString::to_string).collect();
-                Value::String(text.join("."))
+                let text = text.join(".");
+                if mode == Mode::Payload {
+                    self.errors.push(node.range().error(format!(
+                        "JSON values are literals, as in `serde_json::json!`: write \"{text}\" for a string"
+                    )));
+                }
+                Value::String(text)
             }
             Node::Array { items, .. } => Value::Array(
                 items
@@ -206,8 +249,14 @@ impl Lowerer<'_> {
                     .map(|(i, item)| self.node(item, &at.index(i), mode))
                     .collect(),
             ),
-            Node::Object { entries, .. } => self.object(entries, at, mode),
-            Node::Typed { ty, entries, .. } => {
+            Node::Object { entries, lost, .. } => {
+                self.lost(lost, at);
+                self.object(entries, at, mode)
+            }
+            Node::Typed {
+                ty, entries, lost, ..
+            } => {
+                self.lost(lost, at);
                 if mode == Mode::Payload {
                     self.errors.push(syn::Error::new(
                         ty.span(),
@@ -231,6 +280,16 @@ impl Lowerer<'_> {
                 }
                 Value::Object(map)
             }
+        }
+    }
+
+    fn lost(&mut self, lost: &[String], at: &Pointer) {
+        if !lost.is_empty() {
+            self.broken.push(Broken {
+                at: at.clone(),
+                whole: false,
+                idents: lost.to_vec(),
+            });
         }
     }
 
@@ -283,7 +342,14 @@ impl Lowerer<'_> {
         let name = match node {
             Node::Name(parts) if parts.len() == 1 => &parts[0],
             Node::Str(s) => return Value::String(s.value()),
-            Node::Invalid(_) => return Value::String(String::new()),
+            Node::Invalid(_, idents) => {
+                self.broken.push(Broken {
+                    at: at.clone(),
+                    whole: true,
+                    idents: idents.clone(),
+                });
+                return Value::String(String::new());
+            }
             _ => {
                 self.errors.push(node.range().error(
                     "`resource` names a handler declared in `handlers`, or is an ARN string",
@@ -299,7 +365,7 @@ impl Lowerer<'_> {
                 None => resource_placeholder(&handler.name.to_string()),
             });
         }
-        if self.handlers_failed {
+        if self.lost_handlers.contains(&name.to_string()) {
             return Value::String(resource_placeholder(&name.to_string()));
         }
         let declared = self
@@ -328,9 +394,16 @@ impl Lowerer<'_> {
 }
 
 /// Reports every declared handler that no Task uses: its trait method could never be called.
-pub fn check_unused_handlers(handlers: &[Handler], used: &[bool], errors: &mut Vec<syn::Error>) {
+/// A handler named somewhere in a piece that failed to parse may be used there.
+pub fn check_unused_handlers(
+    handlers: &[Handler],
+    used: &[bool],
+    broken: &[Broken],
+    errors: &mut Vec<syn::Error>,
+) {
     for (handler, used) in handlers.iter().zip(used) {
-        if !used {
+        let name = handler.name.to_string();
+        if !used && !broken.iter().any(|b| b.idents.contains(&name)) {
             errors.push(syn::Error::new(
                 handler.name.span(),
                 format!(

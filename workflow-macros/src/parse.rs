@@ -18,12 +18,11 @@ pub struct Workflow {
     pub entries: Vec<Entry>,
     /// The `handlers: { ... }` declarations.
     pub handlers: Vec<Handler>,
-    /// Whether a handler declaration failed to parse: a `resource` naming it is not then
-    /// reported as undeclared.
-    pub handlers_failed: bool,
-    /// Whether an entry failed to parse: a handler only it used is not then reported as
-    /// unused, and the validator does not run.
-    pub entries_failed: bool,
+    /// The identifiers of the handler declarations that failed to parse: a `resource`
+    /// naming one of them is not also reported as undeclared.
+    pub lost_handlers: Vec<String>,
+    /// The identifiers of the top-level entries that failed to parse entirely.
+    pub lost: Vec<String>,
 }
 
 /// `key: value`, with the doc comments written above it.
@@ -71,19 +70,24 @@ pub enum Node {
         span: Span,
         items: Vec<Node>,
     },
+    /// `{ ... }`. `lost` holds the identifiers of the entries that failed to parse
+    /// entirely (not even their key): what they would have said is unknown.
     Object {
         span: Span,
         entries: Vec<Entry>,
+        lost: Vec<String>,
     },
     /// `Task { ... }`: an object whose `Type` is the identifier.
     Typed {
         ty: Ident,
         span: Span,
         entries: Vec<Entry>,
+        lost: Vec<String>,
     },
-    /// A value that failed to parse (the error is already reported). Its entry is kept, so
-    /// that a state with a broken value still gets its enum variant.
-    Invalid(Span),
+    /// A value that failed to parse (the error is already reported), with the identifiers
+    /// it holds. Its entry is kept, so that a state with a broken value still gets its
+    /// enum variant.
+    Invalid(Span, Vec<String>),
 }
 
 impl Node {
@@ -96,7 +100,7 @@ impl Node {
             Node::Name(parts) => Range::of(parts[0].span(), parts[parts.len() - 1].span()),
             Node::Array { span, .. } | Node::Object { span, .. } => Range::single(*span),
             Node::Typed { ty, span, .. } => Range::of(ty.span(), *span),
-            Node::Invalid(span) => Range::single(*span),
+            Node::Invalid(span, _) => Range::single(*span),
         }
     }
 }
@@ -139,15 +143,15 @@ pub fn parse(input: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Workflo
     let docs = doc_lines(&attrs, errors);
     let mut entries = Vec::new();
     let mut handlers = Vec::new();
-    let (mut handlers_failed, mut entries_failed) = (false, false);
-    for chunk in split_commas(body) {
-        let before = errors.len();
+    let (mut lost_handlers, mut lost) = (Vec::new(), Vec::new());
+    for chunk in split_entries(body, errors) {
         if starts_with_handlers(&chunk) {
-            handlers.extend(parse_handlers(chunk, errors));
-            handlers_failed |= errors.len() > before;
+            handlers.extend(parse_handlers(chunk, &mut lost_handlers, errors));
         } else {
-            entries.extend(parse_entry(chunk, errors));
-            entries_failed |= errors.len() > before;
+            match parse_entry(chunk.clone(), errors) {
+                Some(entry) => entries.push(entry),
+                None => lost.extend(idents(chunk)),
+            }
         }
     }
     Some(Workflow {
@@ -156,9 +160,71 @@ pub fn parse(input: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Workflo
         name,
         entries,
         handlers,
-        handlers_failed,
-        entries_failed,
+        lost_handlers,
+        lost,
     })
+}
+
+/// Every identifier in a stream, nested ones included: what a piece that failed to parse
+/// might have named (a state, a handler, a field).
+pub fn idents(stream: TokenStream) -> Vec<String> {
+    let mut out = Vec::new();
+    for tree in stream {
+        match tree {
+            TokenTree::Ident(i) => out.push(i.unraw().to_string()),
+            TokenTree::Group(g) => out.extend(idents(g.stream())),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Splits the entries of a `{ }` at its top-level commas, and also where a comma is
+/// missing: a `key:` after a complete `key: value` starts the next entry. The missing comma
+/// is reported once, and both entries are parsed.
+fn split_entries(stream: TokenStream, errors: &mut Vec<syn::Error>) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    for chunk in split_commas(stream) {
+        let trees: Vec<TokenTree> = chunk.into_iter().collect();
+        let colon = |i: usize| {
+            matches!(trees.get(i), Some(TokenTree::Punct(p)) if p.as_char() == ':'
+                && p.spacing() == proc_macro2::Spacing::Alone)
+                && !matches!(i.checked_sub(1).and_then(|j| trees.get(j)),
+                    Some(TokenTree::Punct(p)) if p.as_char() == ':')
+        };
+        let is_key = |i: usize| {
+            matches!(&trees[i], TokenTree::Ident(_))
+                || matches!(&trees[i], TokenTree::Literal(l) if l.to_string().starts_with('"'))
+        };
+        // The chunk's own `key:` comes first; a value never holds a top-level `key:`.
+        let Some(mut own) = (0..trees.len()).find(|i| colon(*i)) else {
+            out.push(trees.into_iter().collect());
+            continue;
+        };
+        let mut start = 0;
+        for i in own + 2..trees.len().saturating_sub(1) {
+            if i <= own + 1 || !is_key(i) || !colon(i + 1) {
+                continue;
+            }
+            // Doc comments above the next key belong to it.
+            let mut at = i;
+            while at >= own + 4
+                && matches!(&trees[at - 1], TokenTree::Group(g) if g.delimiter() == Delimiter::Bracket)
+                && matches!(&trees[at - 2], TokenTree::Punct(p) if p.as_char() == '#')
+            {
+                at -= 2;
+            }
+            errors.push(syn::Error::new(
+                trees[i].span(),
+                format!("expected `,` before `{}`", trees[i]),
+            ));
+            out.push(trees[start..at].iter().cloned().collect());
+            start = at;
+            own = i + 1;
+        }
+        out.push(trees[start..].iter().cloned().collect());
+    }
+    out
 }
 
 /// Parses one chunk. syn reports a missing token at the end of a chunk at the whole macro
@@ -233,7 +299,8 @@ pub fn comment_from_docs(docs: &[String]) -> Option<String> {
 }
 
 fn parse_entry(chunk: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Entry> {
-    let parser = |stream: ParseStream| -> syn::Result<(Vec<Attribute>, Key, TokenStream)> {
+    type Parts = (Vec<Attribute>, Key, Option<syn::Error>, TokenStream);
+    let parser = |stream: ParseStream| -> syn::Result<Parts> {
         let attrs = stream.call(Attribute::parse_outer)?;
         let key = if stream.peek(LitStr) {
             Key::Str(stream.parse()?)
@@ -242,33 +309,41 @@ fn parse_entry(chunk: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Entry
         } else {
             return Err(stream.error("expected a field name or a state name"));
         };
-        if !stream.peek(Token![:]) {
-            return Err(stream.error(format!(
+        // A missing `:` is reported, and what follows is read as the value all the same.
+        let missing_colon = if stream.peek(Token![:]) {
+            stream.parse::<Token![:]>()?;
+            None
+        } else {
+            Some(stream.error(format!(
                 "expected `:` after `{}`",
                 match &key {
                     Key::Ident(i) => i.to_string(),
                     Key::Str(s) => format!("{:?}", s.value()),
                 }
-            )));
-        }
-        stream.parse::<Token![:]>()?;
+            )))
+        };
         let rest: TokenStream = stream.parse()?;
-        Ok((attrs, key, rest))
+        Ok((attrs, key, missing_colon, rest))
     };
-    let (attrs, key, rest) = parse_chunk(parser, chunk)
+    let (attrs, key, missing_colon, rest) = parse_chunk(parser, chunk)
         .map_err(|e| errors.push(e))
         .ok()?;
+    let colon_missing = missing_colon.is_some();
+    errors.extend(missing_colon);
     let docs = doc_lines(&attrs, errors);
     if rest.is_empty() {
-        errors.push(
-            key.range()
-                .error(format!("`{}` needs a value after the `:`", key.text())),
-        );
+        // `Name` alone: the missing `:` already says what is wrong.
+        if !colon_missing {
+            errors.push(
+                key.range()
+                    .error(format!("`{}` needs a value after the `:`", key.text())),
+            );
+        }
         let span = key.range().end;
         return Some(Entry {
             docs,
             key,
-            value: Node::Invalid(span),
+            value: Node::Invalid(span, Vec::new()),
         });
     }
     let span = rest
@@ -276,7 +351,7 @@ fn parse_entry(chunk: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Entry
         .into_iter()
         .next()
         .map_or(key.range().end, |t| t.span());
-    let value = parse_node(rest, errors).unwrap_or(Node::Invalid(span));
+    let value = parse_node(rest.clone(), errors).unwrap_or(Node::Invalid(span, idents(rest)));
     Some(Entry { docs, key, value })
 }
 
@@ -293,15 +368,21 @@ fn parse_node(tokens: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Node>
                 items,
             })
         }
-        [TokenTree::Group(g)] if g.delimiter() == Delimiter::Brace => Some(Node::Object {
-            span: g.span(),
-            entries: parse_entries(g.stream(), errors),
-        }),
+        [TokenTree::Group(g)] if g.delimiter() == Delimiter::Brace => {
+            let (entries, lost) = parse_entries(g.stream(), errors);
+            Some(Node::Object {
+                span: g.span(),
+                entries,
+                lost,
+            })
+        }
         [TokenTree::Ident(ty), TokenTree::Group(g)] if g.delimiter() == Delimiter::Brace => {
+            let (entries, lost) = parse_entries(g.stream(), errors);
             Some(Node::Typed {
                 ty: ty.clone(),
                 span: g.span(),
-                entries: parse_entries(g.stream(), errors),
+                entries,
+                lost,
             })
         }
         [TokenTree::Group(g)] if g.delimiter() == Delimiter::None => parse_node(g.stream(), errors),
@@ -381,14 +462,23 @@ fn parse_node(tokens: TokenStream, errors: &mut Vec<syn::Error>) -> Option<Node>
     }
 }
 
-fn parse_entries(stream: TokenStream, errors: &mut Vec<syn::Error>) -> Vec<Entry> {
-    split_commas(stream)
-        .into_iter()
-        .filter_map(|chunk| parse_entry(chunk, errors))
-        .collect()
+/// The entries of a `{ }` that parse, and the identifiers of those that did not at all.
+fn parse_entries(stream: TokenStream, errors: &mut Vec<syn::Error>) -> (Vec<Entry>, Vec<String>) {
+    let (mut entries, mut lost) = (Vec::new(), Vec::new());
+    for chunk in split_entries(stream, errors) {
+        match parse_entry(chunk.clone(), errors) {
+            Some(entry) => entries.push(entry),
+            None => lost.extend(idents(chunk)),
+        }
+    }
+    (entries, lost)
 }
 
-fn parse_handlers(chunk: TokenStream, errors: &mut Vec<syn::Error>) -> Vec<Handler> {
+fn parse_handlers(
+    chunk: TokenStream,
+    lost: &mut Vec<String>,
+    errors: &mut Vec<syn::Error>,
+) -> Vec<Handler> {
     let parser = |stream: ParseStream| -> syn::Result<TokenStream> {
         stream.call(Attribute::parse_outer)?;
         stream.parse::<Ident>()?;
@@ -401,13 +491,67 @@ fn parse_handlers(chunk: TokenStream, errors: &mut Vec<syn::Error>) -> Vec<Handl
         }
         Ok(body)
     };
-    let Ok(body) = parse_chunk(parser, chunk).map_err(|e| errors.push(e)) else {
+    let Ok(body) = parse_chunk(parser, chunk.clone()).map_err(|e| errors.push(e)) else {
+        lost.extend(idents(chunk));
         return Vec::new();
     };
-    split_commas(body)
-        .into_iter()
-        .filter_map(|decl| parse_handler(decl).map_err(|e| errors.push(e)).ok())
-        .collect()
+    let mut handlers: Vec<Handler> = Vec::new();
+    for decl in split_declarations(body) {
+        match parse_handler(decl.clone()) {
+            Ok(handler) => {
+                // The trait cannot have the method twice; the first declaration stands.
+                if handlers.iter().any(|h| h.name == handler.name) {
+                    errors.push(syn::Error::new(
+                        handler.name.span(),
+                        format!(
+                            "handler `{}` is declared twice\n  = help: remove this declaration; several Task states may share one handler",
+                            handler.name
+                        ),
+                    ));
+                } else {
+                    handlers.push(handler);
+                }
+            }
+            Err(e) => {
+                errors.push(e);
+                lost.extend(idents(decl));
+            }
+        }
+    }
+    handlers
+}
+
+/// Splits `handlers: { ... }` into declarations. Types may hold top-level commas
+/// (`Result<Vec<u8>, String>`), so a comma ends a declaration only where the next one
+/// starts: at a doc comment, or a name followed by `(`, `=`, `,` or nothing. Each piece is
+/// then parsed with syn, types and all.
+fn split_declarations(body: TokenStream) -> Vec<TokenStream> {
+    let trees: Vec<TokenTree> = body.into_iter().collect();
+    let starts_declaration = |i: usize| match trees.get(i) {
+        None => true,
+        Some(TokenTree::Punct(p)) => p.as_char() == '#',
+        Some(TokenTree::Ident(_)) => match trees.get(i + 1) {
+            None => true,
+            Some(TokenTree::Group(g)) => g.delimiter() == Delimiter::Parenthesis,
+            Some(TokenTree::Punct(p)) => matches!(p.as_char(), '=' | ','),
+            Some(_) => false,
+        },
+        Some(_) => false,
+    };
+    let mut out = vec![TokenStream::new()];
+    for (i, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Punct(p) if p.as_char() == ',' && starts_declaration(i + 1) => {
+                out.push(TokenStream::new())
+            }
+            _ => {
+                if let Some(decl) = out.last_mut() {
+                    decl.extend([tree.clone()]);
+                }
+            }
+        }
+    }
+    out.into_iter().filter(|d| !d.is_empty()).collect()
 }
 
 fn parse_handler(decl: TokenStream) -> syn::Result<Handler> {

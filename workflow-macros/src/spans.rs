@@ -56,6 +56,11 @@ impl SpanTable {
     /// The range a diagnostic points at: the key or value at its pointer, else the nearest
     /// ancestor that has one (the root is the workflow's name).
     pub fn locate(&self, at: &Pointer, target: Target) -> Option<Range> {
+        if let Target::Field(key) = target
+            && let Some(range) = self.values.get(at.key(key).as_str())
+        {
+            return Some(*range);
+        }
         let mut current = Some(at.clone());
         let mut first = true;
         while let Some(p) = current {

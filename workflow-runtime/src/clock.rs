@@ -38,7 +38,8 @@ impl Clock for SystemClock {
 /// It rides on tokio's paused clock: use it in a current-thread runtime whose time is paused
 /// (`#[tokio::test(start_paused = true)]`, or `tokio::time::pause()` before the first
 /// execution). Tokio then jumps to the next timer whenever every task is waiting, which is
-/// what makes a task timeout race a slow handler correctly.
+/// what makes a task timeout race a slow handler correctly. Pausing needs tokio's
+/// `test-util`, which the `virtual-clock` feature (on by default) enables.
 #[derive(Debug, Clone)]
 pub struct VirtualClock {
     start: Timestamp,

@@ -71,6 +71,11 @@ pub struct Common {
     /// `Assign`: variables to set when the state exits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assign: Option<Value>,
+    /// A `Next` written on a state that cannot have one (Succeed, Fail, Choice): reported
+    /// as an unknown field and never followed, but the state it names is not also
+    /// reported as unreachable. Not part of the document.
+    #[serde(skip)]
+    pub misplaced_next: Option<String>,
 }
 
 /// `Next` or `End`.

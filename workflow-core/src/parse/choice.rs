@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::fields::Fields;
-use super::{common, deny_unknown_state_fields};
+use super::{common_without_next, deny_unknown_state_fields};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Pointer, field};
 use crate::model::{Choice, ChoiceRule, Comparison, ComparisonOperator, Condition, Operand};
 
@@ -30,7 +30,7 @@ pub(super) fn choice(f: &Fields) -> Choice {
         );
     }
     Choice {
-        common: common(f),
+        common: common_without_next(f),
         choices,
         default: f.string("Default"),
     }
@@ -136,6 +136,10 @@ fn condition(f: &Fields, extra: &[&str]) -> Option<Condition> {
         Some(_) => {
             let variable = f.string("Variable")?;
             let Some((name, operator)) = present_ops.first() else {
+                // A misspelt operator was reported as unknown, with the operator it meant.
+                if ComparisonOperator::names().any(|op| f.misspelt(&op)) {
+                    return None;
+                }
                 f.cx.push(
                     Diagnostic::new(
                         Code::SchemaValidationFailed,

@@ -72,6 +72,25 @@ fn machine(cx: &Diagnostics, value: &Value, at: Pointer, scope: Scope) -> StateM
     // AWS lists `States` before `StartAt` when both are missing.
     f.require(&["States", "StartAt"]);
     let states = match f.get("States") {
+        // Its own error, at the empty braces: the rules about `StartAt` and reachability
+        // have nothing to say about a machine without states.
+        Some(Value::Object(map)) if map.is_empty() => {
+            f.cx.push(
+                Diagnostic::new(
+                    Code::SchemaValidationFailed,
+                    f.ptr("States"),
+                    format!(
+                        "{} is empty: {what} needs at least one state",
+                        field("States")
+                    ),
+                )
+                .with_help(format!(
+                    "add the state {} names, such as a Pass or a Succeed",
+                    field("StartAt")
+                )),
+            );
+            Vec::new()
+        }
         Some(Value::Object(map)) => map
             .iter()
             .map(|(name, v)| state(cx, name, v, f.ptr("States").key(name)))
@@ -304,6 +323,14 @@ fn deny_unknown_state_fields(f: &Fields, type_name: &str) {
     );
 }
 
+/// [`common`] for a state that cannot have a `Next`: a `Next` written anyway is kept aside.
+fn common_without_next(f: &Fields) -> Common {
+    Common {
+        misplaced_next: f.get("Next").and_then(Value::as_str).map(str::to_owned),
+        ..common(f)
+    }
+}
+
 fn common(f: &Fields) -> Common {
     Common {
         comment: f.string("Comment"),
@@ -312,6 +339,7 @@ fn common(f: &Fields) -> Common {
         output_path: f.nullable_string("OutputPath"),
         output: f.json("Output"),
         assign: f.object("Assign"),
+        misplaced_next: None,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::fields::Fields;
 use super::retry::{catchers, retriers};
-use super::{Scope, common, deny_unknown_state_fields, machine, transition};
+use super::{Scope, common, common_without_next, deny_unknown_state_fields, machine, transition};
 use crate::diagnostic::{Code, Diagnostic, field};
 use crate::model::*;
 
@@ -27,7 +27,7 @@ pub(super) fn task(f: &Fields) -> Task {
         credentials: f.json("Credentials"),
         parameters: f.json("Parameters"),
         arguments: f.json("Arguments"),
-        result_selector: f.json("ResultSelector"),
+        result_selector: f.object("ResultSelector"),
         result_path: f.nullable_string("ResultPath"),
         timeout_seconds: f.int_or_expr("TimeoutSeconds"),
         timeout_seconds_path: f.string("TimeoutSecondsPath"),
@@ -94,7 +94,9 @@ pub(super) fn wait(f: &Fields) -> Wait {
 
 pub(super) fn succeed(f: &Fields) -> Succeed {
     deny_unknown_state_fields(f, "Succeed");
-    Succeed { common: common(f) }
+    Succeed {
+        common: common_without_next(f),
+    }
 }
 
 pub(super) fn fail(f: &Fields) -> Fail {
@@ -116,7 +118,7 @@ pub(super) fn fail(f: &Fields) -> Fail {
         }
     }
     Fail {
-        common: common(f),
+        common: common_without_next(f),
         error: f.string("Error"),
         error_path: f.string("ErrorPath"),
         cause: f.string("Cause"),
@@ -150,7 +152,7 @@ pub(super) fn parallel(f: &Fields) -> Parallel {
         branches,
         parameters: f.json("Parameters"),
         arguments: f.json("Arguments"),
-        result_selector: f.json("ResultSelector"),
+        result_selector: f.object("ResultSelector"),
         result_path: f.nullable_string("ResultPath"),
         retry: retriers(f),
         catch: catchers(f),
@@ -205,7 +207,7 @@ pub(super) fn map(f: &Fields) -> Map {
         tolerated_failure_count: f.int_or_expr("ToleratedFailureCount"),
         tolerated_failure_count_path: f.string("ToleratedFailureCountPath"),
         label: f.string("Label"),
-        result_selector: f.json("ResultSelector"),
+        result_selector: f.object("ResultSelector"),
         result_path: f.nullable_string("ResultPath"),
         retry: retriers(f),
         catch: catchers(f),

@@ -33,12 +33,17 @@ const JSONATA_ONLY: &[&str] = &["Output", "Arguments", "Items"];
 pub fn check_query_language(s: &StateAt, top: QueryLanguage, cx: &Diagnostics) {
     let common = s.state.kind.common();
     if top == QueryLanguage::Jsonata && common.query_language == Some(QueryLanguage::JsonPath) {
-        cx.schema(
-            &s.at,
-            format!(
-                "{} cannot be \"JSONPath\" when the state machine's is \"JSONata\"",
-                field("QueryLanguage")
-            ),
+        // AWS reports it at the state; a front end with spans shows the field at fault.
+        cx.push(
+            Diagnostic::new(
+                Code::SchemaValidationFailed,
+                s.at.clone(),
+                format!(
+                    "{} cannot be \"JSONPath\" when the state machine's is \"JSONata\"",
+                    field("QueryLanguage")
+                ),
+            )
+            .at_field("QueryLanguage"),
         );
     }
     let document = serde_json::to_value(&s.state.kind).unwrap_or_default();

@@ -5,43 +5,28 @@ use crate::model::StateMachine;
 /// be able to reach one: otherwise a loop has no way out and the execution can only end by
 /// timing out. Edges to missing states count as a way out, so a dangling `Next` is
 /// reported once (by the targets rule), not again here.
+///
+/// A dead cycle is reported at the transition that closes it (the culprit the user edits),
+/// whether or not a terminal state exists elsewhere; only the code says which case it is.
 pub fn check_liveness(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
     if machine.states.is_empty() {
         return;
     }
-    // A transition to a missing state (reported by the targets rule) or an unreadable one
-    // (reported by the parser) may have been meant for a terminal state: the machine is not
-    // known to lack one.
-    let unknown_transition = machine.states.iter().any(|s| {
-        super::successors(s, &Pointer::root())
-            .iter()
-            .any(|(target, _)| super::target_index(machine, target).is_none())
-    });
-    if !unknown_transition && !machine.states.iter().any(|s| s.kind.is_terminal()) {
-        cx.push(
-            Diagnostic::new(
-                Code::MissingEndState,
-                at.key("States"),
-                "no terminal state: the state machine can never finish",
-            )
-            .at_key()
-            .with_help(format!(
-                "add a Succeed or Fail state, or {} on the last state",
-                field("End")
-            )),
-        );
-        return;
-    }
-    let successors: Vec<Vec<Option<usize>>> = machine
+    // Each state's transitions: the index of the state each names (`None` when it names no
+    // state: reported elsewhere, and maybe meant for a terminal one), with its pointer.
+    let successors: Vec<Vec<(Option<usize>, Pointer)>> = machine
         .states
         .iter()
         .map(|s| {
-            super::successors(s, &Pointer::root())
+            let state_at = at.key("States").key(&s.name);
+            super::successors(s, &state_at)
                 .into_iter()
-                .map(|(target, _)| super::target_index(machine, target))
+                .map(|(target, pointer)| (super::target_index(machine, target), pointer))
                 .collect()
         })
         .collect();
+    let unknown_transition = successors.iter().flatten().any(|(t, _)| t.is_none());
+    let no_terminal = !unknown_transition && !machine.states.iter().any(|s| s.kind.is_terminal());
     // Fixed point: a state is live if it is terminal or any successor is live (or missing).
     let mut live: Vec<bool> = machine
         .states
@@ -52,14 +37,24 @@ pub fn check_liveness(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
     while changed {
         changed = false;
         for i in 0..live.len() {
-            if !live[i] && successors[i].iter().any(|t| t.is_none_or(|j| live[j])) {
+            if !live[i] && successors[i].iter().any(|(t, _)| t.is_none_or(|j| live[j])) {
                 live[i] = true;
                 changed = true;
             }
         }
     }
-    // Report each group of dead states once, at a state on its cycle: follow successors
-    // from the first dead state until one repeats (every dead state has a dead successor).
+    let dead: Vec<Vec<usize>> = successors
+        .iter()
+        .map(|edges| {
+            edges
+                .iter()
+                .filter_map(|(t, _)| *t)
+                .filter(|j| !live[*j])
+                .collect()
+        })
+        .collect();
+    // Report each group of dead states once, at the edge closing its cycle: follow dead
+    // successors from the first dead state until one repeats (every dead state has one).
     let mut reported = vec![false; live.len()];
     for first in 0..live.len() {
         if live[first] || reported[first] {
@@ -69,7 +64,7 @@ pub fn check_liveness(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
         let mut current = first;
         while !seen.contains(&current) {
             seen.push(current);
-            match successors[current].iter().flatten().find(|j| !live[**j]) {
+            match dead[current].first() {
                 Some(next) => current = *next,
                 None => break,
             }
@@ -78,36 +73,64 @@ pub fn check_liveness(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
         let cycle: Vec<usize> = seen[cycle_start..].to_vec();
         // Mark everything that drains into this cycle as reported with it.
         for i in 0..live.len() {
-            if !live[i] && reaches(&successors, &live, i, &cycle) {
+            if !live[i] && reaches(&dead, i, &cycle) {
                 reported[i] = true;
             }
         }
-        let shown = cycle.iter().copied().min().unwrap_or(first);
-        let names: Vec<String> = cycle
+        let last = seen[seen.len() - 1];
+        let closing = successors[last]
+            .iter()
+            .find(|(t, _)| *t == Some(current))
+            .map(|(_, pointer)| pointer.clone());
+        let mut names: Vec<String> = cycle
             .iter()
             .map(|i| format!("`{}`", machine.states[*i].name))
             .collect();
-        let name = &machine.states[shown].name;
-        cx.push(
-            Diagnostic::new(
-                Code::NoTerminalPath,
-                at.key("States").key(name),
-                format!(
-                    "state `{name}` is on a cycle with no way out ({}): no path from it reaches a terminal state",
-                    names.join(" -> ")
-                ),
+        names.push(format!("`{}`", machine.states[current].name));
+        let (code, what) = if no_terminal {
+            (
+                Code::MissingEndState,
+                "the state machine has no terminal state",
             )
-            .at_key()
-            .with_help(format!(
-                "give one state of the cycle a way to a Succeed or Fail state or {}, for example through a Choice",
-                field("End")
-            )),
+        } else {
+            (
+                Code::NoTerminalPath,
+                "no state on it reaches a terminal state",
+            )
+        };
+        let help = format!(
+            "give one state of the cycle a way to a Succeed or Fail state or {}, for example through a Choice",
+            field("End")
         );
+        let d = match closing {
+            Some(pointer) => {
+                let key = pointer.tokens().last().unwrap_or_default();
+                Diagnostic::new(
+                    code,
+                    pointer,
+                    format!(
+                        "this {} closes a cycle with no way out ({}): {what}",
+                        field(&key),
+                        names.join(" -> ")
+                    ),
+                )
+            }
+            None => {
+                let name = &machine.states[last].name;
+                Diagnostic::new(
+                    code,
+                    at.key("States").key(name),
+                    format!("state `{name}` can never finish: {what}"),
+                )
+                .at_key()
+            }
+        };
+        cx.push(d.with_help(help));
     }
 }
 
-fn reaches(successors: &[Vec<Option<usize>>], live: &[bool], from: usize, cycle: &[usize]) -> bool {
-    let mut seen = vec![false; live.len()];
+fn reaches(dead: &[Vec<usize>], from: usize, cycle: &[usize]) -> bool {
+    let mut seen = vec![false; dead.len()];
     let mut stack = vec![from];
     while let Some(i) = stack.pop() {
         if cycle.contains(&i) {
@@ -116,7 +139,7 @@ fn reaches(successors: &[Vec<Option<usize>>], live: &[bool], from: usize, cycle:
         if std::mem::replace(&mut seen[i], true) {
             continue;
         }
-        stack.extend(successors[i].iter().flatten().filter(|j| !live[**j]));
+        stack.extend(dead[i].iter().copied());
     }
     false
 }
@@ -128,7 +151,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn a_cycle_without_exit_is_reported_once_at_a_cycle_state() {
+    fn a_cycle_without_exit_is_reported_once_at_the_next_that_closes_it() {
         let found = diagnose(json!({
             "StartAt": "Entry",
             "States": {
@@ -143,7 +166,7 @@ mod tests {
         }));
         assert_eq!(
             found,
-            vec![(Code::NoTerminalPath, "/States/Loop1".to_owned())]
+            vec![(Code::NoTerminalPath, "/States/Loop2/Next".to_owned())]
         );
     }
 
@@ -153,7 +176,10 @@ mod tests {
             "StartAt": "A",
             "States": { "A": { "Type": "Pass", "Next": "A" } }
         }));
-        assert_eq!(found, vec![(Code::MissingEndState, "/States".to_owned())]);
+        assert_eq!(
+            found,
+            vec![(Code::MissingEndState, "/States/A/Next".to_owned())]
+        );
     }
 
     #[test]

@@ -208,3 +208,80 @@ pub(crate) mod test_support {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{diagnose, diagnostics};
+    use crate::diagnostic::{Code, Target};
+    use serde_json::json;
+
+    #[test]
+    fn empty_states_are_one_error_at_the_states() {
+        let found = diagnose(json!({ "StartAt": "A", "States": {} }));
+        assert_eq!(
+            found,
+            vec![(Code::SchemaValidationFailed, "/States".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_next_on_a_terminal_state_is_one_error() {
+        let found = diagnose(json!({
+            "StartAt": "A",
+            "States": {
+                "A": { "Type": "Fail", "Next": "B" },
+                "B": { "Type": "Succeed" }
+            }
+        }));
+        assert_eq!(
+            found,
+            vec![(Code::SchemaValidationFailed, "/States/A/Next".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_misspelt_operator_is_one_error() {
+        let found = diagnostics(json!({
+            "StartAt": "A",
+            "States": {
+                "A": { "Type": "Choice", "Default": "B",
+                       "Choices": [{ "Variable": "$.x", "StringEqualz": "a", "Next": "B" }] },
+                "B": { "Type": "Succeed" }
+            }
+        }));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .to_string()
+                .contains("did you mean `StringEquals`?")
+        );
+    }
+
+    #[test]
+    fn a_result_selector_is_an_object() {
+        let found = diagnose(json!({
+            "StartAt": "A",
+            "States": { "A": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                               "ResultSelector": "$.x", "End": true } }
+        }));
+        assert_eq!(
+            found,
+            vec![(
+                Code::SchemaValidationFailed,
+                "/States/A/ResultSelector".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_query_language_downgrade_is_at_the_state_and_names_its_field() {
+        let found = diagnostics(json!({
+            "QueryLanguage": "JSONata",
+            "StartAt": "A",
+            "States": { "A": { "Type": "Pass", "QueryLanguage": "JSONPath", "End": true } }
+        }));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].pointer.as_str(), "/States/A");
+        assert_eq!(found[0].target, Target::Field("QueryLanguage"));
+    }
+}

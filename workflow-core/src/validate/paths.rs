@@ -229,9 +229,15 @@ fn check_dynamic(text: &str, at: Pointer, key: &str, cx: &Diagnostics) {
     if let Some(problem) = problem {
         // AWS's wording: "The value for the field 'x.$' must be a valid JSONPath or a valid
         // intrinsic function call".
+        // A payload key is data, shown as written; `ErrorPath` is a field, spelt per front end.
+        let name = if key.ends_with(".$") {
+            format!("`{key}`")
+        } else {
+            field(key)
+        };
         cx.schema(
             &at,
-            format!("the value for the field `{key}` must be a valid JSONPath or a valid intrinsic function call: \"{text}\": {problem}"),
+            format!("the value for the field {name} must be a valid JSONPath or a valid intrinsic function call: \"{text}\": {problem}"),
         );
     }
 }

@@ -28,7 +28,12 @@ pub fn check_reachable(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
         }
         let state = &machine.states[i];
         let state_at = at.key("States").key(&state.name);
-        for (target, _) in super::successors(state, &state_at) {
+        let misplaced = state.kind.common().misplaced_next.as_deref();
+        for target in super::successors(state, &state_at)
+            .into_iter()
+            .map(|(target, _)| target)
+            .chain(misplaced)
+        {
             if let Some(j) = super::target_index(machine, target) {
                 stack.push(j);
             }

@@ -22,7 +22,11 @@ pub fn check_targets(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
         cx.push(d);
     };
     // A missing `StartAt` was reported by the parser; do not report it twice.
-    if !machine.start_at.is_empty() && machine.state(&machine.start_at).is_none() {
+    // Nor when there are no states: the parser reported the empty `States`.
+    if !machine.start_at.is_empty()
+        && !machine.states.is_empty()
+        && machine.state(&machine.start_at).is_none()
+    {
         report(&machine.start_at, at.key("StartAt"), &field("StartAt"));
     }
     for state in &machine.states {
