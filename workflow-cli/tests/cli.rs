@@ -1067,3 +1067,27 @@ fn test_state_runs_a_state_of_a_template() {
         json!({ "output": "\"42\"", "status": "SUCCEEDED" })
     );
 }
+
+#[test]
+fn every_subcommand_help_shows_an_example_and_the_exit_codes() {
+    let dir = Scratch::new();
+    for command in [
+        &["validate"][..],
+        &["run"],
+        &["graph"],
+        &["serve"],
+        &["test-state"],
+        &["export", "cloudformation"],
+    ] {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let ran = dir.run(&args);
+        assert_eq!(ran.code, 0, "{args:?}");
+        assert!(
+            ran.stdout.contains("Example:\n  workflow ")
+                && ran.stdout.contains("Exit codes:\n  0 "),
+            "{args:?}:\n{}",
+            ran.stdout
+        );
+    }
+}
