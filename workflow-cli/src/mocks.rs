@@ -31,10 +31,13 @@
 //!   payload, which the runtime wraps in AWS's envelope) or
 //!   `{"Throw": {"Error": "...", "Cause": "..."}}` (`Cause` optional), with an optional
 //!   `"Delay": seconds` (a number, fractions allowed) before it answers, so that a Task's
-//!   `TimeoutSeconds` can expire.
+//!   `TimeoutSeconds` can expire. `{"FailRate": 0.3, "Throw": {...}, "Return": ...}` throws
+//!   on a random 30 % of its calls and returns on the others (`workflow run --seed` makes
+//!   the draw reproducible): a flaky service in one line.
 //!
-//! A Task whose resource has no mock fails as the runtime fails an unregistered resource
-//! (`Lambda.ResourceNotFoundException` for Lambda functions, `States.TaskFailed` otherwise).
+//! `workflow run` checks the file against the definition before it starts: a key that names
+//! no Task resource is an error (with the resources it could have meant), and so is a Task
+//! resource with no mock, rather than a task that fails and is retried.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -54,6 +57,8 @@ const MAX_DELAY_SECONDS: f64 = 365.0 * 24.0 * 3600.0;
 #[derive(Debug, Clone, Default)]
 pub struct Mocks {
     entries: Vec<(String, Vec<Response>)>,
+    /// Seeds the `FailRate` draws.
+    seed: Option<u64>,
 }
 
 /// One scripted call: what it answers, after how long.
@@ -63,6 +68,8 @@ pub struct Response {
     pub outcome: Result<Value, TaskError>,
     /// How long the call takes.
     pub delay: Duration,
+    /// With `FailRate`: how often the call fails instead, and with what.
+    pub fails: Option<(f64, TaskError)>,
 }
 
 impl Mocks {
@@ -128,6 +135,12 @@ impl Mocks {
         self.entries.iter().map(|(r, _)| r.as_str())
     }
 
+    /// Seeds the draws of `FailRate` responses, for reproducible runs.
+    pub fn with_seed(mut self, seed: Option<u64>) -> Self {
+        self.seed = seed;
+        self
+    }
+
     /// Handlers that answer as scripted, for an [`workflow_runtime::Executor`].
     pub fn resources(&self) -> Resources {
         self.resources_with(|handler| handler)
@@ -135,12 +148,135 @@ impl Mocks {
 
     /// [`Mocks::resources`], with each handler passed through `wrap`.
     pub fn resources_with(&self, wrap: impl Fn(Arc<dyn Handler>) -> Arc<dyn Handler>) -> Resources {
+        let draws = Arc::new(std::sync::Mutex::new(match self.seed {
+            Some(seed) => fastrand::Rng::with_seed(seed),
+            None => fastrand::Rng::new(),
+        }));
         self.entries
             .iter()
             .fold(Resources::new(), |resources, (resource, responses)| {
-                resources.register_arc(resource.clone(), wrap(Arc::new(Scripted::new(responses))))
+                let handler = Scripted::new(responses, draws.clone());
+                resources.register_arc(resource.clone(), wrap(Arc::new(handler)))
             })
     }
+
+    /// Checks the mocks against the Task resources of `machine` (see [`task_resources`]): a
+    /// mock that answers no Task is an error naming it, the resources, and the one it may
+    /// have meant; so is a Task resource no mock answers.
+    pub fn check_against(&self, machine: &workflow_core::StateMachine) -> Result<(), String> {
+        let resources = task_resources(machine);
+        let answers = |key: &str, resource: &TaskResource| match resource {
+            TaskResource::Named(name) => same_resource(key, name),
+            // A function named at run time (`FunctionName.$`) may be any mocked function.
+            TaskResource::AnyFunction => workflow_runtime::lambda_function_name(key).is_some(),
+        };
+        let named: Vec<&str> = resources
+            .iter()
+            .filter_map(|r| match r {
+                TaskResource::Named(name) => Some(name.as_str()),
+                TaskResource::AnyFunction => None,
+            })
+            .collect();
+        for (key, _) in &self.entries {
+            if !resources.iter().any(|r| answers(key, r)) {
+                let mut message = format!(
+                    "mocks file: `{key}` is not a Task resource of the definition; its Task resources: {}",
+                    if named.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        named.join(", ")
+                    }
+                );
+                if let Some(near) = workflow_core::suggest::did_you_mean(key, named.iter().copied())
+                {
+                    message.push_str(&format!(" (did you mean `{near}`?)"));
+                }
+                return Err(message);
+            }
+        }
+        let unanswered: Vec<&str> = named
+            .iter()
+            .copied()
+            .filter(|name| !self.entries.iter().any(|(key, _)| same_resource(key, name)))
+            .collect();
+        if !unanswered.is_empty() {
+            return Err(format!(
+                "these Task resources have no mock: {}; give each one in the mocks file's \
+                 `Resources` (a Task without one would fail and be retried)",
+                unanswered.join(", ")
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A Task's resource as a mock key answers it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskResource {
+    /// A resource string, or the function a `lambda:invoke` task names.
+    Named(String),
+    /// A `lambda:invoke` whose function is named at run time (`FunctionName.$`).
+    AnyFunction,
+}
+
+/// The resources the Tasks of `machine` (and of its Parallel branches and Map processors)
+/// call with a handler, as a mocks file keys them: activities, callbacks' tokens and nested
+/// executions are answered otherwise, and not listed.
+pub fn task_resources(machine: &workflow_core::StateMachine) -> Vec<TaskResource> {
+    use workflow_core::model::StateKind;
+    let mut found = Vec::new();
+    for state in &machine.states {
+        match &state.kind {
+            StateKind::Task(task) => {
+                let resource = task.resource.trim_end_matches(".waitForTaskToken");
+                if workflow_core::model::is_activity_arn(resource)
+                    || resource.starts_with("arn:aws:states:::states:")
+                {
+                    continue;
+                }
+                let named = if resource.starts_with("arn:aws:states:::lambda:invoke") {
+                    let fields = task.parameters.as_ref().or(task.arguments.as_ref());
+                    match fields
+                        .and_then(|f| f.get("FunctionName"))
+                        .and_then(Value::as_str)
+                    {
+                        Some(function) => TaskResource::Named(function.to_owned()),
+                        None => TaskResource::AnyFunction,
+                    }
+                } else {
+                    TaskResource::Named(resource.to_owned())
+                };
+                if !found.contains(&named) {
+                    found.push(named);
+                }
+            }
+            StateKind::Parallel(parallel) => {
+                for branch in &parallel.branches {
+                    for r in task_resources(branch) {
+                        if !found.contains(&r) {
+                            found.push(r);
+                        }
+                    }
+                }
+            }
+            StateKind::Map(map) => {
+                for r in task_resources(&map.item_processor.machine) {
+                    if !found.contains(&r) {
+                        found.push(r);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Whether a mock key answers a resource: the same string, or the same Lambda function by
+/// name and by ARN, as the runtime finds handlers.
+fn same_resource(key: &str, resource: &str) -> bool {
+    let function = |s| workflow_runtime::lambda_function_name(s).unwrap_or(s);
+    key == resource || function(key) == function(resource)
 }
 
 /// A resource's responses: a list, a `MockConfigFile`-style object keyed by call numbers,
@@ -209,15 +345,34 @@ fn response(value: &Value, at: &str) -> Result<Response, String> {
     })?;
     if let Some(unknown) = object
         .keys()
-        .find(|k| !["Return", "Throw", "Delay"].contains(&k.as_str()))
+        .find(|k| !["Return", "Throw", "Delay", "FailRate"].contains(&k.as_str()))
     {
         return Err(format!(
-            "{at}/{unknown}: unknown field; a response has `Return` or `Throw`, and `Delay`"
+            "{at}/{unknown}: unknown field; a response has `Return` or `Throw` (both with \
+             `FailRate`), and `Delay`"
         ));
     }
-    let outcome = match (object.get("Return"), object.get("Throw")) {
-        (Some(result), None) => Ok(result.clone()),
-        (None, Some(throw)) => Err(task_error(throw, &format!("{at}/Throw"))?),
+    let mut fails = None;
+    let outcome = match (
+        object.get("Return"),
+        object.get("Throw"),
+        object.get("FailRate"),
+    ) {
+        (Some(result), None, None) => Ok(result.clone()),
+        (None, Some(throw), None) => Err(task_error(throw, &format!("{at}/Throw"))?),
+        (Some(result), Some(throw), Some(rate)) => {
+            let rate = rate
+                .as_f64()
+                .filter(|r| (0.0..=1.0).contains(r))
+                .ok_or_else(|| format!("{at}/FailRate: expected a probability from 0 to 1"))?;
+            fails = Some((rate, task_error(throw, &format!("{at}/Throw"))?));
+            Ok(result.clone())
+        }
+        (_, _, Some(_)) => {
+            return Err(format!(
+                "{at}: `FailRate` needs both `Throw` (what a failing call throws) and `Return`"
+            ));
+        }
         _ => {
             return Err(format!(
                 "{at}: a response needs exactly one of `Return` or `Throw`"
@@ -234,7 +389,11 @@ fn response(value: &Value, at: &str) -> Result<Response, String> {
                 format!("{at}/Delay: expected a number of seconds from 0 to {MAX_DELAY_SECONDS}")
             })?,
     };
-    Ok(Response { outcome, delay })
+    Ok(Response {
+        outcome,
+        delay,
+        fails,
+    })
 }
 
 fn task_error(value: &Value, at: &str) -> Result<TaskError, String> {
@@ -276,15 +435,18 @@ pub fn test_state_mock(value: &Value) -> Result<TestMock, String> {
     TestMock::from_aws(value).map_err(|e| e.to_string())
 }
 
-/// A handler answering as scripted: a [`Mock`] for the outcomes, plus the delays.
+/// A handler answering as scripted: a [`Mock`] for the outcomes, plus the delays and the
+/// `FailRate` draws.
 #[derive(Clone)]
 struct Scripted {
     mock: Mock,
     delays: Vec<Duration>,
+    fails: Vec<Option<(f64, TaskError)>>,
+    draws: Arc<std::sync::Mutex<fastrand::Rng>>,
 }
 
 impl Scripted {
-    fn new(responses: &[Response]) -> Self {
+    fn new(responses: &[Response], draws: Arc<std::sync::Mutex<fastrand::Rng>>) -> Self {
         let mock = responses
             .iter()
             .fold(Mock::new(), |mock, r| match &r.outcome {
@@ -294,6 +456,8 @@ impl Scripted {
         Scripted {
             mock,
             delays: responses.iter().map(|r| r.delay).collect(),
+            fails: responses.iter().map(|r| r.fails.clone()).collect(),
+            draws,
         }
     }
 }
@@ -303,17 +467,27 @@ impl Handler for Scripted {
         let answer = self.mock.call(input);
         // The mock has just recorded this call: its number picks the delay, like the outcome.
         let n = self.mock.calls().len();
-        let delay = self
-            .delays
-            .get(n.saturating_sub(1))
-            .or(self.delays.last())
-            .copied()
-            .unwrap_or_default();
+        let pick = |n: usize| n.saturating_sub(1).min(self.delays.len().saturating_sub(1));
+        let delay = self.delays.get(pick(n)).copied().unwrap_or_default();
+        let failure = match self.fails.get(pick(n)) {
+            Some(Some((rate, error))) => {
+                let draw = self
+                    .draws
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .f64();
+                (draw < *rate).then(|| error.clone())
+            }
+            _ => None,
+        };
         Box::pin(async move {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
-            answer.await
+            match failure {
+                Some(error) => Err(error),
+                None => answer.await,
+            }
         })
     }
 }
@@ -414,17 +588,86 @@ mod tests {
             Response {
                 outcome: Err(TaskError::new("Busy", "")),
                 delay: Duration::from_secs(5),
+                fails: None,
             },
             Response {
                 outcome: Ok(json!(2)),
                 delay: Duration::ZERO,
+                fails: None,
             },
         ];
-        let handler = Scripted::new(&responses);
+        let handler = Scripted::new(&responses, Arc::default());
         let start = tokio::time::Instant::now();
         assert!(handler.call(json!(null)).await.is_err());
         assert_eq!(start.elapsed(), Duration::from_secs(5));
         assert_eq!(handler.call(json!(null)).await.unwrap(), json!(2));
         assert_eq!(handler.call(json!(null)).await.unwrap(), json!(2));
+    }
+
+    #[tokio::test]
+    async fn a_fail_rate_fails_that_share_of_calls_reproducibly() {
+        let mocks = Mocks::from_json(&json!({ "Resources": { "flaky": {
+            "FailRate": 0.3, "Throw": { "Error": "Busy" }, "Return": "ok" } } }))
+        .unwrap();
+        async fn outcomes(mocks: &Mocks, seed: u64) -> Vec<bool> {
+            let resources = mocks.clone().with_seed(Some(seed)).resources();
+            let handler = resources.find("flaky").unwrap();
+            let mut failed = Vec::new();
+            for _ in 0..1000 {
+                failed.push(handler.call(json!(null)).await.is_err());
+            }
+            failed
+        }
+        let first = outcomes(&mocks, 7).await;
+        let share = first.iter().filter(|f| **f).count();
+        assert!((230..370).contains(&share), "{share} of 1000 failed");
+        assert_eq!(first, outcomes(&mocks, 7).await);
+        assert_ne!(first, outcomes(&mocks, 8).await);
+        for (wrong, why) in [
+            (json!({ "FailRate": 0.3, "Return": 1 }), "needs both"),
+            (
+                json!({ "FailRate": 1.5, "Throw": { "Error": "E" }, "Return": 1 }),
+                "probability",
+            ),
+        ] {
+            let error = Mocks::from_json(&json!({ "Resources": { "r": wrong } })).unwrap_err();
+            assert!(error.contains(why), "{error}");
+        }
+    }
+
+    #[test]
+    fn mocks_are_checked_against_the_task_resources() {
+        let machine = workflow_core::StateMachine::from_json_str(
+            &json!({ "StartAt": "A", "States": {
+                "A": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:send", "Next": "B" },
+                "B": { "Type": "Parallel", "End": true, "Branches": [{ "StartAt": "C", "States": {
+                    "C": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+                        "Parameters": { "FunctionName": "fetch" } } } }] } } })
+            .to_string(),
+        )
+        .unwrap();
+        let mocks = |keys: &[&str]| {
+            let resources: serde_json::Map<String, Value> = keys
+                .iter()
+                .map(|k| ((*k).to_owned(), json!({ "Return": 1 })))
+                .collect();
+            Mocks::from_json(&json!({ "Resources": resources })).unwrap()
+        };
+        // By name or ARN, in branches too.
+        assert_eq!(mocks(&["send", "fetch"]).check_against(&machine), Ok(()));
+        let misspelt = mocks(&["send", "fetch", "fecth"]).check_against(&machine);
+        assert!(
+            misspelt
+                .as_ref()
+                .unwrap_err()
+                .contains("`fecth` is not a Task resource")
+                && misspelt
+                    .as_ref()
+                    .unwrap_err()
+                    .contains("did you mean `fetch`"),
+            "{misspelt:?}"
+        );
+        let missing = mocks(&["send"]).check_against(&machine).unwrap_err();
+        assert!(missing.contains("have no mock: fetch"), "{missing}");
     }
 }

@@ -87,6 +87,7 @@ pub fn main(args: Args) -> ExitCode {
         &args.file,
         args.state_machine.as_deref(),
         args.mocks.as_deref(),
+        args.seed,
         args.color,
     ) {
         Ok(prepared) => prepared,
@@ -156,11 +157,13 @@ pub(crate) struct Prepared {
 
 impl Prepared {
     /// Loads, size-checks and validates the definition (printing its diagnostics when it is
-    /// invalid) and reads the mocks file.
+    /// invalid), reads the mocks file (`seed` seeds its `FailRate` draws) and checks it
+    /// against the definition's Task resources.
     pub fn new(
         file: &Path,
         state_machine: Option<&str>,
         mocks: Option<&Path>,
+        seed: Option<u64>,
         color: Color,
     ) -> Result<Prepared, InputError> {
         let definition = source::select(source::load(file)?, file, state_machine)?;
@@ -175,10 +178,12 @@ impl Prepared {
                 )));
             }
         };
-        let resources = match mocks {
-            Some(path) => Mocks::load(path)?.resources(),
-            None => Resources::new(),
+        let mocks = match mocks {
+            Some(path) => Mocks::load(path)?,
+            None => Mocks::new(),
         };
+        mocks.check_against(&machine).map_err(InputError)?;
+        let resources = mocks.with_seed(seed).resources();
         let name = definition.logical_id.clone().unwrap_or_else(|| stem(file));
         let config = ExecutionConfig {
             state_machine_name: name,

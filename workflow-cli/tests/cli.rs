@@ -693,9 +693,20 @@ fn run_quiet_prints_only_the_output_and_reads_standard_input() {
 
 #[test]
 fn run_a_failed_execution_exits_1_with_error_and_cause() {
-    let dir = flow_dir();
-    // No mocks: the function does not exist, the catcher sends the execution to NotSent.
-    let ran = dir.run(&["run", "flow.asl.json", "--input", FLOW_INPUT, "--fast"]);
+    let dir = flow_dir().with(
+        "gone.json",
+        r#"{"Resources": {"send_message": {"Throw": {"Error": "Lambda.ResourceNotFoundException"}}}}"#,
+    );
+    // The function is gone: the catcher sends the execution to NotSent.
+    let ran = dir.run(&[
+        "run",
+        "flow.asl.json",
+        "--input",
+        FLOW_INPUT,
+        "--mocks",
+        "gone.json",
+        "--fast",
+    ]);
     assert_eq!(ran.code, 1);
     assert_eq!(ran.stdout, "");
     assert!(
@@ -776,10 +787,16 @@ fn run_picks_a_state_machine_of_a_template() {
 
 #[test]
 fn run_refuses_unusable_input_with_exit_code_2() {
-    let dir = flow_dir().with("invalid.json", DANGLING_NEXT).with(
-        "bad-mocks.json",
-        r#"{"Resources": {"send_message": {"Retrun": 1}}}"#,
-    );
+    let dir = flow_dir()
+        .with("invalid.json", DANGLING_NEXT)
+        .with(
+            "bad-mocks.json",
+            r#"{"Resources": {"send_message": {"Retrun": 1}}}"#,
+        )
+        .with(
+            "misspelt-mocks.json",
+            r#"{"Resources": {"send_message": {"Return": 1}, "send_mesage": {"Return": 1}}}"#,
+        );
     for (args, message) in [
         (
             vec!["run", "missing.json"],
@@ -790,19 +807,49 @@ fn run_refuses_unusable_input_with_exit_code_2() {
             "`invalid.json` cannot run until it is valid",
         ),
         (
-            vec!["run", "flow.asl.json", "--input", "{oops"],
+            vec![
+                "run",
+                "flow.asl.json",
+                "--mocks",
+                "mocks.json",
+                "--input",
+                "{oops",
+            ],
             "--input: the argument is not JSON",
         ),
         (
-            vec!["run", "flow.asl.json", "--input", "@nowhere.json"],
+            vec![
+                "run",
+                "flow.asl.json",
+                "--mocks",
+                "mocks.json",
+                "--input",
+                "@nowhere.json",
+            ],
             "--input: cannot read `nowhere.json`",
+        ),
+        // A Task without a mock is named before the run, not failed and retried.
+        (
+            vec!["run", "flow.asl.json"],
+            "these Task resources have no mock: arn:aws:lambda:us-east-1:123456789012:function:send_message",
+        ),
+        (
+            vec!["run", "flow.asl.json", "--mocks", "misspelt-mocks.json"],
+            "`send_mesage` is not a Task resource of the definition",
         ),
         (
             vec!["run", "flow.asl.json", "--mocks", "bad-mocks.json"],
             "mocks file `bad-mocks.json`: /Resources/send_message/Retrun",
         ),
         (
-            vec!["run", "flow.asl.json", "--start-time", "yesterday"],
+            vec![
+                "run",
+                "flow.asl.json",
+                "--mocks",
+                "mocks.json",
+                "--start-time",
+                "yesterday",
+            ],
             "--start-time: `yesterday` is not an RFC 3339 timestamp",
         ),
     ] {

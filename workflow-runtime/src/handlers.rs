@@ -219,7 +219,7 @@ impl Resources {
 }
 
 /// `arn:aws:lambda:us-east-1:111111111111:function:name[:qualifier]` -> `name`.
-pub(crate) fn lambda_function_name(resource: &str) -> Option<&str> {
+pub fn lambda_function_name(resource: &str) -> Option<&str> {
     let mut parts = resource.split(':');
     let (arn, _partition, service) = (parts.next()?, parts.next()?, parts.next()?);
     if arn != "arn" || service != "lambda" {

@@ -49,7 +49,7 @@ pub use durable::{
 };
 pub use error::{Failure, names};
 pub use executor::{Checkpoint, Execution, Executor, Outcome, StartError, Status, Step};
-pub use handlers::{Handler, HandlerFuture, Invocation, Mock, Resources};
+pub use handlers::{Handler, HandlerFuture, Invocation, Mock, Resources, lambda_function_name};
 pub use history::{EventType, History, HistoryEvent};
 pub use s3::{LocalS3, ObjectStore};
 pub use states::test_condition;
