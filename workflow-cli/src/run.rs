@@ -59,6 +59,10 @@ pub struct Args {
     /// Print no execution log.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also print the runtime's tracing: a span per execution step and per state, with how
+    /// long it took (`-vv`: each history event as a tracing event too).
+    #[arg(long, short, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// Print the AWS-shaped execution history instead of the log and the output.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub history: Option<HistoryFormat>,
@@ -83,6 +87,19 @@ pub enum HistoryFormat {
 
 /// Runs `workflow run`.
 pub fn main(args: Args) -> ExitCode {
+    if args.verbose > 0 {
+        let level = if args.verbose > 1 {
+            tracing::Level::DEBUG
+        } else {
+            tracing::Level::INFO
+        };
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(level)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .with_target(false)
+            .init();
+    }
     let prepared = match Prepared::new(
         &args.file,
         args.state_machine.as_deref(),

@@ -1138,3 +1138,22 @@ fn every_subcommand_help_shows_an_example_and_the_exit_codes() {
         );
     }
 }
+
+#[test]
+fn run_verbose_prints_a_span_per_execution_step_and_state() {
+    let dir = Scratch::new().with(
+        "two.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "W"}, "W": {"Type": "Wait", "Seconds": 1, "End": true}}}"#,
+    );
+    let ran = dir.run(&["run", "two.json", "--fast", "-v"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    for expected in [
+        r#"state{name=P type="Pass"}: close time.busy="#,
+        r#"state{name=W type="Wait"}: close"#,
+        "execution{arn=arn:aws:states:us-east-1:123456789012:execution:two:local-execution}",
+    ] {
+        assert!(ran.stderr.contains(expected), "{expected}:\n{}", ran.stderr);
+    }
+    let quiet = dir.run(&["run", "two.json", "--fast"]);
+    assert!(!quiet.stderr.contains("time.busy"), "{}", quiet.stderr);
+}

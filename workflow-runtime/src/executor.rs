@@ -496,6 +496,14 @@ impl Execution {
     ///
     /// Dropping the returned future before it completes leaves the execution unusable.
     pub async fn advance(&mut self) -> Option<Step> {
+        use tracing::Instrument;
+        // One span per advance of an execution, for the program's own subscriber (`workflow
+        // run -v` prints them); its fields are only computed when a subscriber wants it.
+        let span = tracing::info_span!("execution", arn = %self.executor.config.execution_arn());
+        self.advance_in_span().instrument(span).await
+    }
+
+    async fn advance_in_span(&mut self) -> Option<Step> {
         let (name, input, resume) = match self.paused.take() {
             Some(Paused::Wait(waiting)) => return Some(self.wake(waiting).await),
             Some(Paused::Retry {
@@ -895,7 +903,9 @@ impl<'a> Interpreter<'a> {
     /// Appends an event; returns its id.
     pub fn event(&self, event_type: EventType, details: Value) -> u64 {
         let now = self.now();
-        lock(&self.history).push(event_type, now, details)
+        let id = lock(&self.history).push(event_type, now, details);
+        tracing::debug!(id, event = ?event_type, "history event");
+        id
     }
 
     /// How many events the history holds.
@@ -1059,6 +1069,23 @@ impl<'a> Interpreter<'a> {
     /// [`Entry::Top`] for a top-level state of an execution, whose retry backoffs are
     /// durable points.
     pub async fn run_state(
+        &self,
+        state: &State,
+        input: Value,
+        variables: &Variables<'_>,
+        language: QueryLanguage,
+        entry: Entry<'_>,
+    ) -> Result<(Flow, Assigned), Failure> {
+        use tracing::Instrument;
+        // One span per state run, nested in its execution's (and its Parallel's or Map's).
+        let span =
+            tracing::info_span!("state", name = %state.name, r#type = state.kind.type_name());
+        self.run_state_in_span(state, input, variables, language, entry)
+            .instrument(span)
+            .await
+    }
+
+    async fn run_state_in_span(
         &self,
         state: &State,
         input: Value,
