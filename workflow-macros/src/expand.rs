@@ -159,7 +159,14 @@ fn items(workflow: &Workflow, states: &[StateName], variants: &[Ident], asl: &st
             #[allow(unused_variables)]
             pub fn resources<H: #handler_trait>(handlers: H) -> #rt::Resources {
                 let handlers = ::std::sync::Arc::new(handlers);
-                #rt::Resources::new() #(#registrations)*
+                let resources = #rt::Resources::new() #(#registrations)*;
+                // Also under the resources the ASL names (placeholders, ARNs), so that a
+                // runner given the definition (a `Durable`) finds them as `start_workflow` does.
+                <Self as #rt::Workflow>::RESOURCES
+                    .iter()
+                    .fold(resources, |resources, (resource, handler)| {
+                        resources.alias(*resource, *handler)
+                    })
             }
         }
 
@@ -229,6 +236,23 @@ fn registration(h: &Handler, rt: &TokenStream) -> TokenStream {
     let output_span = h.output.as_ref().map_or(Span::call_site(), span_of);
     let decode = quote_spanned!(input_span=> #rt::__private::deserialize_handler_input::<#input>);
     let encode = quote_spanned!(output_span=> #rt::__private::serialize_handler_output::<#output>);
+    if h.callback {
+        // The Lambda Invoke integration's payload: the input, and the task's token.
+        return quote! {
+            .register(#name, {
+                let handlers = handlers.clone();
+                move |payload: #rt::__private::serde_json::Value| {
+                    let handlers = handlers.clone();
+                    async move {
+                        let (input, token) = #rt::__private::callback_payload(#name, payload)?;
+                        let input = #decode(#name, input)?;
+                        handlers.#method(input, #rt::TaskToken::<#output>::new(token)).await?;
+                        ::core::result::Result::Ok(#rt::__private::serde_json::Value::Null)
+                    }
+                }
+            })
+        };
+    }
     quote! {
         .register(#name, {
             let handlers = handlers.clone();
@@ -285,6 +309,16 @@ fn handler_method(h: &Handler, states: Vec<String>) -> TokenStream {
         });
     }
     let (input, output) = handler_types(h);
+    if h.callback {
+        return quote! {
+            #(#[doc = #docs])*
+            #[doc = ""]
+            #[doc = " A callback: its task waits until `token` is completed (`token.succeed(&durable, &output)`), from here or from anywhere in the program."]
+            fn #name(&self, input: #input, token: ::workflow_runtime::TaskToken<#output>) -> impl ::core::future::Future<
+                Output = ::core::result::Result<(), ::workflow_runtime::TaskError>,
+            > + ::core::marker::Send;
+        };
+    }
     quote! {
         #(#[doc = #docs])*
         fn #name(&self, input: #input) -> impl ::core::future::Future<

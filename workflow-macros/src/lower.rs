@@ -141,9 +141,43 @@ pub fn lower(workflow: &Workflow, errors: &mut Vec<syn::Error>) -> (Lowered, Vec
     (lowered, used)
 }
 
+/// A Task calling a callback handler, as AWS runs one: the Lambda Invoke integration waits
+/// for the task token (`.waitForTaskToken`), and the function gets the token beside its
+/// input, `{"input": ..., "token": ...}` (the input is what the Task's `parameters` or
+/// `arguments` make, or the state's input).
+fn call_back(task: &mut Map<String, Value>, function: Value) {
+    let jsonata = task.get("QueryLanguage").and_then(Value::as_str) == Some("JSONata");
+    let (field, payload) = if jsonata {
+        let input = task
+            .remove("Arguments")
+            .unwrap_or_else(|| Value::String("{% $states.input %}".to_owned()));
+        let token = "{% $states.context.Task.Token %}";
+        (
+            "Arguments",
+            serde_json::json!({ "input": input, "token": token }),
+        )
+    } else {
+        let payload = match task.remove("Parameters") {
+            Some(input) => serde_json::json!({ "input": input, "token.$": "$$.Task.Token" }),
+            None => serde_json::json!({ "input.$": "$", "token.$": "$$.Task.Token" }),
+        };
+        ("Parameters", payload)
+    };
+    task.insert(
+        "Resource".to_owned(),
+        Value::String("arn:aws:states:::lambda:invoke.waitForTaskToken".to_owned()),
+    );
+    task.insert(
+        field.to_owned(),
+        serde_json::json!({ "FunctionName": function, "Payload": payload }),
+    );
+}
+
 impl Lowerer<'_> {
     fn object(&mut self, entries: &[Entry], at: &Pointer, mode: Mode) -> Value {
         let mut map = Map::new();
+        // The function of a Task whose `resource` is a callback handler.
+        let mut callback = None;
         for entry in entries {
             let Some(key) = self.key(&entry.key, mode) else {
                 continue;
@@ -164,7 +198,11 @@ impl Lowerer<'_> {
                 Mode::Fields => Mode::Fields,
             };
             let mut value = if mode == Mode::Fields && key == "Resource" {
-                self.resource(&entry.value, &member_at)
+                let resource = self.resource(&entry.value, &member_at);
+                if self.names_callback(&entry.value) {
+                    callback = Some(resource.clone());
+                }
+                resource
             } else if let (Mode::StateNames, Node::Name(parts)) = (mode, &entry.value)
                 && parts.len() == 1
             {
@@ -185,7 +223,16 @@ impl Lowerer<'_> {
             }
             map.insert(key, value);
         }
+        if let Some(function) = callback {
+            call_back(&mut map, function);
+        }
         Value::Object(map)
+    }
+
+    /// Whether a `resource` names a handler declared `name(Input, TaskToken) -> Output`.
+    fn names_callback(&self, node: &Node) -> bool {
+        matches!(node, Node::Name(parts) if parts.len() == 1
+            && self.handlers.iter().any(|h| h.callback && h.name == parts[0]))
     }
 
     /// The JSON key for a written key.

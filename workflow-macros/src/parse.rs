@@ -113,6 +113,9 @@ pub struct Handler {
     pub input: Option<Type>,
     pub output: Option<Type>,
     pub arn: Option<LitStr>,
+    /// Declared `name(Input, TaskToken) -> Output`: a callback, whose task waits for its
+    /// token to be completed with the output.
+    pub callback: bool,
 }
 
 /// Parses the macro input. Returns `None` only when not even the name and braces parse.
@@ -558,7 +561,7 @@ fn parse_handler(decl: TokenStream) -> syn::Result<Handler> {
     let parser = |stream: ParseStream| -> syn::Result<Handler> {
         let attrs = stream.call(Attribute::parse_outer)?;
         let name: Ident = stream.parse()?;
-        let (mut input, mut output) = (None, None);
+        let (mut input, mut output, mut callback) = (None, None, false);
         if stream.peek(syn::token::Paren) {
             let content;
             let parens = syn::parenthesized!(content in stream);
@@ -569,6 +572,17 @@ fn parse_handler(decl: TokenStream) -> syn::Result<Handler> {
                 ));
             }
             input = Some(content.parse::<Type>()?);
+            if content.peek(Token![,]) {
+                content.parse::<Token![,]>()?;
+                let marker: Ident = content.parse()?;
+                if marker != "TaskToken" {
+                    return Err(syn::Error::new(
+                        marker.span(),
+                        "a handler takes one input type, and `TaskToken` when it is a callback: `name(InputType, TaskToken) -> OutputType`",
+                    ));
+                }
+                callback = true;
+            }
             if !content.is_empty() {
                 return Err(content.error("a handler takes exactly one input type"));
             }
@@ -603,6 +617,7 @@ fn parse_handler(decl: TokenStream) -> syn::Result<Handler> {
             input,
             output,
             arn,
+            callback,
         })
     };
     parse_chunk(parser, decl)

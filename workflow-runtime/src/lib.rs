@@ -21,6 +21,7 @@
 pub use workflow_core as asl;
 pub use workflow_macros::workflow;
 
+mod callback;
 pub mod clock;
 mod context;
 mod durable;
@@ -42,6 +43,7 @@ mod task_tokens;
 mod test_state;
 mod workflow;
 
+pub use callback::TaskToken;
 pub use clock::{Clock, SystemClock, VirtualClock};
 pub use context::ExecutionConfig;
 pub use durable::{
@@ -69,6 +71,26 @@ pub mod __private {
     use crate::TaskError;
 
     /// A typed handler's input: a mismatch fails the task, naming the handler.
+    pub fn callback_payload(
+        handler: &str,
+        payload: serde_json::Value,
+    ) -> Result<(serde_json::Value, String), TaskError> {
+        let serde_json::Value::Object(mut payload) = payload else {
+            return Err(TaskError::new(
+                crate::names::TASK_FAILED,
+                format!("the callback handler `{handler}` expects {{\"input\", \"token\"}}"),
+            ));
+        };
+        let token = payload.remove("token");
+        match (payload.remove("input"), token) {
+            (Some(input), Some(serde_json::Value::String(token))) => Ok((input, token)),
+            _ => Err(TaskError::new(
+                crate::names::TASK_FAILED,
+                format!("the callback handler `{handler}` expects {{\"input\", \"token\"}}"),
+            )),
+        }
+    }
+
     pub fn deserialize_handler_input<T: serde::de::DeserializeOwned>(
         handler: &str,
         input: serde_json::Value,
