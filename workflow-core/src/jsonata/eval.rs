@@ -157,6 +157,47 @@ pub(crate) fn deep_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// A hash consistent with [`deep_equal`]: numbers by value (so `1` and `1.0` agree),
+/// objects whatever their key order. Lets `$distinct` compare each item with the few that
+/// share its hash, not with every item kept before it.
+pub(crate) fn deep_hash(value: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn hash_of(value: &Value, state: &mut std::collections::hash_map::DefaultHasher) {
+        match value {
+            Value::Null => 0u8.hash(state),
+            Value::Bool(b) => (1u8, b).hash(state),
+            Value::Number(n) => {
+                // -0.0 equals 0.0 and must hash alike.
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                let f = if f == 0.0 { 0.0 } else { f };
+                (2u8, f.to_bits()).hash(state)
+            }
+            Value::String(s) => (3u8, s).hash(state),
+            Value::Array(items) => {
+                (4u8, items.len()).hash(state);
+                for item in items {
+                    hash_of(item, state);
+                }
+            }
+            Value::Object(map) => {
+                // Key order does not matter to deep equality: combine the entries' hashes
+                // with an order-independent sum.
+                let mut sum = 0u64;
+                for (key, item) in map {
+                    let mut entry = std::collections::hash_map::DefaultHasher::new();
+                    key.hash(&mut entry);
+                    hash_of(item, &mut entry);
+                    sum = sum.wrapping_add(entry.finish());
+                }
+                (5u8, map.len(), sum).hash(state);
+            }
+        }
+    }
+    let mut state = std::collections::hash_map::DefaultHasher::new();
+    hash_of(value, &mut state);
+    state.finish()
+}
+
 /// The name JSONata's `$type` gives a value.
 pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
