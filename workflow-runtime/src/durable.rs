@@ -377,9 +377,10 @@ impl Durable {
             .store
             .execution(arn)?
             .ok_or_else(|| RedriveError::DoesNotExist(arn.to_owned()))?;
-        let mut events = self.store.history(arn)?;
         let now = self.executor.clock.now();
-        redrivable(&record, events.len(), now.unix_millis())?;
+        let count = self.store.event_count(arn)? as usize;
+        redrivable(&record, count, now.unix_millis())?;
+        let mut events = self.store.history(arn)?;
         let definition = self
             .store
             .definition(&record.definition_hash)?

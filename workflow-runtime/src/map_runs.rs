@@ -228,13 +228,13 @@ impl MapRuns {
 pub(crate) struct RunGuard<'a> {
     pub runs: &'a MapRuns,
     pub arn: String,
-    pub now: Box<dyn Fn() -> i64 + Send + Sync + 'a>,
+    pub clock: &'a dyn crate::clock::Clock,
 }
 
 impl Drop for RunGuard<'_> {
     fn drop(&mut self) {
         // A run that ended already is left as it is.
-        self.runs
-            .end(&self.arn, MapRunStatus::Aborted, (self.now)());
+        let now = self.clock.now().unix_millis();
+        self.runs.end(&self.arn, MapRunStatus::Aborted, now);
     }
 }

@@ -295,11 +295,7 @@ pub(crate) fn find(service: &Service, arn_text: &str) -> Result<ExecutionRecord,
 
 /// Whether the execution can be redriven now; why not, if not.
 fn redrivability(service: &Service, record: &ExecutionRecord) -> Result<(), ApiError> {
-    // Only an ended execution's history is read (to count its events).
-    let events = match record.status {
-        Status::Running | Status::Succeeded => 0,
-        _ => service.store().history(&record.arn)?.len(),
-    };
+    let events = service.store().event_count(&record.arn)? as usize;
     workflow_runtime::redrivable(record, events, now_millis())
         .map_err(|reason| ApiError::new("ExecutionNotRedrivable", reason.to_string()))?;
     // A deleted state machine's executions cannot be redriven.

@@ -279,7 +279,7 @@ impl Interpreter<'_> {
         let _guard = RunGuard {
             runs,
             arn: map_run_arn.clone(),
-            now: Box::new(|| self.now().unix_millis()),
+            clock: &*self.executor.clock,
         };
         items.map_run_arn = Some(map_run_arn.clone());
         let processor = &items.map.item_processor.machine;

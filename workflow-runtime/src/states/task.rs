@@ -250,9 +250,22 @@ impl Interpreter<'_> {
             function: None,
         };
         let region = self.executor.config.region.clone();
-        if self.nested(run, resource).is_some() {
+        if let Some(starter) = self
+            .executor
+            .executions
+            .clone()
+            .filter(|_| self.nested(run, resource).is_some())
+        {
             return self
-                .start_child(task, payload, timeout, &invocation, region, succeeded)
+                .start_child(
+                    &*starter,
+                    task,
+                    payload,
+                    timeout,
+                    &invocation,
+                    region,
+                    succeeded,
+                )
                 .await;
         }
         let resources = self.executor.resources.clone();
@@ -480,8 +493,10 @@ impl Interpreter<'_> {
 
     /// Starts a nested execution: `TaskScheduled` and `TaskStarted` (resource type `states`),
     /// then the `StartExecution` response as the task's result, or its failure.
+    #[allow(clippy::too_many_arguments)]
     async fn start_child(
         &self,
+        starter: &dyn nested::StartExecution,
         task: &Task,
         payload: Value,
         timeout: Duration,
@@ -511,20 +526,13 @@ impl Interpreter<'_> {
                 names::RUNTIME,
                 "The field 'StateMachineArn' is required by states:startExecution",
             )),
-            // `nested` checked that there is a starter.
-            Some(child) => match &self.executor.executions {
-                Some(starter) => match starter.start_execution(child).await {
-                    Ok(record) => {
-                        let date = http_date(self.now());
-                        let request_id = self.request_id();
-                        Attempt::Succeeded(nested::started_output(&record, &date, &request_id))
-                    }
-                    Err(failure) => Attempt::Failed(failure),
-                },
-                None => Attempt::Failed(Failure::new(
-                    names::TASK_FAILED,
-                    "no state machines are known to start a nested execution",
-                )),
+            Some(child) => match starter.start_execution(child).await {
+                Ok(record) => {
+                    let date = http_date(self.now());
+                    let request_id = self.request_id();
+                    Attempt::Succeeded(nested::started_output(&record, &date, &request_id))
+                }
+                Err(failure) => Attempt::Failed(failure),
             },
         };
         let events = [

@@ -218,6 +218,14 @@ impl Store for MemoryStore {
             .unwrap_or_default())
     }
 
+    fn event_count(&self, arn: &str) -> Result<u64, StoreError> {
+        let data = lock(&self.data);
+        Ok(data
+            .by_arn
+            .get(arn)
+            .map_or(0, |&i| data.executions[i].events.len() as u64))
+    }
+
     fn definition(&self, hash: &str) -> Result<Option<String>, StoreError> {
         Ok(lock(&self.data).definitions.get(hash).cloned())
     }

@@ -78,6 +78,9 @@ pub trait Store: Send + Sync + 'static {
     /// An execution's events, in order.
     fn history(&self, arn: &str) -> Result<Vec<HistoryEvent>, StoreError>;
 
+    /// How many events an execution has (0 for an unknown one), without reading them.
+    fn event_count(&self, arn: &str) -> Result<u64, StoreError>;
+
     /// The definition text with this hash.
     fn definition(&self, hash: &str) -> Result<Option<String>, StoreError>;
 

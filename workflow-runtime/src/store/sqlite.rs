@@ -610,6 +610,18 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    fn event_count(&self, arn: &str) -> Result<u64, StoreError> {
+        let count: Option<i64> = self.read(|c| {
+            c.query_row(
+                "SELECT events FROM executions WHERE arn = ?1",
+                [arn],
+                |row| row.get(0),
+            )
+            .optional()
+        })?;
+        Ok(count.unwrap_or(0) as u64)
+    }
+
     fn definition(&self, hash: &str) -> Result<Option<String>, StoreError> {
         self.read(|c| {
             c.query_row(

@@ -102,6 +102,8 @@ pub(crate) async fn exercise(store: &dyn Store) {
     assert!(matches!(gap, Err(StoreError::Conflict(_))), "{gap:?}");
     let ids: Vec<u64> = store.history(&arn).unwrap().iter().map(|e| e.id).collect();
     assert_eq!(ids, [1, 2, 3]);
+    assert_eq!(store.event_count(&arn), Ok(3));
+    assert_eq!(store.event_count("arn:missing"), Ok(0));
 
     // Map progress, by key, while the execution runs.
     store
