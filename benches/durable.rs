@@ -57,7 +57,7 @@ async fn run_all(store: Arc<dyn Store>, round: usize) -> u64 {
                 state_machine_arn: config.state_machine_arn(),
                 config,
                 definition: definition.clone(),
-                input: json!({ "user_id": i }),
+                input: json!({ "user_id": i }).into(),
                 attributes: json!({}),
             })
             .await

@@ -70,7 +70,7 @@ async fn review(texts: &[&str]) -> Vec<(String, String)> {
                 state_machine_arn: config.state_machine_arn(),
                 config,
                 definition: definition(),
-                input: json!({ "text": text }),
+                input: json!({ "text": text }).into(),
                 attributes: json!({}),
             })
             .await

@@ -407,13 +407,15 @@ mod tests {
         assert!(wall.elapsed() < std::time::Duration::from_secs(5));
         assert_eq!(outcome.status, Status::Succeeded);
         assert_eq!(send.calls().len(), 17);
-        // 2 * (2^16 - 1) seconds of backoff, then the 3-second wait.
+        // 2 * (2^16 - 1) seconds of backoff, then the 3-second wait, and a millisecond for
+        // each of the five states' transitions (the virtual clock's `TRANSITION_TIME`).
         let seconds = 2 * ((1u64 << 16) - 1) + 3;
         let end = Timestamp::from_unix_millis(
             Timestamp::parse("2024-01-01T00:00:00Z")
                 .unwrap()
                 .unix_millis()
-                + seconds as i64 * 1000,
+                + seconds as i64 * 1000
+                + 5,
         );
         assert_eq!(
             outcome.history.events().last().unwrap().timestamp,

@@ -15,5 +15,6 @@ pub mod mocks;
 pub mod run;
 pub mod serve;
 pub mod source;
+pub mod status_line;
 pub mod test_state;
 pub mod validate;

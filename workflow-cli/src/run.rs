@@ -5,7 +5,9 @@
 //! standard error as the execution moves on, unless `--quiet`; then the output, pretty JSON,
 //! goes to standard output, or the error and cause to standard error. `--history json`
 //! prints AWS's `GetExecutionHistory` shape (`{"events": [...]}`) on standard output
-//! instead of the log and the output.
+//! instead of the log and the output. On a terminal, a status line under the log shows the
+//! state running, the time elapsed by the execution's clock and by the wall clock, and how
+//! far running Map and Parallel states have got (see [`crate::status_line`]).
 //!
 //! `--fast` runs on the virtual clock: Wait states, retry delays, mock delays and timeouts
 //! take no time while timestamps move as they would (`--start-time` fixes where the clock
@@ -27,12 +29,13 @@ use workflow_core::StateMachine;
 use workflow_core::timestamp::Timestamp;
 use workflow_runtime::history::log_line;
 use workflow_runtime::{
-    Clock, ExecutionConfig, Executor, LocalS3, Outcome, Resources, Status, SystemClock,
-    VirtualClock,
+    Clock, ExecutionConfig, ExecutionInput, Executor, LocalS3, Outcome, Resources, Status,
+    SystemClock, VirtualClock,
 };
 
 use crate::mocks::Mocks;
 use crate::source::{self, InputError};
+use crate::status_line::StatusLine;
 use crate::validate::{self, Color};
 
 /// Arguments of `workflow run`.
@@ -110,7 +113,7 @@ pub fn main(args: Args) -> ExitCode {
         Ok(prepared) => prepared,
         Err(e) => return unusable(e),
     };
-    let input = match source::json_argument("--input", &args.input) {
+    let input = match source::json_argument_as("--input", &args.input, ExecutionInput::from_json) {
         Ok(input) => input,
         Err(e) => return unusable(e),
     };
@@ -128,6 +131,11 @@ pub fn main(args: Args) -> ExitCode {
         Err(e) => return unusable(InputError(format!("cannot start the runtime: {e}"))),
     };
     let log = !args.quiet && args.history.is_none();
+    let status = if args.quiet {
+        None
+    } else {
+        StatusLine::on_terminal(&prepared.machine)
+    };
     let outcome = runtime.block_on(async {
         let clock: Arc<dyn Clock> = if fast {
             VirtualClock::new(start.unwrap_or_else(|| SystemClock.now()))
@@ -146,17 +154,28 @@ pub fn main(args: Args) -> ExitCode {
         let mut execution = executor
             .start(prepared.machine, input)
             .map_err(|e| InputError(e.to_string()))?;
-        if log {
+        if log || status.is_some() {
             // Each event as it happens (a WaitStateEntered before the wait, a retried task's
             // failures before its backoff), not when its state ends. A closed standard error
             // (a reader that went away) ends the log, not the run.
-            let print = |event: &workflow_runtime::HistoryEvent| {
-                let _ = writeln!(std::io::stderr().lock(), "{}", log_line(event).trim_end());
+            let status = status.clone();
+            let print = move |event: &workflow_runtime::HistoryEvent| {
+                let line = log.then(|| log_line(event).trim_end().to_owned());
+                match (&status, line) {
+                    (Some(status), line) => status.observe(event, line.as_deref()),
+                    (None, Some(line)) => {
+                        let _ = writeln!(std::io::stderr().lock(), "{line}");
+                    }
+                    (None, None) => {}
+                }
             };
-            execution.history().events().iter().for_each(print);
+            execution.history().events().iter().for_each(&print);
             execution.observe(Arc::new(print));
         }
         while execution.step().await.is_some() {}
+        if let Some(status) = &status {
+            status.finish();
+        }
         Ok::<Outcome, InputError>(execution.into_outcome())
     });
     match outcome {

@@ -719,6 +719,49 @@ fn run_a_failed_execution_exits_1_with_error_and_cause() {
     );
 }
 
+/// The status line is for a terminal: piped standard error gets the event log alone.
+#[test]
+fn run_shows_no_status_line_when_standard_error_is_not_a_terminal() {
+    let map = r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": true}}}}}}"#;
+    let dir = Scratch::new().with("map.json", map);
+    let ran = dir.run(&["run", "map.json", "--input", "[1, 2, 3]", "--fast"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("MapIterationSucceeded"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains(" real"), "{}", ran.stderr);
+    assert!(!ran.stderr.contains('\r') && !ran.stderr.contains('\u{1b}'));
+}
+
+/// AWS measures the input as sent: spaces count, though the parsed value is small.
+#[test]
+fn run_measures_the_input_as_given() {
+    let padded = format!("{{\"a\": 1{}}}", " ".repeat(300 * 1024));
+    let dir = Scratch::new()
+        .with(
+            "pass.json",
+            r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#,
+        )
+        .with("padded.json", &padded);
+    let ran = dir.run(&[
+        "run",
+        "pass.json",
+        "--input",
+        "@padded.json",
+        "--fast",
+        "-q",
+    ]);
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(&format!("is {} bytes", padded.len())),
+        "{}",
+        ran.stderr
+    );
+}
+
 #[test]
 fn run_a_timed_out_execution_exits_3() {
     let slow = r#"{"TimeoutSeconds": 5, "StartAt": "W",

@@ -1,5 +1,12 @@
 //! Time. Every timestamp in the history and in `$$` comes from a [`Clock`], and every wait
 //! (Wait states, retry delays, timeouts) sleeps on it.
+//!
+//! A state transition takes time too. On AWS it takes real time (tens of milliseconds), so
+//! a loop of Pass and Choice states with no Wait and no Task still reaches the execution's
+//! `TimeoutSeconds`. [`Clock::transition_time`] says how much time one transition takes
+//! by a clock: none on the [`SystemClock`], where a transition takes the real time it
+//! takes, and [`VirtualClock::TRANSITION_TIME`] on the [`VirtualClock`], where nothing else
+//! would move time on.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +19,12 @@ pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> Timestamp;
     /// Sleeps for `duration`.
     fn sleep(&self, duration: Duration) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+    /// How long one state transition takes: the executor sleeps this long (on this clock)
+    /// before it enters each state. Zero, the default, for a clock that moves on its own
+    /// while states run; the executor then only yields to the scheduler now and then.
+    fn transition_time(&self) -> Duration {
+        Duration::ZERO
+    }
 }
 
 /// Wall-clock time: waits take as long as they say.
@@ -35,6 +48,10 @@ impl Clock for SystemClock {
 /// with a 3-second Wait and 16 retries takes no wall time while every timestamp and `$$`
 /// value moves exactly as it would in real time.
 ///
+/// Each state transition takes [`VirtualClock::TRANSITION_TIME`] of it, so that a loop
+/// with no wait still reaches its execution's `TimeoutSeconds` and ends `TIMED_OUT`, as on
+/// AWS, instead of running on at one instant until the history is full.
+///
 /// It rides on tokio's paused clock: use it in a current-thread runtime whose time is paused
 /// (`#[tokio::test(start_paused = true)]`, or `tokio::time::pause()` before the first
 /// execution). Tokio then jumps to the next timer whenever every task is waiting, which is
@@ -47,6 +64,14 @@ pub struct VirtualClock {
 }
 
 impl VirtualClock {
+    /// The virtual time one state transition takes: one millisecond, the smallest step a
+    /// history timestamp shows, so that every state is entered at its own instant, in
+    /// order, while a run's timestamps stay close to round numbers. With it, a loop of
+    /// Pass states reaches a `TimeoutSeconds` of up to 12 seconds before it fills the
+    /// 25,000-event history (two events a state); AWS, whose transitions take longer,
+    /// times out such loops later ones too.
+    pub const TRANSITION_TIME: Duration = Duration::from_millis(1);
+
     /// A clock reading `start` now.
     pub fn new(start: Timestamp) -> Arc<Self> {
         Arc::new(VirtualClock {
@@ -64,6 +89,10 @@ impl Clock for VirtualClock {
 
     fn sleep(&self, duration: Duration) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
         Box::pin(tokio::time::sleep(duration))
+    }
+
+    fn transition_time(&self) -> Duration {
+        Self::TRANSITION_TIME
     }
 }
 

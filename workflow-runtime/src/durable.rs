@@ -96,8 +96,8 @@ pub struct StartRequest {
     pub state_machine_arn: String,
     /// The definition it runs.
     pub definition: String,
-    /// Its input.
-    pub input: Value,
+    /// Its input, measured as sent (a [`Value`] converts with `.into()`).
+    pub input: crate::ExecutionInput,
     /// What else the caller records with it ([`ExecutionRecord::attributes`]).
     pub attributes: Value,
 }
@@ -293,7 +293,7 @@ impl Durable {
             status: Status::Running,
             start_date: 0,
             stop_date: None,
-            input: compact(&request.input),
+            input: compact(request.input.value()),
             output: None,
             error: None,
             cause: None,
@@ -785,7 +785,7 @@ impl StartExecution for RegisteredStateMachines {
                 config,
                 state_machine_arn: child.state_machine_arn.clone(),
                 definition,
-                input: child.input.clone(),
+                input: child.input.clone().into(),
                 attributes: json!({ "parentExecutionArn": child.parent }),
             };
             match durable.start(request).await {

@@ -204,12 +204,19 @@ impl Executor {
         self
     }
 
-    /// Starts an execution of `machine` on `input`.
-    pub fn start(&self, machine: Arc<StateMachine>, input: Value) -> Result<Execution, StartError> {
-        let size = limits::payload_size(&input);
-        if size > limits::MAX_PAYLOAD_BYTES {
-            return Err(StartError::InputTooLarge(size));
+    /// Starts an execution of `machine` on `input`: a [`Value`], or an
+    /// [`crate::ExecutionInput`] read from the text as sent, which AWS's payload quota
+    /// measures.
+    pub fn start(
+        &self,
+        machine: Arc<StateMachine>,
+        input: impl Into<crate::ExecutionInput>,
+    ) -> Result<Execution, StartError> {
+        let input = input.into();
+        if input.size() > limits::MAX_PAYLOAD_BYTES {
+            return Err(StartError::InputTooLarge(input.size()));
         }
+        let input = input.into_value();
         let (started, history) = self.started(&input);
         let deadline = machine
             .timeout_seconds
@@ -944,6 +951,28 @@ impl<'a> Interpreter<'a> {
         self.executor.clock.sleep(duration).await;
     }
 
+    /// The time a state transition takes, before the state is entered. On a clock whose
+    /// transitions take time (the virtual clock) it sleeps that long, which moves the
+    /// execution towards its `TimeoutSeconds` even in a loop with no wait. On the system
+    /// clock it yields to the scheduler every [`TRANSITIONS_PER_YIELD`] transitions, so
+    /// that a loop that never waits still lets the execution's timeout timer, the other
+    /// executions on the thread and a caller that drops the execution (to cancel it) in.
+    async fn transition(&self) {
+        let time = self.executor.clock.transition_time();
+        if !time.is_zero() {
+            self.sleep(time).await;
+            return;
+        }
+        let due = TRANSITIONS.with(|count| {
+            let next = count.get() + 1;
+            count.set(next % TRANSITIONS_PER_YIELD);
+            next == TRANSITIONS_PER_YIELD
+        });
+        if due {
+            tokio::task::yield_now().await;
+        }
+    }
+
     /// The context object for the running state, made when a path first reads it;
     /// `retry_count` for the states that retry.
     pub fn context<'r>(
@@ -1102,6 +1131,10 @@ impl<'a> Interpreter<'a> {
         let (entered, entered_at) = match &resume {
             Some(point) => (point.entered, Timestamp::from_unix_millis(point.entered_at)),
             None => {
+                // TestState runs one state, with no transition into it.
+                if test.is_none() {
+                    self.transition().await;
+                }
                 let (entered_type, _) = EventType::state_events(state.kind.type_name());
                 let entered = self.event(
                     entered_type,
@@ -1218,6 +1251,9 @@ impl<'a> Interpreter<'a> {
         } = exit;
         // The output's JSON text is both what the payload limit measures and what the exited
         // event records: make it once.
+        if limits::too_deep(&output) {
+            return Err(Failure::data_limit(&state.name));
+        }
         let output_text = compact(&output);
         if output_text.len() > limits::MAX_PAYLOAD_BYTES {
             return Err(Failure::data_limit(&state.name));
@@ -1281,6 +1317,12 @@ fn find_state<'m>(machine: &'m StateMachine, name: &str) -> Result<&'m State, Fa
 }
 
 /// Runs `run` unless the execution's `TimeoutSeconds` deadline passes first (`None`).
+///
+/// The deadline wins whenever it comes first, whether `run` waits (the timer fires while it
+/// sleeps or yields) or computes (a state that ran past the deadline without an `.await`,
+/// a slow expression, has its result dropped). The clock is read on both sides because a
+/// timer alone never fires while the task computes: the timer driver only runs between
+/// polls.
 async fn within<T>(
     executor: &Executor,
     deadline: Option<Timestamp>,
@@ -1289,14 +1331,26 @@ async fn within<T>(
     let Some(deadline) = deadline else {
         return Some(run.await);
     };
-    let left = deadline.unix_millis() - executor.clock.now().unix_millis();
-    let timer = executor
-        .clock
-        .sleep(Duration::from_millis(left.max(0) as u64));
-    tokio::select! {
-        result = run => Some(result),
-        () = timer => None,
+    let clock = &executor.clock;
+    let left = deadline.unix_millis() - clock.now().unix_millis();
+    if left <= 0 {
+        return None;
     }
+    let timer = clock.sleep(Duration::from_millis(left as u64));
+    let result = tokio::select! {
+        result = run => result,
+        () = timer => return None,
+    };
+    (clock.now().unix_millis() <= deadline.unix_millis()).then_some(result)
+}
+
+/// How many state transitions run between two yields to the scheduler on a clock whose
+/// transitions take no time of their own (see [`Interpreter::transition`]).
+const TRANSITIONS_PER_YIELD: u32 = 64;
+
+thread_local! {
+    /// The transitions run on this thread since it last yielded.
+    static TRANSITIONS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
 /// A sleep where a state's end was expected: `finish` never returns one, so this cannot

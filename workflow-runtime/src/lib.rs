@@ -26,6 +26,7 @@ pub mod clock;
 mod context;
 mod durable;
 mod error;
+mod execution_input;
 mod executor;
 mod handlers;
 pub mod history;
@@ -50,6 +51,7 @@ pub use durable::{
     Durable, DurableError, NotRedrivable, RedriveError, ResourcesFor, StartRequest, redrivable,
 };
 pub use error::{Failure, names};
+pub use execution_input::ExecutionInput;
 pub use executor::{Checkpoint, Execution, Executor, Outcome, StartError, Status, Step};
 pub use handlers::{Handler, HandlerFuture, Invocation, Mock, Resources, lambda_function_name};
 pub use history::{EventType, History, HistoryEvent};

@@ -7,14 +7,50 @@ pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 /// The most events one execution's history may hold (a hard quota of Standard workflows).
 pub const MAX_HISTORY_EVENTS: usize = 25_000;
 
+/// The most seconds a Task's `TimeoutSeconds` and `HeartbeatSeconds` (or the paths and
+/// expressions that give them) may say ("Task workflow state": from 1 to 99999999).
+pub const MAX_TASK_SECONDS: u64 = 99_999_999;
+
 /// A Task's `TimeoutSeconds` when it sets none.
 pub const DEFAULT_TASK_TIMEOUT_SECONDS: u64 = workflow_core::model::Task::DEFAULT_TIMEOUT_SECONDS;
 
-/// The size of a payload as AWS counts it: its JSON text in UTF-8.
+/// The deepest a payload's arrays and objects may nest. A loop whose `ResultPath` puts each
+/// result inside the last one nests a level per turn; writing such a value out (the JSON
+/// text of every history event) recurses once per level, and a few thousand levels
+/// overflow a thread's stack. 100 leaves room for what wraps a payload (history events,
+/// checkpoints) under the 128 levels `serde_json` reads back. AWS documents no such
+/// limit (its JSON parser stops at 1,000 levels); a payload past it counts as over the
+/// payload size limit, `States.DataLimitExceeded`.
+pub const MAX_PAYLOAD_DEPTH: usize = 100;
+
+/// The size of a payload as AWS counts it: its JSON text in UTF-8; `usize::MAX` (over any
+/// limit) for a payload nested deeper than [`MAX_PAYLOAD_DEPTH`], which is not written out.
 pub fn payload_size(value: &serde_json::Value) -> usize {
+    if too_deep(value) {
+        return usize::MAX;
+    }
     serde_json::to_string(value)
         .map(|s| s.len())
         .unwrap_or(usize::MAX)
+}
+
+/// Whether `value` nests deeper than [`MAX_PAYLOAD_DEPTH`]. Walked with a stack of its
+/// own, so that the check itself cannot overflow the thread's.
+pub fn too_deep(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    let mut pending = vec![(value, 0usize)];
+    while let Some((value, depth)) = pending.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(fields) => Box::new(fields.values()),
+            _ => continue,
+        };
+        if depth >= MAX_PAYLOAD_DEPTH {
+            return true;
+        }
+        pending.extend(children.map(|child| (child, depth + 1)));
+    }
+    false
 }
 
 /// How many iterations of an inline Map run at once at most, whatever its `MaxConcurrency`

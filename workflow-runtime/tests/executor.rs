@@ -91,9 +91,10 @@ async fn retries_wait_as_the_retrier_says_on_the_virtual_clock() {
     assert_eq!(outcome.status, Status::Succeeded);
     assert_eq!(outcome.output, Some(json!({ "ok": true })));
     assert_eq!(mock.calls().len(), 4);
-    // 2 + 4 + 8 seconds of backoff, in virtual time only.
+    // 2 + 4 + 8 seconds of backoff, in virtual time only, after the millisecond the
+    // transition into the state takes.
     let last = outcome.history.events().last().unwrap();
-    assert_eq!(last.timestamp, "2024-01-01T00:00:14.000Z");
+    assert_eq!(last.timestamp, "2024-01-01T00:00:14.001Z");
     assert!(wall.elapsed() < Duration::from_secs(5));
     let scheduled = outcome
         .history
@@ -151,9 +152,10 @@ async fn a_task_timeout_races_a_slow_handler() {
         .await;
     assert_eq!(outcome.status, Status::Failed);
     assert_eq!(outcome.error.as_deref(), Some("States.Timeout"));
+    // Five seconds after the task started, a millisecond (the transition) after the start.
     assert_eq!(
         outcome.history.events().last().unwrap().timestamp,
-        "2024-01-01T00:00:05.000Z"
+        "2024-01-01T00:00:05.001Z"
     );
 }
 

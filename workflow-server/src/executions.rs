@@ -15,7 +15,8 @@ use workflow_runtime::asl::StateMachine;
 use workflow_runtime::nested::{ChildExecution, StartExecution};
 use workflow_runtime::store::{ExecutionRecord, Started};
 use workflow_runtime::{
-    DurableError, ExecutionConfig, Failure, RedriveError, StartError, StartRequest, Status,
+    DurableError, ExecutionConfig, ExecutionInput, Failure, RedriveError, StartError, StartRequest,
+    Status,
 };
 
 use crate::arn::Arn;
@@ -35,8 +36,8 @@ pub(crate) const ALIAS: &str = "stateMachineAliasArn";
 
 const STATUSES: &str = "[SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]";
 
-/// The execution's name (a UUID when none is given) and its parsed input.
-fn name_and_input(request: &Request) -> Result<(String, Value), ApiError> {
+/// The execution's name (a UUID when none is given) and its parsed input, measured as sent.
+fn name_and_input(request: &Request) -> Result<(String, ExecutionInput), ApiError> {
     let name = match request.str_opt("name")? {
         Some(name) => {
             names::check(name)?;
@@ -53,7 +54,7 @@ fn name_and_input(request: &Request) -> Result<(String, Value), ApiError> {
             ),
         ));
     }
-    let input = serde_json::from_str(text).map_err(|e| {
+    let input = ExecutionInput::from_json(text).map_err(|e| {
         ApiError::new(
             "InvalidExecutionInput",
             format!("Invalid State Machine Execution Input: '{e}'"),
@@ -128,7 +129,7 @@ async fn start_execution(
     machine_arn: &str,
     test_case: Option<&str>,
     name: String,
-    input: Value,
+    input: ExecutionInput,
     trace_header: Option<&str>,
 ) -> Result<ExecutionRecord, ApiError> {
     let target = state_machines::resolve(service, machine_arn)?;
@@ -167,7 +168,8 @@ async fn start_execution(
     if let Started::Existing(existing) = &started {
         // AWS starts a name once: the same request while it runs is answered with it, any
         // other is a conflict.
-        let same_input = serde_json::from_str::<Value>(&existing.input).ok() == Some(input);
+        let same_input =
+            serde_json::from_str::<Value>(&existing.input).ok().as_ref() == Some(input.value());
         if !same_input || existing.status != Status::Running {
             return Err(ApiError::new(
                 "ExecutionAlreadyExists",
@@ -199,7 +201,7 @@ impl StartExecution for NestedExecutions {
                 &child.state_machine_arn,
                 None,
                 child.name,
-                child.input,
+                child.input.into(),
                 None,
             )
             .await
@@ -257,7 +259,7 @@ pub async fn start_sync(service: &Service, request: &Request) -> Result<Value, A
         ("startDate", Some(seconds(started))),
         ("stopDate", Some(seconds(stopped))),
         ("status", Some(json!(outcome.status.as_str()))),
-        ("input", Some(json!(compact(&input)))),
+        ("input", Some(json!(compact(input.value())))),
         ("inputDetails", Some(json!({ "included": true }))),
         ("output", outcome.output.as_ref().map(|o| json!(compact(o)))),
         ("outputDetails", Some(json!({ "included": true }))),

@@ -370,6 +370,16 @@ fn ids(definitions: &[Definition]) -> String {
 
 /// A JSON value given on the command line: inline JSON, `@file`, or `@-` for standard input.
 pub fn json_argument(flag: &str, argument: &str) -> Result<Value, InputError> {
+    json_argument_as(flag, argument, |text| serde_json::from_str(text))
+}
+
+/// [`json_argument`], read by `parse` from its text (an execution's input keeps the size of
+/// the text as given, which AWS's payload quota measures).
+pub fn json_argument_as<T>(
+    flag: &str,
+    argument: &str,
+    parse: impl FnOnce(&str) -> serde_json::Result<T>,
+) -> Result<T, InputError> {
     let (text, from) = match argument.strip_prefix('@') {
         Some("-") => {
             let bytes = read_capped(std::io::stdin(), "standard input")
@@ -384,7 +394,7 @@ pub fn json_argument(flag: &str, argument: &str) -> Result<Value, InputError> {
         ),
         None => (argument.to_owned(), "the argument".to_owned()),
     };
-    serde_json::from_str(&text).map_err(|e| InputError(format!("{flag}: {from} is not JSON: {e}")))
+    parse(&text).map_err(|e| InputError(format!("{flag}: {from} is not JSON: {e}")))
 }
 
 #[cfg(test)]

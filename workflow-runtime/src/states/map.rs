@@ -12,7 +12,7 @@ use crate::map_runs::{ItemCounts, MapRun, MapRunStatus, RunGuard};
 use crate::states::fan_out::FanOut;
 use crate::states::item_batcher;
 use crate::states::item_reader;
-use crate::states::recovery::{Attempted, Recovered};
+use crate::states::recovery::{Attempted, Recovered, Recovery};
 use crate::states::result::{ResultFields, process_result};
 use crate::states::result_writer::{ChildLog, ChildResult, MapRunNames, ResultWriter};
 use crate::test_state::TestMock;
@@ -50,10 +50,12 @@ impl Interpreter<'_> {
     ) -> Result<Recovered, Failure> {
         self.recover(
             run,
-            &map.retry,
-            &map.catch,
-            &map.transition,
-            Some(EventType::MapStateFailed),
+            Recovery {
+                retriers: &map.retry,
+                catchers: &map.catch,
+                transition: &map.transition,
+                gave_up: Some(EventType::MapStateFailed),
+            },
             &input,
             variables,
             |retry_count| self.map_attempt(run, map, &input, retry_count, variables),
@@ -69,7 +71,7 @@ impl Interpreter<'_> {
         input: &Value,
         retry_count: u32,
         variables: &Variables<'_>,
-    ) -> Attempted {
+    ) -> Result<Attempted, Failure> {
         let context = self.context(run, Some(retry_count));
         let scope = Scope::new(run, &context, variables);
         let distributed = is_distributed(&map.item_processor.machine);
@@ -103,7 +105,7 @@ impl Interpreter<'_> {
                 let store = self.executor.object_store.as_deref();
                 match item_reader::read_items(&scope, reader, &effective, store).await {
                     Ok(items) => items,
-                    Err(failure) => return Ok(Err(failure)),
+                    Err(failure) => return Ok(Attempted::Failed(failure)),
                 }
             }
             None => items_of(&scope, map, &effective)?,
@@ -113,7 +115,7 @@ impl Interpreter<'_> {
         let writer = match &map.result_writer {
             Some(writer) => match ResultWriter::of(&scope, writer, &effective) {
                 Ok(writer) => Some(writer),
-                Err(failure) => return Ok(Err(failure)),
+                Err(failure) => return Ok(Attempted::Failed(failure)),
             },
             None => None,
         };
@@ -151,13 +153,13 @@ impl Interpreter<'_> {
                 if let Some(writer) = &writer {
                     let _ = self.write_results(writer, &mut items).await;
                 }
-                return Ok(Err(failure));
+                return Ok(Attempted::Failed(failure));
             }
         };
         let result = match &writer {
             Some(writer) => match self.write_results(writer, &mut items).await {
                 Ok(result) => result,
-                Err(failure) => return Ok(Err(failure)),
+                Err(failure) => return Ok(Attempted::Failed(failure)),
             },
             None => Value::Array(results),
         };
@@ -167,7 +169,7 @@ impl Interpreter<'_> {
             result_selector: &map.result_selector,
             result_path: &map.result_path,
         };
-        Ok(Ok(process_result(&scope, run, fields, input, result)?))
+        Ok(process_result(&scope, run, fields, input, result)?.into())
     }
 
     /// Inline iterations: each in this execution's history, between MapIterationStarted and
@@ -617,7 +619,12 @@ fn items_of(scope: &Scope<'_>, map: &Map, effective: &Value) -> Result<Vec<Value
 /// `mapIterationFailureCount` how many iterations failed, checked against the tolerated
 /// failure threshold. AWS checks that only when the state sets a threshold (the recorded
 /// TestState responses: with none set, failed iterations do not fail the state).
-fn mocked(scope: &Scope<'_>, mut items: Items<'_>, input: &Value, mock: &TestMock) -> Attempted {
+fn mocked(
+    scope: &Scope<'_>,
+    mut items: Items<'_>,
+    input: &Value,
+    mock: &TestMock,
+) -> Result<Attempted, Failure> {
     let (run, map, effective) = (items.run, items.map, items.effective);
     let configuration = run.test_configuration().cloned().unwrap_or_default();
     let read = match &map.item_reader {
@@ -652,13 +659,13 @@ fn mocked(scope: &Scope<'_>, mut items: Items<'_>, input: &Value, mock: &TestMoc
     });
     let value = match mock.outcome() {
         Ok(value) => value,
-        Err(failure) => return Ok(Err(failure)),
+        Err(failure) => return Ok(Attempted::Failed(failure)),
     };
     let failed = configuration.map_iteration_failure_count.unwrap_or(0) as usize;
     let total = value.as_array().map_or(items.len(), Vec::len);
     let has_threshold = tolerance.count.is_some() || tolerance.percentage.is_some();
     if has_threshold && failed > 0 && tolerance.exceeded(failed, total) {
-        return Ok(Err(Failure::new(
+        return Ok(Attempted::Failed(Failure::new(
             names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
             EXCEEDED_CAUSE,
         )));
@@ -668,7 +675,7 @@ fn mocked(scope: &Scope<'_>, mut items: Items<'_>, input: &Value, mock: &TestMoc
         result_selector: &map.result_selector,
         result_path: &map.result_path,
     };
-    Ok(Ok(process_result(scope, run, fields, input, value)?))
+    Ok(process_result(scope, run, fields, input, value)?.into())
 }
 
 /// What `ItemBatcher` makes of the items' inputs: batches of at most `MaxItemsPerBatch`
@@ -778,9 +785,23 @@ fn requested_concurrency(scope: &Scope<'_>, map: &Map, effective: &Value) -> Res
         }
         (None, Some(path)) => {
             let value = scope.read(path, effective)?;
-            integer_of(&value)
-                .and_then(|n| u64::try_from(n).ok())
-                .ok_or_else(|| not_valid(scope, "MaxConcurrencyPath", &value, "integer", path))?
+            match integer_of(&value) {
+                Some(n) if n < 0 => {
+                    return Err(scope.runtime(format!(
+                        "Expected non-negative integer for MaxConcurrency, got '{n}' instead."
+                    )));
+                }
+                Some(n) => n.unsigned_abs(),
+                None => {
+                    return Err(not_valid(
+                        scope,
+                        "MaxConcurrencyPath",
+                        &value,
+                        "integer",
+                        path,
+                    ));
+                }
+            }
         }
         (None, None) => 0,
     })
@@ -994,26 +1015,29 @@ mod tests {
         )
         .await;
         assert_eq!(bounded.output, Some(items.clone()));
-        assert_eq!(elapsed_ms(&bounded), 20_000);
+        // The waits, and a millisecond per transition on the way (`VirtualClock`): into the
+        // Map, then into each round of waits.
+        assert_eq!(elapsed_ms(&bounded), 20_000 + 3);
         let sequential = run(
             map(json!({ "MaxConcurrency": 1 }), wait_processor(10)),
             items.clone(),
         )
         .await;
-        assert_eq!(elapsed_ms(&sequential), 40_000);
+        assert_eq!(elapsed_ms(&sequential), 40_000 + 5);
         let unbounded = run(
             map(json!({ "MaxConcurrency": 0 }), wait_processor(10)),
             items,
         )
         .await;
-        assert_eq!(elapsed_ms(&unbounded), 10_000);
+        assert_eq!(elapsed_ms(&unbounded), 10_000 + 2);
     }
 
     #[tokio::test(start_paused = true)]
     async fn inline_concurrency_is_capped_at_forty() {
         let items: Vec<u64> = (0..41).collect();
         let outcome = run(map(json!({}), wait_processor(10)), json!(items)).await;
-        assert_eq!(elapsed_ms(&outcome), 20_000);
+        // Two rounds of waits, and their transitions (see above).
+        assert_eq!(elapsed_ms(&outcome), 20_000 + 3);
     }
 
     #[tokio::test(start_paused = true)]
@@ -1075,7 +1099,8 @@ mod tests {
         assert_eq!(count("MapIterationFailed"), 1);
         assert_eq!(count("MapIterationAborted"), 2);
         assert_eq!(count("WaitStateExited"), 0);
-        assert_eq!(elapsed_ms(&outcome), 0);
+        // No wait ran out: what time passed is the transitions' (a millisecond each).
+        assert!(elapsed_ms(&outcome) < 10, "{}", elapsed_ms(&outcome));
     }
 
     #[tokio::test(start_paused = true)]
@@ -1205,7 +1230,8 @@ mod tests {
                 { "item": 2, "tag": "t" }
             ]))
         );
-        assert_eq!(elapsed_ms(&outcome), 3_000);
+        // The waits, and a millisecond per transition.
+        assert_eq!(elapsed_ms(&outcome), 3_000 + 6);
     }
 
     #[tokio::test(start_paused = true)]

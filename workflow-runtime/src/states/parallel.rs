@@ -6,7 +6,7 @@ use crate::executor::{Interpreter, RunProgress, StateRun};
 use crate::history::EventType;
 use crate::io::{Scope, States, Variables};
 use crate::states::fan_out::FanOut;
-use crate::states::recovery::{Attempted, Recovered};
+use crate::states::recovery::{Attempted, Recovered, Recovery};
 use crate::states::result::{ResultFields, process_result};
 
 impl Interpreter<'_> {
@@ -27,10 +27,12 @@ impl Interpreter<'_> {
     ) -> Result<Recovered, Failure> {
         self.recover(
             run,
-            &parallel.retry,
-            &parallel.catch,
-            &parallel.transition,
-            Some(EventType::ParallelStateFailed),
+            Recovery {
+                retriers: &parallel.retry,
+                catchers: &parallel.catch,
+                transition: &parallel.transition,
+                gave_up: Some(EventType::ParallelStateFailed),
+            },
             &input,
             variables,
             |retry_count| self.parallel_attempt(run, parallel, &input, retry_count, variables),
@@ -46,7 +48,7 @@ impl Interpreter<'_> {
         input: &Value,
         retry_count: u32,
         variables: &Variables<'_>,
-    ) -> Attempted {
+    ) -> Result<Attempted, Failure> {
         let context = self.context(run, Some(retry_count));
         let scope = Scope::new(run, &context, variables);
         let effective = if run.jsonata {
@@ -72,8 +74,8 @@ impl Interpreter<'_> {
         // TestState's mock stands in for the branches: their outputs, or their error.
         if let Some(mock) = run.mock() {
             return Ok(match mock.outcome() {
-                Ok(outputs) => Ok(process_result(&scope, run, fields, input, outputs)?),
-                Err(failure) => Err(failure),
+                Ok(outputs) => process_result(&scope, run, fields, input, outputs)?.into(),
+                Err(failure) => Attempted::Failed(failure),
             });
         }
         self.event(EventType::ParallelStateStarted, Value::Null);
@@ -87,11 +89,11 @@ impl Interpreter<'_> {
         );
         let outputs = match branches.await {
             Ok(outputs) => outputs,
-            Err(failure) => return Ok(Err(failure)),
+            Err(failure) => return Ok(Attempted::Failed(failure)),
         };
         self.event(EventType::ParallelStateSucceeded, Value::Null);
         let result = Value::Array(outputs);
-        Ok(Ok(process_result(&scope, run, fields, input, result)?))
+        Ok(process_result(&scope, run, fields, input, result)?.into())
     }
 
     /// Runs the branches concurrently, each in a scope of its own over `variables`; their
@@ -206,9 +208,10 @@ mod tests {
         assert_eq!(outcome.output, Some(json!([1, 2])));
         let events = outcome.history.events();
         assert_eq!(events[0].timestamp, "2024-01-01T00:00:00.000Z");
-        // Two 10 s waits side by side take 10 s, not 20.
+        // Two 10 s waits side by side take 10 s, not 20 (and a millisecond for each of the
+        // three transitions on the way: into the Parallel, its Waits, their Passes).
         let last = events.last().expect("events");
-        assert_eq!(last.timestamp, "2024-01-01T00:00:10.000Z");
+        assert_eq!(last.timestamp, "2024-01-01T00:00:10.003Z");
         let ids: Vec<u64> = events.iter().map(|e| e.id).collect();
         assert_eq!(ids, (1..=events.len() as u64).collect::<Vec<_>>());
     }
@@ -232,10 +235,11 @@ mod tests {
         assert_eq!(outcome.cause.as_deref(), Some("it broke"));
         let types = outcome.history.types();
         assert!(types.contains(&"ParallelStateFailed".to_owned()));
-        // The waiting branch was stopped: it never left its Wait, and no time passed.
+        // The waiting branch was stopped: it never left its Wait, and no time passed but the
+        // transitions' (into the Parallel, into its branches' first states).
         assert!(!types.contains(&"WaitStateExited".to_owned()));
         let last = outcome.history.events().last().expect("events");
-        assert_eq!(last.timestamp, "2024-01-01T00:00:00.000Z");
+        assert_eq!(last.timestamp, "2024-01-01T00:00:00.002Z");
     }
 
     #[tokio::test(start_paused = true)]

@@ -217,37 +217,61 @@ pub(crate) enum Recovered {
     Retrying(RetryPoint),
 }
 
-/// What one attempt of a state with retriers gave: its output and the variables its `Assign`
-/// sets; `Ok(Err(_))` is a failure `Retry` and `Catch` handle; `Err(_)` fails the state at
-/// once (a path that does not resolve, say).
-pub(crate) type Attempted = Result<Result<(Value, Assigned), Failure>, Failure>;
+/// What one attempt of a state with retriers gave. An attempt that cannot go on at all (a
+/// path that does not resolve, say) is an `Err` beside it: it fails the state at once.
+pub(crate) enum Attempted {
+    /// Its output, and the variables its `Assign` sets.
+    Succeeded(Value, Assigned),
+    /// A failure that `Retry` and `Catch` handle.
+    Failed(Failure),
+}
+
+impl From<(Value, Assigned)> for Attempted {
+    fn from((output, assigned): (Value, Assigned)) -> Self {
+        Attempted::Succeeded(output, assigned)
+    }
+}
+
+/// The fields of a Task, Parallel or Map state that its retries and catches read.
+pub(crate) struct Recovery<'a> {
+    /// `Retry`.
+    pub retriers: &'a [Retrier],
+    /// `Catch`.
+    pub catchers: &'a [Catcher],
+    /// `Next` or `End`, where a successful attempt goes.
+    pub transition: &'a Transition,
+    /// The event AWS records once when the state gives up (`MapStateFailed`,
+    /// `ParallelStateFailed`; none for a Task).
+    pub gave_up: Option<EventType>,
+}
 
 impl Interpreter<'_> {
-    /// Runs `attempt` until it succeeds, retrying as `retriers` say (sleeping the backoff
-    /// between attempts; the attempt gets the retry count for `$$.State.RetryCount`), and
-    /// hands a failure that outlives them to the catchers. `gave_up` is the event AWS
-    /// records once when the state gives up (`MapStateFailed`, `ParallelStateFailed`).
+    /// Runs `attempt` until it succeeds, retrying as the state's retriers say (sleeping the
+    /// backoff between attempts; the attempt gets the retry count for
+    /// `$$.State.RetryCount`), and hands a failure that outlives them to its catchers.
     /// `variables` is the scope the state runs in, which a catcher's `Assign` reads.
     ///
     /// The state a TestState run tests makes one attempt: a failure a retrier would retry
     /// fails it at once, recorded as retriable. A top-level state of an execution does not
     /// sleep a backoff here: it returns where its retries stand
     /// ([`Recovered::Retrying`]), and goes on from there when run again with that point.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn recover<Fut>(
         &self,
         run: &StateRun<'_>,
-        retriers: &[Retrier],
-        catchers: &[Catcher],
-        transition: &Transition,
-        gave_up: Option<EventType>,
+        recovery: Recovery<'_>,
         input: &Value,
         variables: &Variables<'_>,
         mut attempt: impl FnMut(u32) -> Fut,
     ) -> Result<Recovered, Failure>
     where
-        Fut: Future<Output = Attempted>,
+        Fut: Future<Output = Result<Attempted, Failure>>,
     {
+        let Recovery {
+            retriers,
+            catchers,
+            transition,
+            gave_up,
+        } = recovery;
         let (mut retrying, mut dispatch) = match run.resumed_retry() {
             Some(point) => {
                 self.sleep_until(point.until).await;
@@ -271,7 +295,9 @@ impl Interpreter<'_> {
                 return Err(crate::executor::history_limit_failure());
             }
             let attempted = match dispatch.take() {
-                Some(Dispatch::Interrupted) => Ok(Err(self.interrupted(run, retrying.count()))),
+                Some(Dispatch::Interrupted) => {
+                    Ok(Attempted::Failed(self.interrupted(run, retrying.count())))
+                }
                 Some(Dispatch::Ready) => attempt(retrying.count()).await,
                 // An at-most-once attempt is committed before it runs: a durable point.
                 None if run.at_most_once => {
@@ -302,14 +328,14 @@ impl Interpreter<'_> {
                 }
             }
             let failure = match attempted? {
-                Ok((output, assigned)) => {
+                Attempted::Succeeded(output, assigned) => {
                     return Ok(Recovered::Exit(Exit {
                         output,
                         next: next_of(transition),
                         assigned,
                     }));
                 }
-                Err(failure) => failure,
+                Attempted::Failed(failure) => failure,
             };
             if run.is_tested() {
                 // TestState makes one attempt: that a retrier takes the error is the answer.

@@ -12,7 +12,7 @@ use crate::history::EventType;
 use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
 use crate::nested::{self, ChildWait};
-use crate::states::recovery::{Attempted, Awaiting, Completion, Recovered};
+use crate::states::recovery::{Attempted, Awaiting, Completion, Recovered, Recovery};
 use crate::states::result::{ResultFields, process_result};
 
 /// How one attempt ended.
@@ -37,10 +37,12 @@ impl Interpreter<'_> {
     ) -> Result<Recovered, Failure> {
         self.recover(
             run,
-            &task.retry,
-            &task.catch,
-            &task.transition,
-            None,
+            Recovery {
+                retriers: &task.retry,
+                catchers: &task.catch,
+                transition: &task.transition,
+                gave_up: None,
+            },
             &input,
             variables,
             |retry_count| self.task_attempt(run, task, &input, retry_count, variables),
@@ -56,7 +58,7 @@ impl Interpreter<'_> {
         input: &Value,
         retry_count: u32,
         variables: &Variables<'_>,
-    ) -> Attempted {
+    ) -> Result<Attempted, Failure> {
         // A callback's token is in its context object (`$$.Task.Token`), for its parameters
         // to hand out.
         let token = is_callback(&task.resource).then(|| self.task_token(run, retry_count));
@@ -78,15 +80,11 @@ impl Interpreter<'_> {
                 .await
             {
                 Ok(result) => result,
-                Err(failure) => return Ok(Err(failure)),
+                Err(failure) => return Ok(Attempted::Failed(failure)),
             };
-            return Ok(Ok(process_result(
-                &scope,
-                run,
-                task_result_fields(task),
-                input,
-                result,
-            )?));
+            return Ok(
+                process_result(&scope, run, task_result_fields(task), input, result)?.into(),
+            );
         }
         let effective = scope.select(&task.common.input_path, input.clone())?;
         run.inspect(|i| i.after_input_path = Some(effective.clone()));
@@ -101,15 +99,9 @@ impl Interpreter<'_> {
             .await
         {
             Ok(result) => result,
-            Err(failure) => return Ok(Err(failure)),
+            Err(failure) => return Ok(Attempted::Failed(failure)),
         };
-        Ok(Ok(process_result(
-            &scope,
-            run,
-            task_result_fields(task),
-            input,
-            result,
-        )?))
+        Ok(process_result(&scope, run, task_result_fields(task), input, result)?.into())
     }
 
     /// One attempt: the scheduled/started/ended events of the resource's kind, around the
@@ -638,9 +630,15 @@ impl Interpreter<'_> {
         };
         let job = tokio::spawn(future);
         let abort = job.abort_handle();
+        let called = self.now().unix_millis();
         let timer = self.executor.clock.sleep(timeout);
         tokio::select! {
+            // A handler that computed past its timeout without an `.await` (its timer cannot
+            // fire while it holds the thread) timed out all the same.
             joined = job => match joined {
+                _ if self.now().unix_millis() - called > timeout.as_millis() as i64 => {
+                    Attempt::TimedOut
+                }
                 Ok(Ok(result)) => Attempt::Succeeded(result),
                 Ok(Err(error)) => Attempt::Failed(error.into()),
                 Err(e) => Attempt::Failed(Failure::new(names::TASK_FAILED, panic_cause(e))),
@@ -720,25 +718,41 @@ fn is_callback(resource: &str) -> bool {
 }
 
 /// `TimeoutSeconds`, or `TimeoutSecondsPath` read from the effective input, the context
-/// object or a variable.
+/// object or a variable; `HeartbeatSecondsPath` is read too, for its errors (heartbeats
+/// read only `HeartbeatSeconds` for now).
 fn task_timeout(scope: &Scope<'_>, task: &Task, effective: &Value) -> Result<Duration, Failure> {
     let seconds = match (&task.timeout_seconds, &task.timeout_seconds_path) {
         (Some(IntOrExpr::Int(n)), _) => *n,
-        (_, Some(path)) => {
-            let parsed = scope.path(path)?;
-            let value = parsed.read(scope.document(&parsed, effective)?);
-            match value.as_ref().and_then(Value::as_u64).filter(|n| *n > 0) {
-                Some(n) => n,
-                None => {
-                    return Err(scope.runtime(format!(
-                        "The TimeoutSecondsPath parameter does not reference a positive integer: {path}"
-                    )));
-                }
-            }
-        }
+        (_, Some(path)) => seconds_path(scope, "TimeoutSecondsPath", path, effective)?,
         _ => limits::DEFAULT_TASK_TIMEOUT_SECONDS,
     };
+    if let Some(path) = &task.heartbeat_seconds_path {
+        seconds_path(scope, "HeartbeatSecondsPath", path, effective)?;
+    }
     Ok(Duration::from_secs(seconds))
+}
+
+/// A Task's `TimeoutSecondsPath` or `HeartbeatSecondsPath`: a positive integer number of
+/// seconds, at most the 99999999 that `TimeoutSeconds` and `HeartbeatSeconds` allow. Whatever
+/// else it selects (nothing, a fraction, zero, a negative number, a string, a number past
+/// that) fails the state with AWS's cause for it.
+fn seconds_path(
+    scope: &Scope<'_>,
+    field: &str,
+    path: &str,
+    effective: &Value,
+) -> Result<u64, Failure> {
+    let parsed = scope.path(path)?;
+    let value = parsed.read(scope.document(&parsed, effective)?);
+    value
+        .as_ref()
+        .and_then(Value::as_u64)
+        .filter(|n| (1..=limits::MAX_TASK_SECONDS).contains(n))
+        .ok_or_else(|| {
+            scope.runtime(format!(
+                "The {field} parameter does not reference a positive integer: {path}"
+            ))
+        })
 }
 
 /// `TimeoutSeconds` (and `HeartbeatSeconds`, evaluated for its errors only: heartbeats are
@@ -755,7 +769,10 @@ fn jsonata_timeout(
             Some(IntOrExpr::Expr(text)) => {
                 let value =
                     scope.evaluate_typed(field, &Value::String(text.clone()), states, "number")?;
-                match value.as_u64().filter(|n| *n > 0) {
+                match value
+                    .as_u64()
+                    .filter(|n| (1..=limits::MAX_TASK_SECONDS).contains(n))
+                {
                     Some(n) => Ok(Some(n)),
                     None => Err(scope.query_error(format!(
                         "The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected 'positive integer', but was '{value}'",

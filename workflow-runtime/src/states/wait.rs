@@ -30,7 +30,14 @@ impl Interpreter<'_> {
         let effective = scope.select(&wait.common.input_path, input)?;
         run.inspect(|i| i.after_input_path = Some(effective.clone()));
         let now = self.now();
-        let read = |path: &str| scope.read(path, &effective);
+        // A path that selects nothing is AWS's "does not reference an input value".
+        let read = |field: &str, path: &str| {
+            scope.read(path, &effective).map_err(|_| {
+                scope.runtime(format!(
+                    "The {field} parameter does not reference an input value: {path}"
+                ))
+            })
+        };
         let until = match &wait.wait_for {
             WaitFor::Seconds(IntOrExpr::Int(seconds)) => now.unix_millis() + *seconds as i64 * 1000,
             WaitFor::Seconds(IntOrExpr::Expr(_)) => {
@@ -51,11 +58,16 @@ impl Interpreter<'_> {
                 }
             },
             WaitFor::SecondsPath(path) => {
-                let value = read(path)?;
-                // AWS reads a Java long: an integer; a fraction is an error, and a negative
-                // number waits no time.
+                let value = read("SecondsPath", path)?;
+                // AWS reads a Java long: an integer; a fraction, a string or a number past
+                // the long's range is an error, and so is a negative number.
                 match value.as_i64() {
-                    Some(seconds) => now.unix_millis() + seconds.max(0) * 1000,
+                    Some(seconds) if seconds < 0 => {
+                        return Err(scope.runtime(format!(
+                            "The SecondsPath parameter references a negative value: {path} == {value}"
+                        )));
+                    }
+                    Some(seconds) => wake_after(now, seconds),
                     None => {
                         return Err(Failure::runtime(
                             run.name,
@@ -68,7 +80,7 @@ impl Interpreter<'_> {
                 }
             }
             WaitFor::TimestampPath(path) => {
-                let value = read(path)?;
+                let value = read("TimestampPath", path)?;
                 match value.as_str().and_then(Timestamp::parse) {
                     Some(t) => t.unix_millis(),
                     None => {
@@ -120,7 +132,12 @@ impl Interpreter<'_> {
                     "number",
                 )?;
                 match value.as_i64() {
-                    Some(seconds) => now.unix_millis() + seconds.max(0) * 1000,
+                    Some(seconds) if seconds < 0 => {
+                        return Err(scope.query_error(format!(
+                            "The Seconds field references a negative value: {value}"
+                        )));
+                    }
+                    Some(seconds) => wake_after(now, seconds),
                     None => {
                         return Err(scope.query_error(format!(
                             "The Seconds field cannot be parsed as a long value: {value}"
@@ -157,6 +174,14 @@ impl Interpreter<'_> {
     }
 }
 
+/// When a wait of `seconds` from `now` ends, in milliseconds since the epoch. A long's worth
+/// of seconds is a wait AWS accepts (the execution times out first); it saturates instead of
+/// overflowing.
+fn wake_after(now: Timestamp, seconds: i64) -> i64 {
+    now.unix_millis()
+        .saturating_add(seconds.saturating_mul(1000))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -181,7 +206,8 @@ mod tests {
             assigned(&outcome)[1],
             (
                 "Sleep".to_owned(),
-                json!({ "seen": "1", "when": "\"2024-01-01T00:00:00.000Z\"" })
+                // Entered after two transitions, a millisecond each (`VirtualClock`).
+                json!({ "seen": "1", "when": "\"2024-01-01T00:00:00.002Z\"" })
             )
         );
         let events = outcome.history.events();
@@ -192,7 +218,7 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             stamp(sleep_exit),
-            Timestamp::parse("2024-01-01T00:00:10Z").map(|t| t.unix_millis())
+            Timestamp::parse("2024-01-01T00:00:10.002Z").map(|t| t.unix_millis())
         );
         assert_eq!(
             stamp(events.len() - 1),

@@ -19,7 +19,7 @@ pub fn request(name: &str, definition: String, input: Value) -> StartRequest {
         state_machine_arn: config.state_machine_arn(),
         config,
         definition,
-        input,
+        input: input.into(),
         attributes: json!({}),
     }
 }
