@@ -9,6 +9,7 @@ use std::cell::RefCell;
 
 use serde_json::{Map, Value};
 use workflow_core::intrinsics::{self, Call};
+use workflow_eval::intrinsics::Evaluate as _;
 use workflow_core::model::Nullable;
 use workflow_core::path::{Path, ReferencePath, Root};
 

@@ -8,13 +8,18 @@ use super::lexer::{Tok, tokenize};
 /// How deeply expressions may nest before parsing stops (guards the stack).
 const MAX_DEPTH: usize = 200;
 
-/// A JSONata expression.
+/// A JSONata expression, as parsed.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Node {
+pub enum Node {
+    /// A number literal.
     Num(f64),
+    /// A string literal.
     Str(String),
+    /// `true` or `false`.
     Bool(bool),
+    /// `null`.
     Null,
+    /// `/pattern/flags`.
     Regex(String, String),
     /// A field name step.
     Name(String),
@@ -36,14 +41,21 @@ pub(crate) enum Node {
     Object(Vec<(Node, Node)>),
     /// `a{k: v}`
     Group(Box<Node>, Vec<(Node, Node)>),
+    /// `-a`
     Neg(Box<Node>),
+    /// `a op b`, with the operator as written (`+`, `and`, `..`, ...).
     Binary(&'static str, Box<Node>, Box<Node>),
+    /// `c ? a : b` (or `c ? a`).
     Cond(Box<Node>, Box<Node>, Option<Box<Node>>),
+    /// `$name := value`
     Bind(String, Box<Node>),
+    /// `(a; b; c)`
     Block(Vec<Node>),
+    /// `f(args)`
     Call(Box<Node>, Vec<Node>),
     /// `?` in a call's arguments (partial application).
     Placeholder,
+    /// `function($a) { body }`
     Lambda(Rc<Lambda>),
     /// `a ~> f`
     Apply(Box<Node>, Box<Node>),
@@ -53,8 +65,10 @@ pub(crate) enum Node {
 
 /// `function($a, $b) { body }`.
 #[derive(Debug, PartialEq)]
-pub(crate) struct Lambda {
+pub struct Lambda {
+    /// The parameters' names, without `$`.
     pub params: Vec<String>,
+    /// The body.
     pub body: Node,
 }
 

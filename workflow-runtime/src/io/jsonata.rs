@@ -8,7 +8,8 @@
 //! threw an error, returned nothing, or returned a value the field cannot take.
 
 use serde_json::{Map, Value};
-use workflow_core::jsonata::{Evaluated, Expression};
+use workflow_core::jsonata::Expression;
+use workflow_eval::jsonata::{Evaluate as _, Evaluated};
 
 use super::Scope;
 use crate::error::{Failure, names};

@@ -2,48 +2,9 @@
 
 use serde_json::Value;
 
-use super::IntrinsicError;
+use workflow_core::intrinsics::{IntrinsicError, Piece, Template};
+
 use super::args::Args;
-
-/// A `States.Format` template: text and `{}` placeholders.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Template(pub Vec<Piece>);
-
-/// A run of literal text, or one placeholder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Piece {
-    Text(String),
-    Hole,
-}
-
-impl Template {
-    /// A template read at run time from a path: every `{}` is a placeholder, and there are
-    /// no escapes to honour (they belong to the literal syntax only).
-    fn from_text(text: &str) -> Template {
-        let mut pieces = Vec::new();
-        for (i, part) in text.split("{}").enumerate() {
-            if i > 0 {
-                pieces.push(Piece::Hole);
-            }
-            if !part.is_empty() {
-                pieces.push(Piece::Text(part.to_owned()));
-            }
-        }
-        Template(pieces)
-    }
-
-    /// Appends a literal character, merging it into the last run of text.
-    pub fn push_char(&mut self, c: char) {
-        match self.0.last_mut() {
-            Some(Piece::Text(text)) => text.push(c),
-            _ => self.0.push(Piece::Text(c.to_string())),
-        }
-    }
-
-    fn holes(&self) -> usize {
-        self.0.iter().filter(|p| matches!(p, Piece::Hole)).count()
-    }
-}
 
 /// `States.Format(template, values...)`: each `{}` replaced by the next value.
 ///
@@ -127,7 +88,7 @@ pub(crate) fn split(args: &Args) -> Result<Value, IntrinsicError> {
 mod tests {
     use serde_json::json;
 
-    use crate::intrinsics::{Call, IntrinsicError};
+    use crate::intrinsics::{Call, Evaluate, IntrinsicError};
 
     fn eval(text: &str, input: serde_json::Value) -> Result<serde_json::Value, IntrinsicError> {
         Call::parse(text)?.evaluate(&|path| Ok(path.read(&input).unwrap_or_default()))

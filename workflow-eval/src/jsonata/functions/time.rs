@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::{Args, json};
 use crate::jsonata::Error;
 use crate::jsonata::eval::{Evaluator, Val};
-use crate::timestamp::Timestamp;
+use workflow_core::timestamp::Timestamp;
 
 fn no_pictures(args: &Args<'_>, from: usize) -> Result<(), Error> {
     if (from..args.len()).any(|i| !args.get(i).is_undef()) {
@@ -62,7 +62,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>) -> Result<Val, Error> {
 mod tests {
     use serde_json::json;
 
-    use crate::jsonata::{Evaluated, Expression};
+    use crate::jsonata::{Evaluate, Evaluated, Expression};
 
     fn at(text: &str, now: i64) -> serde_json::Value {
         match Expression::parse(text)

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::Error;
 use super::functions;
-use super::parser::{Lambda, Node};
+use workflow_core::jsonata::{Lambda, Node};
 
 /// How deeply evaluation (and function calls) may nest.
 const MAX_DEPTH: usize = 300;
@@ -985,10 +985,11 @@ mod tests {
     use super::*;
 
     fn run(text: &str) -> Result<Val, Error> {
-        let node = super::super::parser::parse(text).unwrap();
+        let expression = workflow_core::jsonata::Expression::parse(text).unwrap();
+        let node = expression.node();
         let lookup = |_: &str| None;
         let ev = Evaluator::new(Value::Null, &lookup);
-        ev.eval(&node, &Value::Null, &Rc::new(Env::default()))
+        ev.eval(node, &Value::Null, &Rc::new(Env::default()))
     }
 
     #[test]
