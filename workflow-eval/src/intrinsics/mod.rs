@@ -23,6 +23,8 @@ use workflow_core::intrinsics::{Arg, Call, Function, IntrinsicError, MAX_DEPTH};
 use workflow_core::path::Path;
 
 pub use entropy::{Entropy, SeededEntropy, SystemEntropy};
+pub(crate) use entropy::{below, unit_interval};
+pub(crate) use uuid::uuid;
 
 use args::Args;
 

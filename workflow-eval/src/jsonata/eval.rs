@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::Error;
 use super::functions;
+use crate::intrinsics::Entropy;
 use workflow_core::jsonata::{Lambda, Node};
 
 /// How deeply evaluation (and function calls) may nest.
@@ -221,6 +222,9 @@ pub(crate) struct Evaluator<'a> {
     pub max_stack: Cell<usize>,
     /// `$now()` and `$millis()`: one instant for the whole evaluation, as in JSONata.
     pub now_millis: i64,
+    /// Where `$random()`, `$uuid()` and `$shuffle` draw from: the execution's one random
+    /// source, so that a seeded run is reproducible.
+    entropy: RefCell<&'a mut dyn Entropy>,
 }
 
 /// The most stack one evaluation may use, whatever its frames weigh.
@@ -290,7 +294,11 @@ fn number_of(v: &Val) -> Option<Option<f64>> {
 }
 
 impl<'a> Evaluator<'a> {
-    pub fn new(root: Value, lookup: &'a dyn Fn(&str) -> Option<Value>) -> Self {
+    pub fn new(
+        root: Value,
+        lookup: &'a dyn Fn(&str) -> Option<Value>,
+        entropy: &'a mut dyn Entropy,
+    ) -> Self {
         Evaluator {
             root,
             lookup,
@@ -298,7 +306,18 @@ impl<'a> Evaluator<'a> {
             stack_base: Cell::new(0),
             max_stack: Cell::new(0),
             now_millis: 0,
+            entropy: RefCell::new(entropy),
         }
+    }
+
+    /// 64 random bits from the evaluation's random source.
+    pub fn random_u64(&self) -> u64 {
+        self.entropy.borrow_mut().next_u64()
+    }
+
+    /// A uniform integer in `0..bound` (`bound > 0`) from the evaluation's random source.
+    pub fn random_below(&self, bound: u64) -> u64 {
+        crate::intrinsics::below(&mut **self.entropy.borrow_mut(), bound)
     }
 
     pub fn eval(&self, node: &Node, ctx: &Value, env: &Rc<Env>) -> Result<Val, Error> {
@@ -988,7 +1007,8 @@ mod tests {
         let expression = workflow_core::jsonata::Expression::parse(text).unwrap();
         let node = expression.node();
         let lookup = |_: &str| None;
-        let ev = Evaluator::new(Value::Null, &lookup);
+        let mut entropy = crate::intrinsics::SeededEntropy::new(1);
+        let ev = Evaluator::new(Value::Null, &lookup, &mut entropy);
         ev.eval(node, &Value::Null, &Rc::new(Env::default()))
     }
 

@@ -17,6 +17,8 @@ use std::rc::Rc;
 use serde_json::Value;
 pub use workflow_core::jsonata::{Error, Expression};
 
+use crate::intrinsics::{Entropy, SystemEntropy};
+
 /// What an expression evaluates to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Evaluated {
@@ -50,17 +52,30 @@ pub trait Evaluate {
         input: &Value,
         variables: &dyn Fn(&str) -> Option<Value>,
         now_millis: i64,
-    ) -> Result<Evaluated, Error>;
-}
+    ) -> Result<Evaluated, Error> {
+        self.evaluate_with(input, variables, now_millis, &mut SystemEntropy::new())
+    }
 
-impl Evaluate for Expression {
-    fn evaluate_at(
+    /// [`Evaluate::evaluate_at`], drawing `$random()`, `$uuid()` and `$shuffle` from
+    /// `entropy`, for callers with a random source of their own (a seeded execution's).
+    fn evaluate_with(
         &self,
         input: &Value,
         variables: &dyn Fn(&str) -> Option<Value>,
         now_millis: i64,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Evaluated, Error>;
+}
+
+impl Evaluate for Expression {
+    fn evaluate_with(
+        &self,
+        input: &Value,
+        variables: &dyn Fn(&str) -> Option<Value>,
+        now_millis: i64,
+        entropy: &mut dyn Entropy,
     ) -> Result<Evaluated, Error> {
-        let mut evaluator = eval::Evaluator::new(input.clone(), variables);
+        let mut evaluator = eval::Evaluator::new(input.clone(), variables, entropy);
         evaluator.now_millis = now_millis;
         let env = Rc::new(eval::Env::default());
         let value = evaluator.eval(self.node(), input, &env)?;

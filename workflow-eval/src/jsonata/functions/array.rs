@@ -33,7 +33,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             None => Val::Undef,
             Some(mut a) => {
                 for i in (1..a.len()).rev() {
-                    let j = (super::numeric::random_u64() % (i as u64 + 1)) as usize;
+                    let j = ev.random_below(i as u64 + 1) as usize;
                     a.swap(i, j);
                 }
                 json(Value::Array(a))

@@ -7,16 +7,15 @@ use serde_json::Value;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use super::numeric::{random_u64, random_unit};
 use super::{Args, json};
-use crate::intrinsics::{Entropy, SeededEntropy};
+use crate::intrinsics::{Entropy, SeededEntropy, unit_interval, uuid};
 use crate::jsonata::Error;
-use crate::jsonata::eval::{Val, num};
+use crate::jsonata::eval::{Evaluator, Val, num};
 
 /// The most items `$range` may produce (as for the range operator).
 const MAX_ITEMS: f64 = 10_000_000.0;
 
-pub(crate) fn call(args: Args<'_>) -> Result<Val, Error> {
+pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>) -> Result<Val, Error> {
     Ok(match args.name {
         "partition" => {
             let items = args.array(0)?.ok_or_else(|| args.mismatch(0))?;
@@ -82,7 +81,7 @@ pub(crate) fn call(args: Args<'_>) -> Result<Val, Error> {
             ))
         }
         "random" => match args.json(0)? {
-            None => json(num(random_unit())),
+            None => json(num(unit_interval(ev.random_u64()))),
             Some(seed) => {
                 let seed = match &seed {
                     Value::Number(n) => n.as_f64().unwrap_or(0.0).to_bits(),
@@ -93,25 +92,12 @@ pub(crate) fn call(args: Args<'_>) -> Result<Val, Error> {
                             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
                         }),
                 };
-                let bits = SeededEntropy::new(seed).next_u64();
-                json(num(bits as f64 / (u64::MAX as f64 + 1.0)))
+                json(num(unit_interval(SeededEntropy::new(seed).next_u64())))
             }
         },
         "uuid" => {
-            let mut bytes = [0u8; 16];
-            bytes[..8].copy_from_slice(&random_u64().to_be_bytes());
-            bytes[8..].copy_from_slice(&random_u64().to_be_bytes());
-            bytes[6] = (bytes[6] & 0x0f) | 0x40;
-            bytes[8] = (bytes[8] & 0x3f) | 0x80;
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            json(Value::String(format!(
-                "{}-{}-{}-{}-{}",
-                &hex[..8],
-                &hex[8..12],
-                &hex[12..16],
-                &hex[16..20],
-                &hex[20..]
-            )))
+            let mut entropy = || ev.random_u64();
+            json(uuid(&mut entropy))
         }
         _ => {
             // parse

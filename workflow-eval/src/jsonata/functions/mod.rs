@@ -125,7 +125,7 @@ pub(crate) fn call(
         Family::Object => object::call(ev, args, ctx),
         Family::HigherOrder => higher_order::call(ev, args, ctx),
         Family::Time => time::call(ev, args),
-        Family::Aws => aws::call(args),
+        Family::Aws => aws::call(ev, args),
     }
 }
 

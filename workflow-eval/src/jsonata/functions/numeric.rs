@@ -8,21 +8,6 @@ use super::{Args, json, opt};
 use crate::jsonata::Error;
 use crate::jsonata::eval::{Val, num, truthy};
 
-/// A random number in [0, 1), from the standard library's per-process random keys.
-pub(crate) fn random_unit() -> f64 {
-    random_u64() as f64 / (u64::MAX as f64 + 1.0)
-}
-
-/// 64 random bits.
-pub(crate) fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    h.finish()
-}
-
 /// `$number` of a string: JSON number syntax (and `0x`, `0o`, `0b` prefixes).
 pub(crate) fn parse_number(s: &str) -> Option<f64> {
     let t = s.trim();
