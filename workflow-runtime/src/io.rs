@@ -10,9 +10,9 @@ use std::sync::Mutex;
 
 use serde_json::{Map, Value};
 use workflow_core::intrinsics::{self, Call};
-use workflow_eval::intrinsics::{Entropy, Evaluate as _, SystemEntropy};
 use workflow_core::model::Nullable;
 use workflow_core::path::{Path, ReferencePath, Root};
+use workflow_eval::intrinsics::{Entropy, Evaluate as _, SystemEntropy};
 
 use crate::context::LazyContext;
 use crate::error::{Failure, names};

@@ -162,7 +162,6 @@ mod tests {
         assert!(!is_intrinsic(" States.Format()"));
     }
 
-
     #[test]
     fn measures_depth() {
         assert_eq!(Call::parse("States.UUID()").unwrap().depth(), 1);
@@ -170,5 +169,4 @@ mod tests {
             Call::parse("States.Array(1, States.Array(States.Array()), States.UUID())").unwrap();
         assert_eq!(nested.depth(), 3);
     }
-
 }

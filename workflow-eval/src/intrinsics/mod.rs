@@ -26,6 +26,7 @@ pub use entropy::{Entropy, SeededEntropy, SystemEntropy};
 pub(crate) use entropy::{below, unit_interval};
 pub(crate) use uuid::uuid;
 
+use crate::weight;
 use args::Args;
 
 /// Evaluation of a parsed intrinsic call.
@@ -53,7 +54,29 @@ impl Evaluate for Call {
         resolve: &dyn Fn(&Path) -> Result<Value, IntrinsicError>,
         entropy: &mut dyn Entropy,
     ) -> Result<Value, IntrinsicError> {
-        evaluate_at(self, resolve, entropy, 1)
+        let mut budget = MAX_BUILT_BYTES;
+        evaluate_at(self, resolve, entropy, &mut budget, 1)
+    }
+}
+
+/// The most bytes of values one call (with the calls nested in it) may build: the values of
+/// its arguments and its results, charged by [`crate::weight`]. Each function's result is
+/// at most a small multiple of its arguments (`States.StringSplit`, the largest, checks its
+/// own before it builds it), so a call like `States.Array($, $, ..., $)` or nested
+/// `States.Format` calls fail with `States.IntrinsicFailure` instead of exhausting memory.
+pub const MAX_BUILT_BYTES: usize = 16 << 20;
+
+/// Charges `bytes` to what is left of the budget, or fails naming `function`.
+fn charge(budget: &mut usize, bytes: usize, function: Function) -> Result<(), IntrinsicError> {
+    match budget.checked_sub(bytes) {
+        Some(left) => {
+            *budget = left;
+            Ok(())
+        }
+        None => Err(IntrinsicError::new(format!(
+            "{function}: the call builds more than {} MiB of values, the limit of one intrinsic call",
+            MAX_BUILT_BYTES >> 20
+        ))),
     }
 }
 
@@ -61,6 +84,7 @@ fn evaluate_at(
     call: &Call,
     resolve: &dyn Fn(&Path) -> Result<Value, IntrinsicError>,
     entropy: &mut dyn Entropy,
+    budget: &mut usize,
     depth: usize,
 ) -> Result<Value, IntrinsicError> {
     if depth > MAX_DEPTH {
@@ -73,19 +97,21 @@ fn evaluate_at(
     }
     let mut values = Vec::with_capacity(call.args.len());
     for arg in &call.args {
-        values.push(match arg {
+        let value = match arg {
             Arg::String(s) => Value::String(s.clone()),
             Arg::Number(n) => Value::Number(n.clone()),
             Arg::Bool(b) => Value::Bool(*b),
             Arg::Null => Value::Null,
             Arg::Path(path) => resolve(path)?,
-            Arg::Call(nested) => evaluate_at(nested, resolve, entropy, depth + 1)?,
-        });
+            Arg::Call(nested) => evaluate_at(nested, resolve, entropy, budget, depth + 1)?,
+        };
+        charge(budget, weight(&value), call.name)?;
+        values.push(value);
     }
     let args = Args::new(call.name, values);
-    match call.name {
+    let result = match call.name {
         Function::Format => string::format(call.template(), &args),
-        Function::StringSplit => string::split(&args),
+        Function::StringSplit => string::split(&args, *budget),
         Function::StringToJson => json::string_to_json(&args),
         Function::JsonToString => json::json_to_string(&args),
         Function::JsonMerge => json::merge(&args),
@@ -102,7 +128,9 @@ fn evaluate_at(
         Function::MathAdd => math::add(&args),
         Function::MathRandom => math::random(&args, entropy),
         Function::Uuid => Ok(uuid::uuid(entropy)),
-    }
+    }?;
+    charge(budget, weight(&result), call.name)?;
+    Ok(result)
 }
 
 #[cfg(test)]
@@ -155,6 +183,37 @@ mod tests {
                 .unwrap_err()
                 .message
                 .contains("nested more than 64")
+        );
+    }
+
+    /// What a call builds is bounded, whatever the input and however calls nest.
+    #[test]
+    fn what_a_call_builds_is_bounded() {
+        let input = json!({ "s": "x".repeat(100_000) });
+        let many = vec!["$.s"; 200].join(", ");
+        let error = eval(&format!("States.Array({many})"), &input).unwrap_err();
+        assert!(
+            error
+                .message
+                .starts_with("States.Array: the call builds more than 16 MiB"),
+            "{error}"
+        );
+        let mut format = "$.s".to_owned();
+        for _ in 0..8 {
+            format = format!("States.Format('{{}}{{}}', {format}, {format})");
+        }
+        let error = eval(&format, &input).unwrap_err();
+        assert!(error.message.contains("builds more than 16 MiB"), "{error}");
+        let commas = json!({ "s": "a,".repeat(600_000) });
+        let error = eval("States.StringSplit($.s, ',')", &commas).unwrap_err();
+        assert_eq!(
+            error.message,
+            "States.StringSplit: the 600000 pieces would take more than the 16 MiB one intrinsic call may build"
+        );
+        // Ordinary calls are far from the limit.
+        assert_eq!(
+            eval("States.ArrayLength(States.StringSplit($.s, 'y'))", &input).unwrap(),
+            json!(1)
         );
     }
 

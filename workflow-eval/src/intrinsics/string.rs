@@ -72,13 +72,25 @@ fn write_value(value: &Value, out: &mut String) {
 }
 
 /// `States.StringSplit(text, delimiters)`: splits at every character of `delimiters` and
-/// drops empty pieces, as AWS does (`",,,,"` splits into `[]`).
-pub(crate) fn split(args: &Args) -> Result<Value, IntrinsicError> {
+/// drops empty pieces, as AWS does (`",,,,"` splits into `[]`). The pieces are counted
+/// first: an array of one-character strings weighs far more than its text, so it must fit in
+/// the `budget` left before it is built.
+pub(crate) fn split(args: &Args, budget: usize) -> Result<Value, IntrinsicError> {
     let text = args.string(0, "the string to split")?;
     let delimiters = args.string(1, "the delimiter")?;
-    let pieces = text
-        .split(|c| delimiters.contains(c))
-        .filter(|piece| !piece.is_empty())
+    let pieces = || {
+        text.split(|c| delimiters.contains(c))
+            .filter(|piece| !piece.is_empty())
+    };
+    let count = pieces().count();
+    let bytes = (count + 1) * crate::VALUE_BYTES + text.len();
+    if bytes > budget {
+        return Err(args.fail(format!(
+            "the {count} pieces would take more than the {} MiB one intrinsic call may build",
+            super::MAX_BUILT_BYTES >> 20
+        )));
+    }
+    let pieces = pieces()
         .map(|piece| Value::String(piece.to_owned()))
         .collect();
     Ok(Value::Array(pieces))

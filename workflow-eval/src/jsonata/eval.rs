@@ -9,12 +9,17 @@ use serde_json::{Map, Value};
 use super::Error;
 use super::functions;
 use crate::intrinsics::Entropy;
+pub(crate) use crate::{VALUE_BYTES, weight};
 use workflow_core::jsonata::{Lambda, Node};
 
 /// How deeply evaluation (and function calls) may nest.
 const MAX_DEPTH: usize = 300;
 /// The most items a range `[a..b]` may produce.
 const MAX_RANGE: f64 = 10_000_000.0;
+/// The most bytes of values one evaluation may build, all values together: ranges, string
+/// concatenations and what the built-ins return are charged before they are allocated, so
+/// an expression that doubles a value in a loop fails instead of exhausting memory.
+pub(crate) const MAX_BUILT_BYTES: usize = 64 << 20;
 
 /// A value during evaluation: JSON, nothing (JSONata's `undefined`), a sequence of results
 /// (unwrapped when it holds one value), a function or a regex.
@@ -66,6 +71,11 @@ impl Env {
 
     pub fn set(&self, name: &str, value: Val) {
         self.vars.borrow_mut().insert(name.to_owned(), value);
+    }
+
+    /// Moves a variable of this frame out of it.
+    fn take(&self, name: &str) -> Option<Val> {
+        self.vars.borrow_mut().remove(name)
     }
 }
 
@@ -222,6 +232,8 @@ pub(crate) struct Evaluator<'a> {
     pub max_stack: Cell<usize>,
     /// `$now()` and `$millis()`: one instant for the whole evaluation, as in JSONata.
     pub now_millis: i64,
+    /// Bytes of values built so far (see [`MAX_BUILT_BYTES`]).
+    built: Cell<usize>,
     /// Where `$random()`, `$uuid()` and `$shuffle` draw from: the execution's one random
     /// source, so that a seeded run is reproducible.
     entropy: RefCell<&'a mut dyn Entropy>,
@@ -306,8 +318,26 @@ impl<'a> Evaluator<'a> {
             stack_base: Cell::new(0),
             max_stack: Cell::new(0),
             now_millis: 0,
+            built: Cell::new(0),
             entropy: RefCell::new(entropy),
         }
+    }
+
+    /// Charges `bytes` about to be built to the evaluation's budget; fails (before the
+    /// allocation) when the budget would be exceeded.
+    pub fn charge(&self, bytes: usize) -> Result<(), Error> {
+        let total = self.built.get().saturating_add(bytes);
+        if total > MAX_BUILT_BYTES {
+            return Err(Error::new(
+                "D1010",
+                format!(
+                    "The expression builds more than {} MiB of values, the limit of one evaluation",
+                    MAX_BUILT_BYTES >> 20
+                ),
+            ));
+        }
+        self.built.set(total);
+        Ok(())
     }
 
     /// 64 random bits from the evaluation's random source.
@@ -349,7 +379,7 @@ impl<'a> Evaluator<'a> {
                 Val::Re(Rc::new(functions::regex::Regex::new(pattern, flags)?))
             }
             Node::Name(name) => lookup_field(ctx, name),
-            Node::Var(name) => self.variable(name, ctx, env),
+            Node::Var(name) => self.variable(name, ctx, env)?,
             Node::Wildcard => wildcard(ctx),
             Node::Descendants => {
                 let mut out = Vec::new();
@@ -633,23 +663,38 @@ impl<'a> Evaluator<'a> {
         Ok(value)
     }
 
-    fn variable(&self, name: &str, ctx: &Value, env: &Rc<Env>) -> Val {
-        match name {
-            "" => Val::J(ctx.clone()),
-            "$" => Val::J(self.root.clone()),
+    /// A variable's value. Each read is a copy, so it is charged to the budget: a loop
+    /// that reads a large input at every step fails instead of exhausting memory.
+    fn variable(&self, name: &str, ctx: &Value, env: &Rc<Env>) -> Result<Val, Error> {
+        let value = match name {
+            "" => {
+                self.charge(weight(ctx))?;
+                return Ok(Val::J(ctx.clone()));
+            }
+            "$" => {
+                self.charge(weight(&self.root))?;
+                return Ok(Val::J(self.root.clone()));
+            }
             _ => {
                 if let Some(v) = env.get(name) {
-                    return v;
-                }
-                if let Some(v) = (self.lookup)(name) {
-                    return Val::J(v);
-                }
-                match functions::builtin(name) {
-                    Some(f) => Val::F(Rc::new(Func::Builtin(f))),
-                    None => Val::Undef,
+                    v
+                } else if let Some(v) = (self.lookup)(name) {
+                    Val::J(v)
+                } else {
+                    return Ok(match functions::builtin(name) {
+                        Some(f) => Val::F(Rc::new(Func::Builtin(f))),
+                        None => Val::Undef,
+                    });
                 }
             }
-        }
+        };
+        let bytes = match &value {
+            Val::J(v) => weight(v),
+            Val::Seq(items) => items.iter().map(weight).sum(),
+            _ => 0,
+        };
+        self.charge(bytes)?;
+        Ok(value)
     }
 
     fn object(
@@ -763,7 +808,21 @@ impl<'a> Evaluator<'a> {
                 for param in &def.params {
                     scope.set(param, args.next().unwrap_or(Val::Undef));
                 }
-                self.eval(&def.body, ctx, &scope)
+                match &def.body {
+                    // `function($acc, $x) { $acc & ... }`, as `$reduce` builds a string: the
+                    // parameter is moved out of the call's own scope instead of copied
+                    // (nothing can read it after the body), so n steps cost O(n), not O(n²).
+                    // The right side is evaluated first; the left, a variable, cannot fail.
+                    Node::Binary("&", left, right) if matches!(&**left, Node::Var(name) if def.params.contains(name)) =>
+                    {
+                        let Node::Var(name) = &**left else {
+                            unreachable!("matched above")
+                        };
+                        self.eval(right, ctx, &scope)
+                            .and_then(|r| self.concat(scope.take(name).unwrap_or(Val::Undef), r))
+                    }
+                    body => self.eval(body, ctx, &scope),
+                }
             }
             Func::Partial { f, args: bound } => {
                 let mut supplied = args.into_iter();
@@ -779,6 +838,24 @@ impl<'a> Evaluator<'a> {
         };
         self.depth.set(depth - 1);
         result
+    }
+
+    /// `l & r`. The left string is extended in place, so that a string built up by `&` in
+    /// a loop is not copied at every step.
+    fn concat(&self, l: Val, r: Val) -> Result<Val, Error> {
+        // A string operand was charged when it was built (or read); one made here is new.
+        let (mut a, fresh) = match l {
+            Val::J(Value::String(a)) => (a, 0),
+            other => {
+                let a = functions::string::stringify(&other)?.unwrap_or_default();
+                let fresh = a.len();
+                (a, fresh)
+            }
+        };
+        let b = functions::string::stringify(&r)?.unwrap_or_default();
+        self.charge(fresh + b.len())?;
+        a.push_str(&b);
+        Ok(Val::J(Value::String(a)))
     }
 
     fn binary(
@@ -900,11 +977,7 @@ impl<'a> Evaluator<'a> {
                 };
                 Ok(Val::J(Value::Bool(result)))
             }
-            "&" => {
-                let a = functions::string::stringify(&l)?.unwrap_or_default();
-                let b = functions::string::stringify(&r)?.unwrap_or_default();
-                Ok(Val::J(Value::String(a + &b)))
-            }
+            "&" => self.concat(l, r),
             "in" => {
                 let Some(a) = l.into_json() else {
                     return Ok(Val::J(Value::Bool(false)));
@@ -943,7 +1016,8 @@ impl<'a> Evaluator<'a> {
                         ),
                     ));
                 }
-                let mut out = Vec::new();
+                self.charge((b - a + 1.0) as usize * VALUE_BYTES)?;
+                let mut out = Vec::with_capacity((b - a + 1.0) as usize);
                 let mut x = a;
                 while x <= b {
                     out.push(num(x));

@@ -174,6 +174,47 @@ mod tests {
         assert!(evaluate("($f := function($n){ $f($n) }; $f(1))", &n).is_err());
     }
 
+    /// What an expression builds is charged to one budget per evaluation, before it is
+    /// allocated: doubling a value in a loop, or ranges over ranges, fail cleanly.
+    #[test]
+    fn what_an_evaluation_builds_is_bounded() {
+        let n = Value::Null;
+        for text in [
+            "[1..10000000].[1..10000000]",
+            "$count([1..10000000].[1..10000000])",
+            "$reduce([1..64], function($acc, $x){ $append($acc, $acc) }, [1])",
+            "$reduce([1..64], function($s, $x){ $s & $s }, 'ab')",
+            "$reduce([1..64], function($s, $x){ $join([$s, $s], '') }, 'ab')",
+            "$map([1..100000], function($v){ $$ })",
+        ] {
+            let input = if text.ends_with("$$ })") {
+                json!({ "big": "x".repeat(100_000) })
+            } else {
+                n.clone()
+            };
+            let error = evaluate(text, &input).unwrap_err();
+            assert_eq!(error.code, "D1010", "{text}: {error}");
+        }
+    }
+
+    /// `$reduce` building a string with `&` is linear: the accumulator is moved, not
+    /// copied, at each step (a copy would be charged, and exceed the budget).
+    #[test]
+    fn reduce_builds_a_string_in_linear_time() {
+        let built = ev(
+            "$length($reduce([1..100000], function($s, $x){ $s & 'ab' }, ''))",
+            Value::Null,
+        );
+        assert_eq!(built, Some(json!(200_000)));
+        assert_eq!(
+            ev(
+                "$reduce([1..3], function($s, $x){ $s & $s & $x }, 'a')",
+                Value::Null
+            ),
+            Some(json!("aa1aa1".to_owned() + "2aa1aa12" + "3"))
+        );
+    }
+
     #[test]
     fn grouping_and_sorting() {
         let input = json!([{ "k": "a", "v": 1 }, { "k": "b", "v": 2 }, { "k": "a", "v": 3 }]);

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::{Args, json};
 use crate::jsonata::Error;
-use crate::jsonata::eval::{Evaluator, Val, deep_equal, deep_hash, truthy};
+use crate::jsonata::eval::{Evaluator, VALUE_BYTES, Val, deep_equal, deep_hash, truthy, weight};
 
 pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Val, Error> {
     Ok(match args.name {
@@ -17,6 +17,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
                 (None, None) => Val::Undef,
                 (Some(a), None) | (None, Some(a)) => json(Value::Array(a)),
                 (Some(mut a), Some(b)) => {
+                    ev.charge(a.iter().chain(&b).map(weight).sum())?;
                     a.extend(b);
                     json(Value::Array(a))
                 }
@@ -62,6 +63,8 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
                 arrays.push(args.array(i)?.unwrap_or_default());
             }
             let len = arrays.iter().map(Vec::len).min().unwrap_or(0);
+            let items: usize = arrays.iter().flat_map(|a| &a[..len]).map(weight).sum();
+            ev.charge(items + len * VALUE_BYTES)?;
             json(Value::Array(
                 (0..len)
                     .map(|i| Value::Array(arrays.iter().map(|a| a[i].clone()).collect()))

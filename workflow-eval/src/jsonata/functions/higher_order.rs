@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::Args;
 use crate::jsonata::Error;
-use crate::jsonata::eval::{Evaluator, Func, Val, truthy};
+use crate::jsonata::eval::{Evaluator, Func, Val, truthy, weight};
 
 /// Calls `f` with an item, its index and the whole array: as many as `f` takes.
 fn call_item(
@@ -15,13 +15,18 @@ fn call_item(
     all: &[Value],
     ctx: &Value,
 ) -> Result<Val, Error> {
+    // Only the arguments `f` takes are built: copying the whole array for every item
+    // would make a pass over n items cost O(n²).
     let n = Args::arity(f).clamp(1, 3);
-    let args = [
-        Val::J(item.clone()),
-        Val::J(Value::from(index)),
-        Val::J(Value::Array(all.to_vec())),
-    ];
-    ev.apply(f, args[..n].to_vec(), ctx)
+    let mut args = vec![Val::J(item.clone())];
+    if n > 1 {
+        args.push(Val::J(Value::from(index)));
+    }
+    if n > 2 {
+        ev.charge(all.iter().map(weight).sum())?;
+        args.push(Val::J(Value::Array(all.to_vec())));
+    }
+    ev.apply(f, args, ctx)
 }
 
 pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Val, Error> {
@@ -88,14 +93,18 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
                 v => v.clone(),
             };
             for (i, item) in iter {
+                // The accumulator is moved, not copied, and the array is built only for a
+                // function that takes it, so that n steps cost O(n).
                 let n = Args::arity(f).clamp(2, 4);
-                let all = [
-                    acc,
-                    Val::J(item.clone()),
-                    Val::J(Value::from(i)),
-                    Val::J(Value::Array(items.clone())),
-                ];
-                acc = ev.apply(f, all[..n].to_vec(), ctx)?;
+                let mut call = vec![acc, Val::J(item.clone())];
+                if n > 2 {
+                    call.push(Val::J(Value::from(i)));
+                }
+                if n > 3 {
+                    ev.charge(items.iter().map(weight).sum())?;
+                    call.push(Val::J(Value::Array(items.clone())));
+                }
+                acc = ev.apply(f, call, ctx)?;
             }
             acc
         }

@@ -231,6 +231,8 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             if target <= current {
                 return Ok(json(Value::String(t)));
             }
+            let widest = fill.chars().map(char::len_utf8).max().unwrap_or(1);
+            ev.charge(t.len() + (target - current) * widest)?;
             let padding: String = fill.chars().cycle().take(target - current).collect();
             json(Value::String(if width < 0.0 {
                 padding + &t
@@ -296,6 +298,8 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
                     _ => return Err(args.mismatch(0)),
                 }
             }
+            let separators = sep.len() * out.len().saturating_sub(1);
+            ev.charge(out.iter().map(String::len).sum::<usize>() + separators)?;
             json(Value::String(out.join(&sep)))
         }
         "replace" => {
