@@ -7,8 +7,10 @@
 //! `workflow!` macro, which only validates, does not compile it.
 
 mod lexer;
+mod operator;
 mod parser;
 
+pub use operator::BinaryOp;
 pub use parser::{Lambda, Node};
 
 /// A JSONata error: its code (`T1006`, `D3030`, ...) and message. It displays as JSONata

@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use super::Error;
 use super::lexer::{Tok, tokenize};
+use super::operator::BinaryOp;
 
 /// How deeply expressions may nest before parsing stops (guards the stack).
 const MAX_DEPTH: usize = 200;
@@ -43,8 +44,8 @@ pub enum Node {
     Group(Box<Node>, Vec<(Node, Node)>),
     /// `-a`
     Neg(Box<Node>),
-    /// `a op b`, with the operator as written (`+`, `and`, `..`, ...).
-    Binary(&'static str, Box<Node>, Box<Node>),
+    /// `a op b`
+    Binary(BinaryOp, Box<Node>, Box<Node>),
     /// `c ? a : b` (or `c ? a`).
     Cond(Box<Node>, Box<Node>, Option<Box<Node>>),
     /// `$name := value`
@@ -407,10 +408,9 @@ impl Parser {
                 self.expect(")")?;
                 Node::Sort(Box::new(left), terms)
             }
-            "+" | "-" | "*" | "/" | "%" | "=" | "!=" | "<" | "<=" | ">" | ">=" | "&" | "and"
-            | "or" | "in" | ".." | "??" | "?:" => {
+            other if let Some(binary) = BinaryOp::from_symbol(other) => {
                 let right = self.expression(lbp(&Tok::Op(op)))?;
-                Node::Binary(op, Box::new(left), Box::new(right))
+                Node::Binary(binary, Box::new(left), Box::new(right))
             }
             other => {
                 return Err(Error::new("S0201", format!("Syntax error: \"{other}\"")));
@@ -442,10 +442,10 @@ mod tests {
     #[test]
     fn precedence() {
         let node = parse("1 + 2 * 3 = 7 and true").unwrap();
-        let Node::Binary("and", left, _) = node else {
+        let Node::Binary(BinaryOp::And, left, _) = node else {
             panic!()
         };
-        assert!(matches!(*left, Node::Binary("=", _, _)));
+        assert!(matches!(*left, Node::Binary(BinaryOp::Equal, _, _)));
     }
 
     #[test]

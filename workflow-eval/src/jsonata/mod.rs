@@ -80,7 +80,7 @@ impl Evaluate for Expression {
         let env = Rc::new(eval::Env::default());
         let value = evaluator.eval(self.node(), input, &env)?;
         Ok(match value {
-            eval::Val::F(_) | eval::Val::Re(_) => Evaluated::Function,
+            eval::Val::Function(_) | eval::Val::Regex(_) => Evaluated::Function,
             other => match other.into_json() {
                 Some(v) => Evaluated::Value(v),
                 None => Evaluated::Undefined,

@@ -7,7 +7,7 @@ use serde_json::Value;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use super::{Args, json};
+use super::{Args, Builtin, json};
 use crate::intrinsics::{Entropy, SeededEntropy, unit_interval, uuid};
 use crate::jsonata::Error;
 use crate::jsonata::eval::{Evaluator, Val, num};
@@ -15,9 +15,9 @@ use crate::jsonata::eval::{Evaluator, Val, num};
 /// The most items `$range` may produce (as for the range operator).
 const MAX_ITEMS: f64 = 10_000_000.0;
 
-pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>) -> Result<Val, Error> {
-    Ok(match args.name {
-        "partition" => {
+pub(crate) fn call(ev: &Evaluator<'_>, args: Args) -> Result<Val, Error> {
+    Ok(match args.builtin {
+        Builtin::Partition => {
             let items = args.array(0)?.ok_or_else(|| args.mismatch(0))?;
             let size = args.number(1)?.ok_or_else(|| args.mismatch(1))?;
             if size < 1.0 || size.fract() != 0.0 {
@@ -33,7 +33,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>) -> Result<Val, Error> {
                     .collect(),
             ))
         }
-        "range" => {
+        Builtin::Range => {
             let start = args.number(0)?.ok_or_else(|| args.mismatch(0))?;
             let end = args.number(1)?.ok_or_else(|| args.mismatch(1))?;
             let step = args.number(2)?.unwrap_or(1.0);
@@ -55,9 +55,9 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>) -> Result<Val, Error> {
             }
             Val::from_items(out)
         }
-        "hash" => {
+        Builtin::Hash => {
             let Some(text) = args.string(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let algorithm = args.string(1)?.unwrap_or_else(|| "SHA-256".to_owned());
             let bytes = text.as_bytes();
@@ -80,7 +80,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>) -> Result<Val, Error> {
                 digest.iter().map(|b| format!("{b:02x}")).collect(),
             ))
         }
-        "random" => match args.json(0)? {
+        Builtin::Random => match args.json(0)? {
             None => json(num(unit_interval(ev.random_u64()))),
             Some(seed) => {
                 let seed = match &seed {
@@ -95,14 +95,14 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>) -> Result<Val, Error> {
                 json(num(unit_interval(SeededEntropy::new(seed).next_u64())))
             }
         },
-        "uuid" => {
+        Builtin::Uuid => {
             let mut entropy = || ev.random_u64();
             json(uuid(&mut entropy))
         }
         _ => {
             // parse
             let Some(text) = args.string(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let value: Value = serde_json::from_str(&text).map_err(|_| {
                 Error::new(

@@ -27,98 +27,259 @@ enum Family {
 }
 
 /// Every built-in function, by name (without the `$`), with its family.
-const BUILTINS: &[(&str, Family)] = &[
-    // string
-    ("string", Family::String),
-    ("length", Family::String),
-    ("substring", Family::String),
-    ("substringBefore", Family::String),
-    ("substringAfter", Family::String),
-    ("uppercase", Family::String),
-    ("lowercase", Family::String),
-    ("trim", Family::String),
-    ("pad", Family::String),
-    ("contains", Family::String),
-    ("split", Family::String),
-    ("join", Family::String),
-    ("replace", Family::String),
-    ("match", Family::String),
-    ("base64encode", Family::String),
-    ("base64decode", Family::String),
-    ("encodeUrlComponent", Family::String),
-    ("decodeUrlComponent", Family::String),
-    ("encodeUrl", Family::String),
-    ("decodeUrl", Family::String),
-    // numeric and boolean
-    ("number", Family::Numeric),
-    ("abs", Family::Numeric),
-    ("floor", Family::Numeric),
-    ("ceil", Family::Numeric),
-    ("round", Family::Numeric),
-    ("power", Family::Numeric),
-    ("sqrt", Family::Numeric),
-    ("sum", Family::Numeric),
-    ("max", Family::Numeric),
-    ("min", Family::Numeric),
-    ("average", Family::Numeric),
-    ("boolean", Family::Numeric),
-    ("not", Family::Numeric),
-    ("exists", Family::Numeric),
-    ("formatBase", Family::Numeric),
-    // array
-    ("count", Family::Array),
-    ("append", Family::Array),
-    ("sort", Family::Array),
-    ("reverse", Family::Array),
-    ("shuffle", Family::Array),
-    ("distinct", Family::Array),
-    ("zip", Family::Array),
-    // object
-    ("keys", Family::Object),
-    ("lookup", Family::Object),
-    ("spread", Family::Object),
-    ("merge", Family::Object),
-    ("each", Family::Object),
-    ("sift", Family::Object),
-    ("type", Family::Object),
-    ("error", Family::Object),
-    ("assert", Family::Object),
-    // higher-order
-    ("map", Family::HigherOrder),
-    ("filter", Family::HigherOrder),
-    ("reduce", Family::HigherOrder),
-    ("single", Family::HigherOrder),
-    // date and time
-    ("now", Family::Time),
-    ("millis", Family::Time),
-    ("toMillis", Family::Time),
-    ("fromMillis", Family::Time),
-    // AWS Step Functions (`$random` takes an optional seed)
-    ("partition", Family::Aws),
-    ("range", Family::Aws),
-    ("hash", Family::Aws),
-    ("random", Family::Aws),
-    ("uuid", Family::Aws),
-    ("parse", Family::Aws),
-];
-
-/// The built-in named `name`, if there is one.
-pub(crate) fn builtin(name: &str) -> Option<&'static str> {
-    BUILTINS.iter().find(|(b, _)| *b == name).map(|(b, _)| *b)
+/// A built-in function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Builtin {
+    /// `$string`
+    String,
+    /// `$length`
+    Length,
+    /// `$substring`
+    Substring,
+    /// `$substringBefore`
+    SubstringBefore,
+    /// `$substringAfter`
+    SubstringAfter,
+    /// `$uppercase`
+    Uppercase,
+    /// `$lowercase`
+    Lowercase,
+    /// `$trim`
+    Trim,
+    /// `$pad`
+    Pad,
+    /// `$contains`
+    Contains,
+    /// `$split`
+    Split,
+    /// `$join`
+    Join,
+    /// `$replace`
+    Replace,
+    /// `$match`
+    Match,
+    /// `$base64encode`
+    Base64encode,
+    /// `$base64decode`
+    Base64decode,
+    /// `$encodeUrlComponent`
+    EncodeUrlComponent,
+    /// `$decodeUrlComponent`
+    DecodeUrlComponent,
+    /// `$encodeUrl`
+    EncodeUrl,
+    /// `$decodeUrl`
+    DecodeUrl,
+    /// `$number`
+    Number,
+    /// `$abs`
+    Abs,
+    /// `$floor`
+    Floor,
+    /// `$ceil`
+    Ceil,
+    /// `$round`
+    Round,
+    /// `$power`
+    Power,
+    /// `$sqrt`
+    Sqrt,
+    /// `$sum`
+    Sum,
+    /// `$max`
+    Max,
+    /// `$min`
+    Min,
+    /// `$average`
+    Average,
+    /// `$boolean`
+    Boolean,
+    /// `$not`
+    Not,
+    /// `$exists`
+    Exists,
+    /// `$formatBase`
+    FormatBase,
+    /// `$count`
+    Count,
+    /// `$append`
+    Append,
+    /// `$sort`
+    Sort,
+    /// `$reverse`
+    Reverse,
+    /// `$shuffle`
+    Shuffle,
+    /// `$distinct`
+    Distinct,
+    /// `$zip`
+    Zip,
+    /// `$keys`
+    Keys,
+    /// `$lookup`
+    Lookup,
+    /// `$spread`
+    Spread,
+    /// `$merge`
+    Merge,
+    /// `$each`
+    Each,
+    /// `$sift`
+    Sift,
+    /// `$type`
+    Type,
+    /// `$error`
+    Error,
+    /// `$assert`
+    Assert,
+    /// `$map`
+    Map,
+    /// `$filter`
+    Filter,
+    /// `$reduce`
+    Reduce,
+    /// `$single`
+    Single,
+    /// `$now`
+    Now,
+    /// `$millis`
+    Millis,
+    /// `$toMillis`
+    ToMillis,
+    /// `$fromMillis`
+    FromMillis,
+    /// `$partition`
+    Partition,
+    /// `$range`
+    Range,
+    /// `$hash`
+    Hash,
+    /// `$random`
+    Random,
+    /// `$uuid`
+    Uuid,
+    /// `$parse`
+    Parse,
 }
 
-/// Calls the built-in `name`.
+/// Every built-in function: its name (without the `$`), its variant and its family.
+const BUILTINS: &[(&str, Builtin, Family)] = &[
+    // string
+    ("string", Builtin::String, Family::String),
+    ("length", Builtin::Length, Family::String),
+    ("substring", Builtin::Substring, Family::String),
+    ("substringBefore", Builtin::SubstringBefore, Family::String),
+    ("substringAfter", Builtin::SubstringAfter, Family::String),
+    ("uppercase", Builtin::Uppercase, Family::String),
+    ("lowercase", Builtin::Lowercase, Family::String),
+    ("trim", Builtin::Trim, Family::String),
+    ("pad", Builtin::Pad, Family::String),
+    ("contains", Builtin::Contains, Family::String),
+    ("split", Builtin::Split, Family::String),
+    ("join", Builtin::Join, Family::String),
+    ("replace", Builtin::Replace, Family::String),
+    ("match", Builtin::Match, Family::String),
+    ("base64encode", Builtin::Base64encode, Family::String),
+    ("base64decode", Builtin::Base64decode, Family::String),
+    (
+        "encodeUrlComponent",
+        Builtin::EncodeUrlComponent,
+        Family::String,
+    ),
+    (
+        "decodeUrlComponent",
+        Builtin::DecodeUrlComponent,
+        Family::String,
+    ),
+    ("encodeUrl", Builtin::EncodeUrl, Family::String),
+    ("decodeUrl", Builtin::DecodeUrl, Family::String),
+    // numeric and boolean
+    ("number", Builtin::Number, Family::Numeric),
+    ("abs", Builtin::Abs, Family::Numeric),
+    ("floor", Builtin::Floor, Family::Numeric),
+    ("ceil", Builtin::Ceil, Family::Numeric),
+    ("round", Builtin::Round, Family::Numeric),
+    ("power", Builtin::Power, Family::Numeric),
+    ("sqrt", Builtin::Sqrt, Family::Numeric),
+    ("sum", Builtin::Sum, Family::Numeric),
+    ("max", Builtin::Max, Family::Numeric),
+    ("min", Builtin::Min, Family::Numeric),
+    ("average", Builtin::Average, Family::Numeric),
+    ("boolean", Builtin::Boolean, Family::Numeric),
+    ("not", Builtin::Not, Family::Numeric),
+    ("exists", Builtin::Exists, Family::Numeric),
+    ("formatBase", Builtin::FormatBase, Family::Numeric),
+    // array
+    ("count", Builtin::Count, Family::Array),
+    ("append", Builtin::Append, Family::Array),
+    ("sort", Builtin::Sort, Family::Array),
+    ("reverse", Builtin::Reverse, Family::Array),
+    ("shuffle", Builtin::Shuffle, Family::Array),
+    ("distinct", Builtin::Distinct, Family::Array),
+    ("zip", Builtin::Zip, Family::Array),
+    // object
+    ("keys", Builtin::Keys, Family::Object),
+    ("lookup", Builtin::Lookup, Family::Object),
+    ("spread", Builtin::Spread, Family::Object),
+    ("merge", Builtin::Merge, Family::Object),
+    ("each", Builtin::Each, Family::Object),
+    ("sift", Builtin::Sift, Family::Object),
+    ("type", Builtin::Type, Family::Object),
+    ("error", Builtin::Error, Family::Object),
+    ("assert", Builtin::Assert, Family::Object),
+    // higher-order
+    ("map", Builtin::Map, Family::HigherOrder),
+    ("filter", Builtin::Filter, Family::HigherOrder),
+    ("reduce", Builtin::Reduce, Family::HigherOrder),
+    ("single", Builtin::Single, Family::HigherOrder),
+    // date and time
+    ("now", Builtin::Now, Family::Time),
+    ("millis", Builtin::Millis, Family::Time),
+    ("toMillis", Builtin::ToMillis, Family::Time),
+    ("fromMillis", Builtin::FromMillis, Family::Time),
+    // AWS Step Functions (`$random` takes an optional seed)
+    ("partition", Builtin::Partition, Family::Aws),
+    ("range", Builtin::Range, Family::Aws),
+    ("hash", Builtin::Hash, Family::Aws),
+    ("random", Builtin::Random, Family::Aws),
+    ("uuid", Builtin::Uuid, Family::Aws),
+    ("parse", Builtin::Parse, Family::Aws),
+];
+
+impl Builtin {
+    /// The built-in named `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        BUILTINS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, b, _)| *b)
+    }
+
+    /// Its name, without the `$`.
+    pub fn name(self) -> &'static str {
+        BUILTINS
+            .iter()
+            .find(|(_, b, _)| *b == self)
+            .map_or("", |(n, _, _)| n)
+    }
+
+    fn family(self) -> Family {
+        BUILTINS
+            .iter()
+            .find(|(_, b, _)| *b == self)
+            .map_or(Family::Aws, |(_, _, f)| *f)
+    }
+}
+
+/// Calls a built-in.
 pub(crate) fn call(
     ev: &Evaluator<'_>,
-    name: &str,
+    builtin: Builtin,
     args: Vec<Val>,
     ctx: &Value,
 ) -> Result<Val, Error> {
-    let Some((_, family)) = BUILTINS.iter().find(|(b, _)| *b == name) else {
-        return Err(Error::new("T1006", "Attempted to invoke a non-function"));
-    };
-    let args = Args { name, args };
-    match family {
+    let args = Args { builtin, args };
+    match builtin.family() {
         Family::String => string::call(ev, args, ctx),
         Family::Numeric => numeric::call(args, ctx),
         Family::Array => array::call(ev, args, ctx),
@@ -130,18 +291,23 @@ pub(crate) fn call(
 }
 
 /// A call's arguments, with the checks every function makes.
-pub(crate) struct Args<'n> {
-    pub name: &'n str,
+pub(crate) struct Args {
+    pub builtin: Builtin,
     pub args: Vec<Val>,
 }
 
-impl Args<'_> {
+impl Args {
+    /// The function's name, as messages quote it.
+    pub fn name(&self) -> &'static str {
+        self.builtin.name()
+    }
+
     pub fn len(&self) -> usize {
         self.args.len()
     }
 
     pub fn get(&self, i: usize) -> &Val {
-        self.args.get(i).unwrap_or(&Val::Undef)
+        self.args.get(i).unwrap_or(&Val::Undefined)
     }
 
     pub fn mismatch(&self, i: usize) -> Error {
@@ -150,7 +316,7 @@ impl Args<'_> {
             format!(
                 "Argument {} of function \"{}\" does not match function signature",
                 i + 1,
-                self.name
+                self.name()
             ),
         )
     }
@@ -158,7 +324,7 @@ impl Args<'_> {
     /// Argument `i` as JSON, `None` when undefined.
     pub fn json(&self, i: usize) -> Result<Option<Value>, Error> {
         match self.get(i) {
-            Val::F(_) | Val::Re(_) => Err(self.mismatch(i)),
+            Val::Function(_) | Val::Regex(_) => Err(self.mismatch(i)),
             other => Ok(other.as_json()),
         }
     }
@@ -190,7 +356,7 @@ impl Args<'_> {
     /// Argument `i` as an array: a single value is an array of one.
     pub fn array(&self, i: usize) -> Result<Option<Vec<Value>>, Error> {
         match self.get(i) {
-            Val::F(_) | Val::Re(_) => Err(self.mismatch(i)),
+            Val::Function(_) | Val::Regex(_) => Err(self.mismatch(i)),
             v if v.is_undef() => Ok(None),
             v => Ok(Some(v.items())),
         }
@@ -198,7 +364,7 @@ impl Args<'_> {
 
     pub fn function(&self, i: usize) -> Result<Option<&Func>, Error> {
         match self.get(i) {
-            Val::F(f) => Ok(Some(f)),
+            Val::Function(f) => Ok(Some(f)),
             v if v.is_undef() => Ok(None),
             _ => Err(self.mismatch(i)),
         }
@@ -217,24 +383,26 @@ impl Args<'_> {
 
 /// Wraps JSON into a result.
 pub(crate) fn json(v: Value) -> Val {
-    Val::J(v)
+    Val::Json(v)
 }
 
 /// A result that may be undefined.
 pub(crate) fn opt(v: Option<Value>) -> Val {
-    v.map_or(Val::Undef, Val::J)
+    v.map_or(Val::Undefined, Val::Json)
 }
 
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use super::BUILTINS;
+    use super::{BUILTINS, Builtin};
     use crate::jsonata::evaluate;
 
     #[test]
     fn every_builtin_is_callable_and_unknown_names_are_not() {
-        for (name, _) in BUILTINS {
+        for (name, builtin, _) in BUILTINS {
+            assert_eq!(Builtin::from_name(name), Some(*builtin));
+            assert_eq!(builtin.name(), *name);
             // Wrong arguments may fail, but never as "not a function".
             if let Err(e) = evaluate(&format!("${name}()"), &json!(null)) {
                 assert_ne!(e.code, "T1006", "${name}");
