@@ -1158,6 +1158,7 @@ impl<'a> Interpreter<'a> {
             durable,
             resume: Mutex::new(resume),
             parked: Mutex::new(None),
+            random: &self.rng,
         };
         run.inspect(|i| i.input = Some(input.clone()));
         // States with no nested machines: a failed JSONata expression is recorded here.
@@ -1397,6 +1398,8 @@ pub(crate) struct StateRun<'a> {
     pub resume: Mutex<Option<RetryPoint>>,
     /// An attempt parked until a worker completes its task, or going on after it has.
     pub parked: Mutex<Option<Awaiting>>,
+    /// The execution's random source, which the state's intrinsics and JSONata draw from.
+    pub random: &'a Mutex<fastrand::Rng>,
 }
 
 impl StateRun<'_> {

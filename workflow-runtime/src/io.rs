@@ -6,15 +6,17 @@ mod jsonata;
 mod variables;
 
 use std::cell::RefCell;
+use std::sync::Mutex;
 
 use serde_json::{Map, Value};
 use workflow_core::intrinsics::{self, Call};
 use workflow_core::model::Nullable;
 use workflow_core::path::{Path, ReferencePath, Root};
+use workflow_eval::intrinsics::{Entropy, Evaluate as _, SystemEntropy};
 
 use crate::context::LazyContext;
 use crate::error::{Failure, names};
-use crate::executor::StateRun;
+use crate::executor::{StateRun, lock};
 use crate::limits;
 
 pub(crate) use jsonata::{States, expression_text};
@@ -32,6 +34,10 @@ pub(crate) struct Scope<'a> {
     pub jsonata: bool,
     /// When the state was entered, in milliseconds since the epoch: JSONata's `$now()`.
     pub now_millis: i64,
+    /// The execution's random source, which `States.UUID`, `States.MathRandom`, `$random`,
+    /// `$uuid` and `$shuffle` draw from, so that a seeded execution is reproducible; `None`
+    /// outside an execution (fresh randomness).
+    pub random: Option<&'a Mutex<fastrand::Rng>>,
 }
 
 impl<'a> Scope<'a> {
@@ -48,6 +54,15 @@ impl<'a> Scope<'a> {
             variables,
             jsonata: run.jsonata,
             now_millis: run.entered_at.unix_millis(),
+            random: Some(run.random),
+        }
+    }
+
+    /// Runs `f` with the source of random bits of this scope.
+    pub fn with_entropy<T>(&self, f: impl FnOnce(&mut dyn Entropy) -> T) -> T {
+        match self.random {
+            Some(random) => f(&mut || lock(random).u64(..)),
+            None => f(&mut SystemEntropy::new()),
         }
     }
 
@@ -173,7 +188,7 @@ impl<'a> Scope<'a> {
                 ))
             })
         };
-        let result = call.evaluate(&resolve);
+        let result = self.with_entropy(|entropy| call.evaluate_with(&resolve, entropy));
         if let Some(failure) = undefined_variable.into_inner() {
             return Err(failure);
         }
@@ -285,6 +300,7 @@ mod tests {
             variables,
             jsonata: false,
             now_millis: 0,
+            random: None,
         }
     }
 

@@ -19,6 +19,8 @@
 //! the modules.
 
 pub use workflow_core as asl;
+/// The evaluators of JSONata expressions and intrinsic functions the executor runs.
+pub use workflow_eval as eval;
 pub use workflow_macros::workflow;
 
 mod callback;

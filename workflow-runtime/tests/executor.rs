@@ -351,3 +351,77 @@ async fn an_inline_map_of_100000_items_stops_at_the_history_limit() {
         .await;
     assert_stopped_at_the_limit(&outcome);
 }
+
+/// One seeded random source per execution: `States.UUID`, `States.MathRandom`, JSONata's
+/// `$random`, `$uuid` and `$shuffle`, retry jitter and the ids the runtime generates all
+/// draw from it, so a seed makes the whole history reproducible (`workflow run --seed`).
+#[tokio::test(start_paused = true)]
+async fn a_seed_makes_every_random_draw_of_a_run_reproducible() {
+    let definition = machine(json!({
+        "StartAt": "Intrinsics",
+        "States": {
+            "Intrinsics": { "Type": "Pass", "Next": "Jsonata", "Parameters": {
+                "uuid.$": "States.UUID()",
+                "number.$": "States.MathRandom(1, 1000000000)"
+            } },
+            "Jsonata": { "Type": "Pass", "QueryLanguage": "JSONata", "Next": "Work", "Output": {
+                "previous": "{% $states.input %}",
+                "random": "{% $random() %}",
+                "uuid": "{% $uuid() %}",
+                "shuffled": "{% $shuffle([1..20]) %}"
+            } },
+            "Work": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:work",
+                      "Retry": [{ "ErrorEquals": ["States.ALL"], "IntervalSeconds": 100,
+                                  "MaxAttempts": 3, "JitterStrategy": "FULL" }],
+                      "End": true }
+        }
+    }));
+    let run = |seed: u64| {
+        let definition = definition.clone();
+        async move {
+            let mock = Mock::new()
+                .fail(TaskError::new("States.TaskFailed", "busy"))
+                .fail(TaskError::new("States.TaskFailed", "busy"))
+                .returns(json!({ "ok": true }));
+            let outcome = Executor::new(Resources::new().register("work", mock))
+                .with_clock(VirtualClock::new(start()))
+                .with_seed(seed)
+                .start(definition, json!({}))
+                .unwrap()
+                .run()
+                .await;
+            assert_eq!(outcome.status, Status::Succeeded);
+            serde_json::to_string(&outcome.history).unwrap()
+        }
+    };
+    let first = run(7).await;
+    assert_eq!(first, run(7).await);
+    let other = run(8).await;
+    // Every source differs with another seed: the values, and the jittered retry times.
+    let fields = |history: &str| -> Vec<Value> {
+        let history: Value = serde_json::from_str(history).unwrap();
+        let output = history["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "PassStateExited")
+            .flat_map(|e| e.as_object().unwrap().values())
+            .find(|details| details["name"] == "Jsonata")
+            .map(|details| serde_json::from_str(details["output"].as_str().unwrap()).unwrap())
+            .unwrap_or(Value::Null);
+        let last = history["events"].as_array().unwrap().last().unwrap()["timestamp"].clone();
+        vec![
+            output["previous"]["uuid"].clone(),
+            output["previous"]["number"].clone(),
+            output["random"].clone(),
+            output["uuid"].clone(),
+            output["shuffled"].clone(),
+            last,
+        ]
+    };
+    let (a, b) = (fields(&first), fields(&other));
+    assert!(a.iter().all(|v| !v.is_null()), "{first}");
+    for (x, y) in a.iter().zip(&b) {
+        assert_ne!(x, y);
+    }
+}

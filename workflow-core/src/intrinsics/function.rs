@@ -119,7 +119,7 @@ impl Function {
     }
 
     /// Why `count` arguments do not suit this function, if they do not.
-    pub(crate) fn check_arity(self, count: usize) -> Option<String> {
+    pub fn check_arity(self, count: usize) -> Option<String> {
         let (min, max) = self.arity();
         if count >= min && max.is_none_or(|max| count <= max) {
             return None;

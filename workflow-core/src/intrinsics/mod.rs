@@ -20,35 +20,22 @@
 //!
 //! # Evaluation
 //!
-//! [`Call::evaluate`] takes a resolver for path arguments, so that the caller decides what
-//! `$`, `$$` and `$name` mean. A function given arguments it cannot use fails with an
+//! This crate parses calls; the `workflow-eval` crate evaluates them, so that the
+//! `workflow!` macro, which only validates, does not compile the functions' implementations
+//! (hashing, Base64). A function given arguments it cannot use fails with an
 //! [`IntrinsicError`], which the runtime reports as `States.IntrinsicFailure`.
 
-mod args;
-mod array;
-mod encoding;
-mod entropy;
 mod function;
-mod hash;
-mod json;
-mod math;
 mod parse;
 mod render;
-mod string;
-mod uuid;
+mod template;
 
-#[cfg(test)]
-mod corpus;
-
-use serde_json::{Number, Value};
+use serde_json::Number;
 
 use crate::path::Path;
 
-pub use entropy::{Entropy, SeededEntropy, SystemEntropy};
 pub use function::Function;
-
-use args::Args;
-use string::Template;
+pub use template::{Piece, Template};
 
 /// A parsed intrinsic call, such as `States.Format('Hello, {}!', $.name)`.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,7 +106,7 @@ pub fn is_intrinsic(text: &str) -> bool {
 }
 
 /// Deepest nesting of calls accepted by the parser and the evaluator.
-const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 64;
 
 impl Call {
     /// Parses a call such as `States.Format('Hello, {}!', $.name)`.
@@ -137,6 +124,12 @@ impl Call {
         }
     }
 
+    /// The parsed template of a `States.Format` call whose first argument is a string
+    /// literal; `None` when the template comes from a path (or for other functions).
+    pub fn template(&self) -> Option<&Template> {
+        self.template.as_ref()
+    }
+
     /// How deeply calls nest in this one: 1 for a call without nested calls.
     pub fn depth(&self) -> usize {
         let nested = self.args.iter().filter_map(|arg| match arg {
@@ -144,72 +137,6 @@ impl Call {
             _ => None,
         });
         1 + nested.max().unwrap_or(0)
-    }
-
-    /// Evaluates the call with fresh system randomness for `States.UUID` and
-    /// `States.MathRandom`. `resolve` reads a path argument.
-    pub fn evaluate(
-        &self,
-        resolve: &dyn Fn(&Path) -> Result<Value, IntrinsicError>,
-    ) -> Result<Value, IntrinsicError> {
-        self.evaluate_with(resolve, &mut SystemEntropy::new())
-    }
-
-    /// Evaluates the call, drawing random bits from `entropy`.
-    pub fn evaluate_with(
-        &self,
-        resolve: &dyn Fn(&Path) -> Result<Value, IntrinsicError>,
-        entropy: &mut dyn Entropy,
-    ) -> Result<Value, IntrinsicError> {
-        self.evaluate_at(resolve, entropy, 1)
-    }
-
-    fn evaluate_at(
-        &self,
-        resolve: &dyn Fn(&Path) -> Result<Value, IntrinsicError>,
-        entropy: &mut dyn Entropy,
-        depth: usize,
-    ) -> Result<Value, IntrinsicError> {
-        if depth > MAX_DEPTH {
-            return Err(IntrinsicError::new(format!(
-                "intrinsic calls are nested more than {MAX_DEPTH} deep"
-            )));
-        }
-        if let Some(problem) = self.name.check_arity(self.args.len()) {
-            return Err(IntrinsicError::new(problem));
-        }
-        let mut values = Vec::with_capacity(self.args.len());
-        for arg in &self.args {
-            values.push(match arg {
-                Arg::String(s) => Value::String(s.clone()),
-                Arg::Number(n) => Value::Number(n.clone()),
-                Arg::Bool(b) => Value::Bool(*b),
-                Arg::Null => Value::Null,
-                Arg::Path(path) => resolve(path)?,
-                Arg::Call(call) => call.evaluate_at(resolve, entropy, depth + 1)?,
-            });
-        }
-        let args = Args::new(self.name, values);
-        match self.name {
-            Function::Format => string::format(self.template.as_ref(), &args),
-            Function::StringSplit => string::split(&args),
-            Function::StringToJson => json::string_to_json(&args),
-            Function::JsonToString => json::json_to_string(&args),
-            Function::JsonMerge => json::merge(&args),
-            Function::Array => Ok(Value::Array(args.into_values())),
-            Function::ArrayPartition => array::partition(&args),
-            Function::ArrayContains => array::contains(&args),
-            Function::ArrayRange => array::range(&args),
-            Function::ArrayGetItem => array::get_item(&args),
-            Function::ArrayLength => array::length(&args),
-            Function::ArrayUnique => array::unique(&args),
-            Function::Base64Encode => encoding::base64_encode(&args),
-            Function::Base64Decode => encoding::base64_decode(&args),
-            Function::Hash => hash::hash(&args),
-            Function::MathAdd => math::add(&args),
-            Function::MathRandom => math::random(&args, entropy),
-            Function::Uuid => Ok(uuid::uuid(entropy)),
-        }
     }
 }
 
@@ -223,17 +150,7 @@ impl std::str::FromStr for Call {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
-
-    fn eval(text: &str, input: &Value) -> Result<Value, IntrinsicError> {
-        let resolve = |path: &Path| {
-            path.read(input)
-                .ok_or_else(|| IntrinsicError::new(format!("{path} not found")))
-        };
-        Call::parse(text)?.evaluate_with(&resolve, &mut SeededEntropy::new(1))
-    }
 
     #[test]
     fn recognises_calls() {
@@ -246,49 +163,10 @@ mod tests {
     }
 
     #[test]
-    fn evaluates_nested_calls_and_paths() {
-        let input = json!({"arn": "a/b.c/d", "n": [1, 2, 3]});
-        let text = "States.Format('{}-{}', States.ArrayGetItem(States.StringSplit($.arn, '/'), 1), States.ArrayLength($.n))";
-        assert_eq!(eval(text, &input).unwrap(), json!("b.c-3"));
-        assert_eq!(
-            eval("States.Array($, 'x', 1, true, null)", &json!(0)).unwrap(),
-            json!([0, "x", 1, true, null])
-        );
-        assert_eq!(
-            eval("States.Array($.missing)", &input).unwrap_err().message,
-            "$.missing not found"
-        );
-    }
-
-    #[test]
     fn measures_depth() {
         assert_eq!(Call::parse("States.UUID()").unwrap().depth(), 1);
         let nested =
             Call::parse("States.Array(1, States.Array(States.Array()), States.UUID())").unwrap();
         assert_eq!(nested.depth(), 3);
-    }
-
-    #[test]
-    fn checks_arity_of_hand_built_calls() {
-        let call = Call::new(Function::MathAdd, vec![Arg::Number(1.into())]);
-        let error = call.evaluate(&|_| Ok(Value::Null)).unwrap_err();
-        assert_eq!(
-            error.message,
-            "`States.MathAdd` takes 2 arguments, but 1 was given"
-        );
-    }
-
-    #[test]
-    fn limits_nesting_of_hand_built_calls() {
-        let mut call = Call::new(Function::Array, vec![]);
-        for _ in 0..100 {
-            call = Call::new(Function::Array, vec![Arg::Call(call)]);
-        }
-        assert!(
-            call.evaluate(&|_| Ok(Value::Null))
-                .unwrap_err()
-                .message
-                .contains("nested more than 64")
-        );
     }
 }

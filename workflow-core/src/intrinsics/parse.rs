@@ -2,7 +2,7 @@
 
 use serde_json::Number;
 
-use super::string::{Piece, Template};
+use super::template::{Piece, Template};
 use super::{Arg, Call, Function, IntrinsicError, MAX_DEPTH};
 use crate::path::Path;
 use crate::suggest::did_you_mean;

@@ -1,21 +1,17 @@
 //! JSONata 2.x, as AWS Step Functions uses it in states whose `QueryLanguage` is `JSONata`:
 //! an expression language over JSON ("Transforming data with JSONata in Step Functions").
 //!
-//! [`Expression::parse`] compiles the text between `{%` and `%}`; [`Expression::evaluate`]
-//! runs it over `serde_json` values with JSONata's sequence semantics (a path that selects
-//! one value gives that value, none gives nothing, several give an array). Variables the
-//! expression does not bind itself (`$states`, workflow variables) come from a lookup the
-//! caller supplies. The standard function library and AWS's additions (`$partition`,
-//! `$range`, `$hash`, `$random`, `$uuid`, `$parse`) are in [`functions`].
+//! [`Expression::parse`] compiles the text between `{%` and `%}` into the tree of [`Node`]s,
+//! which the validator checks and the `workflow-eval` crate evaluates. Evaluation (and the
+//! function library, with its hashing, regexes and Base64) lives there so that the
+//! `workflow!` macro, which only validates, does not compile it.
 
-mod eval;
-pub(crate) mod functions;
 mod lexer;
+mod operator;
 mod parser;
 
-use std::rc::Rc;
-
-use serde_json::Value;
+pub use operator::BinaryOp;
+pub use parser::{Lambda, Node};
 
 /// A JSONata error: its code (`T1006`, `D3030`, ...) and message. It displays as JSONata
 /// reports it, `"T1006: Attempted to invoke a non-function"`.
@@ -28,7 +24,8 @@ pub struct Error {
 }
 
 impl Error {
-    pub(crate) fn new(code: &str, message: impl Into<String>) -> Self {
+    /// An error with JSONata's `code` and a message.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
         Error {
             code: code.to_owned(),
             message: message.into(),
@@ -44,21 +41,10 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// What an expression evaluates to.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Evaluated {
-    /// A JSON value.
-    Value(Value),
-    /// Nothing (JSONata's `undefined`): a path that matched nothing, an unbound variable.
-    Undefined,
-    /// A function (or regex), which has no JSON form.
-    Function,
-}
-
 /// A parsed JSONata expression.
 #[derive(Debug)]
 pub struct Expression {
-    node: parser::Node,
+    node: Node,
 }
 
 impl Expression {
@@ -69,171 +55,8 @@ impl Expression {
         })
     }
 
-    /// Evaluates the expression with `input` as `$` (and `$$`); `variables` supplies the
-    /// value of each `$name` the expression does not bind itself.
-    pub fn evaluate(
-        &self,
-        input: &Value,
-        variables: &dyn Fn(&str) -> Option<Value>,
-    ) -> Result<Evaluated, Error> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
-        self.evaluate_at(input, variables, now)
-    }
-
-    /// [`Expression::evaluate`] with `$now()` and `$millis()` at `now_millis` (milliseconds
-    /// since the Unix epoch), for callers with a clock of their own.
-    pub fn evaluate_at(
-        &self,
-        input: &Value,
-        variables: &dyn Fn(&str) -> Option<Value>,
-        now_millis: i64,
-    ) -> Result<Evaluated, Error> {
-        let mut evaluator = eval::Evaluator::new(input.clone(), variables);
-        evaluator.now_millis = now_millis;
-        let env = Rc::new(eval::Env::default());
-        let value = evaluator.eval(&self.node, input, &env)?;
-        Ok(match value {
-            eval::Val::F(_) | eval::Val::Re(_) => Evaluated::Function,
-            other => match other.into_json() {
-                Some(v) => Evaluated::Value(v),
-                None => Evaluated::Undefined,
-            },
-        })
-    }
-}
-
-/// Evaluates `text` over `input` with no outside variables: a convenience for tests and
-/// tools. `Ok(None)` is undefined.
-pub fn evaluate(text: &str, input: &Value) -> Result<Option<Value>, Error> {
-    match Expression::parse(text)?.evaluate(input, &|_| None)? {
-        Evaluated::Value(v) => Ok(Some(v)),
-        _ => Ok(None),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    fn ev(text: &str, input: Value) -> Option<Value> {
-        evaluate(text, &input).unwrap_or_else(|e| panic!("{text}: {e}"))
-    }
-
-    #[test]
-    fn paths_follow_sequence_semantics() {
-        let input =
-            json!({ "a": [{ "b": 1 }, { "b": [2, 3] }, { "c": 4 }], "one": [5], "o": { "x": 1 } });
-        assert_eq!(ev("a.b", input.clone()), Some(json!([1, 2, 3])));
-        assert_eq!(ev("a.c", input.clone()), Some(json!(4)));
-        assert_eq!(ev("a.zz", input.clone()), None);
-        assert_eq!(ev("one", input.clone()), Some(json!([5])));
-        assert_eq!(ev("a[0].b", input.clone()), Some(json!(1)));
-        assert_eq!(ev("a[-1]", input.clone()), Some(json!({ "c": 4 })));
-        assert_eq!(ev("a[c > 1].c", input.clone()), Some(json!(4)));
-        assert_eq!(ev("$.o.x", input.clone()), Some(json!(1)));
-        assert_eq!(ev("$count(a)", input.clone()), Some(json!(3)));
-        assert_eq!(ev("o.*", input), Some(json!(1)));
-    }
-
-    #[test]
-    fn operators() {
-        let n = Value::Null;
-        assert_eq!(ev("1 + 2 * 3", n.clone()), Some(json!(7)));
-        assert_eq!(ev("7 / 2", n.clone()), Some(json!(3.5)));
-        assert_eq!(ev("'a' & 1 & true", n.clone()), Some(json!("a1true")));
-        assert_eq!(ev("1 < 2 and 'b' > 'a'", n.clone()), Some(json!(true)));
-        assert_eq!(ev("[1..4]", n.clone()), Some(json!([1, 2, 3, 4])));
-        assert_eq!(ev("3 in [1,2,3]", n.clone()), Some(json!(true)));
-        assert_eq!(ev("x = 1 ? 'y' : 'n'", json!({ "x": 1 })), Some(json!("y")));
-        assert_eq!(
-            ev("{'k': 1, 'u': nothing}", n.clone()),
-            Some(json!({ "k": 1 }))
-        );
-        assert_eq!(ev("-(1 + 1)", n.clone()), Some(json!(-2)));
-        assert_eq!(ev("[1, [2], []]", n.clone()), Some(json!([1, [2], []])));
-        assert_eq!(evaluate("1 + 'a'", &n).unwrap_err().code, "T2002");
-        assert_eq!(
-            evaluate("$nope()", &n).unwrap_err().to_string(),
-            "T1006: Attempted to invoke a non-function"
-        );
-    }
-
-    #[test]
-    fn bindings_blocks_and_lambdas() {
-        let n = Value::Null;
-        assert_eq!(ev("($x := 2; $y := $x * 3; $y)", n.clone()), Some(json!(6)));
-        assert_eq!(
-            ev("($f := function($a){ $a + 1 }; $f(1))", n.clone()),
-            Some(json!(2))
-        );
-        assert_eq!(
-            ev(
-                "($fact := function($n){ $n <= 1 ? 1 : $n * $fact($n - 1) }; $fact(5))",
-                n.clone()
-            ),
-            Some(json!(120))
-        );
-        assert_eq!(
-            ev("$map([1,2,3], function($v){ $v * 2 })", n.clone()),
-            Some(json!([2, 4, 6]))
-        );
-        assert_eq!(ev("[1,2,3] ~> $sum()", n.clone()), Some(json!(6)));
-        assert_eq!(
-            ev("($add := $sum(?); $add([1, 2]))", n.clone()),
-            Some(json!(3))
-        );
-        assert!(evaluate("($f := function($n){ $f($n) }; $f(1))", &n).is_err());
-    }
-
-    #[test]
-    fn grouping_and_sorting() {
-        let input = json!([{ "k": "a", "v": 1 }, { "k": "b", "v": 2 }, { "k": "a", "v": 3 }]);
-        assert_eq!(
-            ev("$${k: $sum(v)}", input.clone()),
-            Some(json!({ "a": 4, "b": 2 }))
-        );
-        assert_eq!(ev("$^(>v).v", input), Some(json!([3, 2, 1])));
-    }
-}
-
-#[cfg(test)]
-mod fuzz {
-    use proptest::prelude::*;
-    use serde_json::json;
-
-    use super::*;
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
-
-        /// Any text parses or fails cleanly, and whatever parses evaluates or fails cleanly.
-        #[test]
-        fn arbitrary_text_never_panics(text in "\\PC{0,40}") {
-            if let Ok(expr) = Expression::parse(&text) {
-                let _ = expr.evaluate(&json!({ "a": [1, { "b": "x" }] }), &|_| None);
-            }
-        }
-
-        /// Text built from JSONata's own tokens reaches deeper into the parser.
-        #[test]
-        fn token_soup_never_panics(parts in proptest::collection::vec(
-            prop_oneof![
-                Just("$"), Just("a"), Just("."), Just("["), Just("]"), Just("("), Just(")"),
-                Just("{"), Just("}"), Just(":"), Just(","), Just(";"), Just("1"), Just("'s'"),
-                Just("+"), Just("*"), Just("**"), Just(".."), Just(":="), Just("?"), Just("~>"),
-                Just("function($x){$x}"), Just("$f"), Just("$map"), Just("^("), Just("/a+/"),
-                Just("and"), Just("="), Just("&"), Just("-"), Just("$sum"), Just("$string"),
-            ],
-            0..24,
-        )) {
-            let text = parts.concat();
-            if let Ok(expr) = Expression::parse(&text) {
-                let _ = expr.evaluate(&json!({ "a": [1, 2, { "b": [3] }] }), &|_| None);
-            }
-        }
+    /// The expression's tree.
+    pub fn node(&self) -> &Node {
+        &self.node
     }
 }

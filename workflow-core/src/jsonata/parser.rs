@@ -4,17 +4,23 @@ use std::rc::Rc;
 
 use super::Error;
 use super::lexer::{Tok, tokenize};
+use super::operator::BinaryOp;
 
 /// How deeply expressions may nest before parsing stops (guards the stack).
 const MAX_DEPTH: usize = 200;
 
-/// A JSONata expression.
+/// A JSONata expression, as parsed.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Node {
+pub enum Node {
+    /// A number literal.
     Num(f64),
+    /// A string literal.
     Str(String),
+    /// `true` or `false`.
     Bool(bool),
+    /// `null`.
     Null,
+    /// `/pattern/flags`.
     Regex(String, String),
     /// A field name step.
     Name(String),
@@ -36,14 +42,21 @@ pub(crate) enum Node {
     Object(Vec<(Node, Node)>),
     /// `a{k: v}`
     Group(Box<Node>, Vec<(Node, Node)>),
+    /// `-a`
     Neg(Box<Node>),
-    Binary(&'static str, Box<Node>, Box<Node>),
+    /// `a op b`
+    Binary(BinaryOp, Box<Node>, Box<Node>),
+    /// `c ? a : b` (or `c ? a`).
     Cond(Box<Node>, Box<Node>, Option<Box<Node>>),
+    /// `$name := value`
     Bind(String, Box<Node>),
+    /// `(a; b; c)`
     Block(Vec<Node>),
+    /// `f(args)`
     Call(Box<Node>, Vec<Node>),
     /// `?` in a call's arguments (partial application).
     Placeholder,
+    /// `function($a) { body }`
     Lambda(Rc<Lambda>),
     /// `a ~> f`
     Apply(Box<Node>, Box<Node>),
@@ -53,8 +66,10 @@ pub(crate) enum Node {
 
 /// `function($a, $b) { body }`.
 #[derive(Debug, PartialEq)]
-pub(crate) struct Lambda {
+pub struct Lambda {
+    /// The parameters' names, without `$`.
     pub params: Vec<String>,
+    /// The body.
     pub body: Node,
 }
 
@@ -393,10 +408,9 @@ impl Parser {
                 self.expect(")")?;
                 Node::Sort(Box::new(left), terms)
             }
-            "+" | "-" | "*" | "/" | "%" | "=" | "!=" | "<" | "<=" | ">" | ">=" | "&" | "and"
-            | "or" | "in" | ".." | "??" | "?:" => {
+            other if let Some(binary) = BinaryOp::from_symbol(other) => {
                 let right = self.expression(lbp(&Tok::Op(op)))?;
-                Node::Binary(op, Box::new(left), Box::new(right))
+                Node::Binary(binary, Box::new(left), Box::new(right))
             }
             other => {
                 return Err(Error::new("S0201", format!("Syntax error: \"{other}\"")));
@@ -428,10 +442,10 @@ mod tests {
     #[test]
     fn precedence() {
         let node = parse("1 + 2 * 3 = 7 and true").unwrap();
-        let Node::Binary("and", left, _) = node else {
+        let Node::Binary(BinaryOp::And, left, _) = node else {
             panic!()
         };
-        assert!(matches!(*left, Node::Binary("=", _, _)));
+        assert!(matches!(*left, Node::Binary(BinaryOp::Equal, _, _)));
     }
 
     #[test]

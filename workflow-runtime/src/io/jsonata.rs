@@ -8,7 +8,8 @@
 //! threw an error, returned nothing, or returned a value the field cannot take.
 
 use serde_json::{Map, Value};
-use workflow_core::jsonata::{Evaluated, Expression};
+use workflow_core::jsonata::Expression;
+use workflow_eval::jsonata::{Evaluate as _, Evaluated};
 
 use super::Scope;
 use crate::error::{Failure, names};
@@ -132,7 +133,9 @@ impl Scope<'_> {
         };
         let evaluated = Expression::parse(expr).and_then(|parsed| {
             let lookup = |name: &str| self.jsonata_variable(name, states);
-            parsed.evaluate_at(&Value::Null, &lookup, self.now_millis)
+            self.with_entropy(|entropy| {
+                parsed.evaluate_with(&Value::Null, &lookup, self.now_millis, entropy)
+            })
         });
         match evaluated {
             Ok(Evaluated::Value(v)) => Ok(v),
@@ -219,6 +222,7 @@ mod tests {
             variables: &vars,
             jsonata: true,
             now_millis: 1_457_920_740_000,
+            random: None,
         };
         let input = json!({ "a": [1, 2, 3] });
         let value = json!({

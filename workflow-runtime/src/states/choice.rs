@@ -165,6 +165,7 @@ pub fn test_condition(
         variables: &variables,
         jsonata: false,
         now_millis: 0,
+        random: None,
     };
     holds(condition, input, &scope)
 }

@@ -5,7 +5,7 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::regex::Regex;
-use super::{Args, json, opt};
+use super::{Args, Builtin, json, opt};
 use crate::jsonata::Error;
 use crate::jsonata::eval::{Evaluator, Val};
 
@@ -44,7 +44,7 @@ fn normalise_numbers(v: &Value) -> Value {
 /// `$string(v)`: strings as they are, numbers formatted, everything else as compact JSON.
 pub(crate) fn stringify(v: &Val) -> Result<Option<String>, Error> {
     Ok(match v {
-        Val::F(_) | Val::Re(_) => Some(String::new()),
+        Val::Function(_) | Val::Regex(_) => Some(String::new()),
         other => match other.as_json() {
             None => None,
             Some(Value::String(s)) => Some(s),
@@ -80,9 +80,9 @@ enum Pattern<'a> {
     Re(&'a Regex),
 }
 
-fn pattern<'a>(args: &'a Args<'_>, i: usize) -> Result<Option<Pattern<'a>>, Error> {
+fn pattern<'a>(args: &'a Args, i: usize) -> Result<Option<Pattern<'a>>, Error> {
     match args.get(i) {
-        Val::Re(re) => Ok(Some(Pattern::Re(re))),
+        Val::Regex(re) => Ok(Some(Pattern::Re(re))),
         _ => Ok(args.string(i)?.map(Pattern::Text)),
     }
 }
@@ -152,39 +152,43 @@ fn substitute(
     out
 }
 
-pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Val, Error> {
+pub(crate) fn call(ev: &Evaluator<'_>, args: Args, ctx: &Value) -> Result<Val, Error> {
     let _ = ev;
     // A function called with no arguments reads the context.
     let args = if args.len() == 0
         && matches!(
-            args.name,
-            "string" | "length" | "uppercase" | "lowercase" | "trim"
+            args.builtin,
+            Builtin::String
+                | Builtin::Length
+                | Builtin::Uppercase
+                | Builtin::Lowercase
+                | Builtin::Trim
         ) {
         Args {
-            name: args.name,
-            args: vec![Val::J(ctx.clone())],
+            builtin: args.builtin,
+            args: vec![Val::Json(ctx.clone())],
         }
     } else {
         args
     };
     let s = |i: usize| args.string(i);
-    Ok(match args.name {
-        "string" => {
+    Ok(match args.builtin {
+        Builtin::String => {
             if args.boolean(1)? == Some(true) {
                 opt(pretty(args.get(0)).map(Value::String))
             } else {
                 opt(stringify(args.get(0))?.map(Value::String))
             }
         }
-        "length" => opt(s(0)?.map(|t| Value::from(t.chars().count()))),
-        "uppercase" => opt(s(0)?.map(|t| Value::String(t.to_uppercase()))),
-        "lowercase" => opt(s(0)?.map(|t| Value::String(t.to_lowercase()))),
-        "trim" => {
+        Builtin::Length => opt(s(0)?.map(|t| Value::from(t.chars().count()))),
+        Builtin::Uppercase => opt(s(0)?.map(|t| Value::String(t.to_uppercase()))),
+        Builtin::Lowercase => opt(s(0)?.map(|t| Value::String(t.to_lowercase()))),
+        Builtin::Trim => {
             opt(s(0)?.map(|t| Value::String(t.split_whitespace().collect::<Vec<_>>().join(" "))))
         }
-        "substring" => {
+        Builtin::Substring => {
             let Some(t) = s(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let text = chars(&t);
             let len = text.len() as f64;
@@ -200,21 +204,21 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             };
             json(Value::String(collect(&text, start as usize, end as usize)))
         }
-        "substringBefore" | "substringAfter" => {
+        Builtin::SubstringBefore | Builtin::SubstringAfter => {
             let Some(t) = s(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let needle = s(1)?.ok_or_else(|| args.mismatch(1))?;
             let out = match t.find(&needle) {
                 None => t.clone(),
-                Some(i) if args.name == "substringBefore" => t[..i].to_owned(),
+                Some(i) if args.builtin == Builtin::SubstringBefore => t[..i].to_owned(),
                 Some(i) => t[i + needle.len()..].to_owned(),
             };
             json(Value::String(out))
         }
-        "pad" => {
+        Builtin::Pad => {
             let Some(t) = s(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let width = args.number(1)?.ok_or_else(|| args.mismatch(1))?;
             let fill = s(2)?
@@ -231,6 +235,8 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             if target <= current {
                 return Ok(json(Value::String(t)));
             }
+            let widest = fill.chars().map(char::len_utf8).max().unwrap_or(1);
+            ev.charge(t.len() + (target - current) * widest)?;
             let padding: String = fill.chars().cycle().take(target - current).collect();
             json(Value::String(if width < 0.0 {
                 padding + &t
@@ -238,9 +244,9 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
                 t + &padding
             }))
         }
-        "contains" => {
+        Builtin::Contains => {
             let Some(t) = s(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let p = pattern(&args, 1)?.ok_or_else(|| args.mismatch(1))?;
             let found = match &p {
@@ -249,9 +255,9 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             };
             json(Value::Bool(found))
         }
-        "split" => {
+        Builtin::Split => {
             let Some(t) = s(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let p = pattern(&args, 1)?.ok_or_else(|| args.mismatch(1))?;
             let limit = match args.number(2)? {
@@ -284,9 +290,9 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             }
             json(Value::Array(parts))
         }
-        "join" => {
+        Builtin::Join => {
             let Some(items) = args.array(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let sep = s(1)?.unwrap_or_default();
             let mut out = Vec::new();
@@ -296,11 +302,13 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
                     _ => return Err(args.mismatch(0)),
                 }
             }
+            let separators = sep.len() * out.len().saturating_sub(1);
+            ev.charge(out.iter().map(String::len).sum::<usize>() + separators)?;
             json(Value::String(out.join(&sep)))
         }
-        "replace" => {
+        Builtin::Replace => {
             let Some(t) = s(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let p = pattern(&args, 1)?.ok_or_else(|| args.mismatch(1))?;
             if matches!(&p, Pattern::Text(n) if n.is_empty()) {
@@ -332,11 +340,11 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             out.push_str(&collect(&text, last, text.len()));
             json(Value::String(out))
         }
-        "match" => {
+        Builtin::Match => {
             let Some(t) = s(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
-            let Val::Re(re) = args.get(1) else {
+            let Val::Regex(re) = args.get(1) else {
                 return Err(args.mismatch(1));
             };
             let limit = args.number(2)?.map(|n| n.max(0.0) as usize);
@@ -358,23 +366,23 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             }
             Val::from_items(out)
         }
-        "base64encode" => opt(s(0)?.map(|t| {
+        Builtin::Base64encode => opt(s(0)?.map(|t| {
             Value::String(base64::engine::general_purpose::STANDARD.encode(t.as_bytes()))
         })),
-        "base64decode" => {
+        Builtin::Base64decode => {
             let Some(t) = s(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(t.trim())
                 .map_err(|_| Error::new("D3137", "Invalid Base64 string"))?;
             json(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         }
-        "encodeUrlComponent" | "encodeUrl" => {
+        Builtin::EncodeUrlComponent | Builtin::EncodeUrl => {
             let Some(t) = s(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
-            let keep: &str = if args.name == "encodeUrl" {
+            let keep: &str = if args.builtin == Builtin::EncodeUrl {
                 "-_.!~*'();/?:@&=+$,#"
             } else {
                 "-_.!~*'()"
@@ -392,7 +400,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
         _ => {
             // decodeUrlComponent, decodeUrl
             let Some(t) = s(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let bytes = t.as_bytes();
             let mut out = Vec::new();
@@ -405,7 +413,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
                     let Some(b) = hex else {
                         return Err(Error::new(
                             "D3140",
-                            format!("Malformed URL passed to ${}(): \"{t}\"", args.name),
+                            format!("Malformed URL passed to ${}(): \"{t}\"", args.name()),
                         ));
                     };
                     out.push(b);
@@ -418,7 +426,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             json(Value::String(String::from_utf8(out).map_err(|_| {
                 Error::new(
                     "D3140",
-                    format!("Malformed URL passed to ${}(): \"{t}\"", args.name),
+                    format!("Malformed URL passed to ${}(): \"{t}\"", args.name()),
                 )
             })?))
         }

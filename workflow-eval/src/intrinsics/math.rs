@@ -42,7 +42,7 @@ pub(crate) fn random(args: &Args, entropy: &mut dyn Entropy) -> Result<Value, In
 mod tests {
     use serde_json::{Value, json};
 
-    use crate::intrinsics::{Call, IntrinsicError, SeededEntropy};
+    use crate::intrinsics::{Call, Evaluate, IntrinsicError, SeededEntropy};
 
     fn eval(text: &str) -> Result<Value, IntrinsicError> {
         Call::parse(text)?.evaluate_with(&|_| Ok(Value::Null), &mut SeededEntropy::new(3))

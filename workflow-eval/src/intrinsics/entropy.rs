@@ -1,5 +1,6 @@
-//! Randomness for `States.UUID` and `States.MathRandom`, behind a trait so that tests and
-//! replays can be deterministic.
+//! Randomness for `States.UUID`, `States.MathRandom` and JSONata's `$random`, `$uuid` and
+//! `$shuffle`, behind a trait so that an execution can draw them all from its one seeded
+//! random source, and tests and replays can be deterministic.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -9,6 +10,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub trait Entropy {
     /// 64 fresh random bits.
     fn next_u64(&mut self) -> u64;
+}
+
+/// Any `FnMut() -> u64` is a source: a closure over a caller's own generator (the
+/// runtime's per-execution one).
+impl<F: FnMut() -> u64> Entropy for F {
+    fn next_u64(&mut self) -> u64 {
+        self()
+    }
 }
 
 /// A deterministic generator (SplitMix64): the same seed gives the same sequence.
@@ -77,6 +86,12 @@ pub(crate) fn below(entropy: &mut dyn Entropy, bound: u64) -> u64 {
             return (product >> 64) as u64;
         }
     }
+}
+
+/// A number in `[0, 1)` from 64 random bits.
+pub(crate) fn unit_interval(bits: u64) -> f64 {
+    // The top 53 bits, so that every result is exact and below 1.
+    (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
 #[cfg(test)]

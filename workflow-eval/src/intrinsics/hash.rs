@@ -39,7 +39,7 @@ pub(crate) fn hash(args: &Args) -> Result<Value, IntrinsicError> {
 mod tests {
     use serde_json::{Value, json};
 
-    use crate::intrinsics::{Call, IntrinsicError};
+    use crate::intrinsics::{Call, Evaluate, IntrinsicError};
 
     fn hash(algorithm: &str) -> Result<Value, IntrinsicError> {
         Call::parse(&format!("States.Hash('input data', '{algorithm}')"))?

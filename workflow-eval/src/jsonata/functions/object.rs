@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Args, json};
+use super::{Args, Builtin, json};
 use crate::jsonata::Error;
 use crate::jsonata::eval::{Evaluator, Func, Val, truthy, type_name};
 
@@ -16,17 +16,17 @@ fn call_with(
     ctx: &Value,
 ) -> Result<Val, Error> {
     let all = [
-        Val::J(value.clone()),
-        Val::J(Value::String(key.to_owned())),
-        Val::J(object.clone()),
+        Val::Json(value.clone()),
+        Val::Json(Value::String(key.to_owned())),
+        Val::Json(object.clone()),
     ];
     let n = Args::arity(f).clamp(1, 3);
     ev.apply(f, all[..n].to_vec(), ctx)
 }
 
-pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Val, Error> {
-    Ok(match args.name {
-        "keys" => {
+pub(crate) fn call(ev: &Evaluator<'_>, args: Args, ctx: &Value) -> Result<Val, Error> {
+    Ok(match args.builtin {
+        Builtin::Keys => {
             let mut keys: Vec<Value> = Vec::new();
             for item in args.get(0).items() {
                 if let Value::Object(map) = item {
@@ -40,7 +40,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             }
             Val::from_items(keys)
         }
-        "lookup" => {
+        Builtin::Lookup => {
             let key = args.string(1)?.ok_or_else(|| args.mismatch(1))?;
             let mut out = Vec::new();
             for item in args.get(0).items() {
@@ -54,7 +54,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             }
             Val::from_items(out)
         }
-        "spread" => {
+        Builtin::Spread => {
             let mut out = Vec::new();
             for item in args.get(0).items() {
                 match item {
@@ -70,9 +70,9 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             }
             Val::from_items(out)
         }
-        "merge" => {
+        Builtin::Merge => {
             let Some(items) = args.array(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let mut out = Map::new();
             for item in items {
@@ -83,15 +83,15 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             }
             json(Value::Object(out))
         }
-        "each" | "sift" => {
+        Builtin::Each | Builtin::Sift => {
             let Some(object) = args.json(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let Value::Object(map) = &object else {
                 return Err(args.mismatch(0));
             };
             let f = args.function(1)?.ok_or_else(|| args.mismatch(1))?;
-            if args.name == "each" {
+            if args.builtin == Builtin::Each {
                 let mut out = Vec::new();
                 for (k, v) in map {
                     if let Some(r) = call_with(ev, f, v, k, &object, ctx)?.into_json() {
@@ -107,20 +107,20 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
                     }
                 }
                 if out.is_empty() {
-                    Val::Undef
+                    Val::Undefined
                 } else {
                     json(Value::Object(out))
                 }
             }
         }
-        "type" => match args.get(0) {
-            Val::F(_) | Val::Re(_) => json(Value::String("function".into())),
+        Builtin::Type => match args.get(0) {
+            Val::Function(_) | Val::Regex(_) => json(Value::String("function".into())),
             v => match v.as_json() {
-                None => Val::Undef,
+                None => Val::Undefined,
                 Some(j) => json(Value::String(type_name(&j).into())),
             },
         },
-        "error" => {
+        Builtin::Error => {
             let message = args
                 .string(0)?
                 .unwrap_or_else(|| "$error() function evaluated".into());
@@ -137,7 +137,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
                     .unwrap_or_else(|| "$assert() statement failed".into());
                 return Err(Error::new("D3141", message));
             }
-            Val::Undef
+            Val::Undefined
         }
     })
 }

@@ -27,7 +27,7 @@ pub(crate) fn uuid(entropy: &mut dyn Entropy) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use crate::intrinsics::{Call, SeededEntropy};
+    use crate::intrinsics::{Call, Evaluate, SeededEntropy};
 
     #[test]
     fn makes_version_4_uuids() {

@@ -3,36 +3,36 @@
 
 use serde_json::Value;
 
-use super::{Args, json};
+use super::{Args, Builtin, json};
 use crate::jsonata::Error;
 use crate::jsonata::eval::{Evaluator, Val};
-use crate::timestamp::Timestamp;
+use workflow_core::timestamp::Timestamp;
 
-fn no_pictures(args: &Args<'_>, from: usize) -> Result<(), Error> {
+fn no_pictures(args: &Args, from: usize) -> Result<(), Error> {
     if (from..args.len()).any(|i| !args.get(i).is_undef()) {
         return Err(Error::new(
             "D3133",
             format!(
                 "Picture strings and timezones in ${} are not supported by this runtime",
-                args.name
+                args.name()
             ),
         ));
     }
     Ok(())
 }
 
-pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>) -> Result<Val, Error> {
-    Ok(match args.name {
-        "now" => {
+pub(crate) fn call(ev: &Evaluator<'_>, args: Args) -> Result<Val, Error> {
+    Ok(match args.builtin {
+        Builtin::Now => {
             no_pictures(&args, 0)?;
             json(Value::String(
                 Timestamp::from_unix_millis(ev.now_millis).to_string(),
             ))
         }
-        "millis" => json(Value::from(ev.now_millis)),
-        "toMillis" => {
+        Builtin::Millis => json(Value::from(ev.now_millis)),
+        Builtin::ToMillis => {
             let Some(text) = args.string(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             no_pictures(&args, 1)?;
             match Timestamp::parse(&text) {
@@ -48,7 +48,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>) -> Result<Val, Error> {
         _ => {
             // fromMillis
             let Some(millis) = args.number(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             no_pictures(&args, 1)?;
             json(Value::String(
@@ -62,7 +62,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>) -> Result<Val, Error> {
 mod tests {
     use serde_json::json;
 
-    use crate::jsonata::{Evaluated, Expression};
+    use crate::jsonata::{Evaluate, Evaluated, Expression};
 
     fn at(text: &str, now: i64) -> serde_json::Value {
         match Expression::parse(text)

@@ -7,18 +7,17 @@ use serde_json::Value;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use super::numeric::{random_u64, random_unit};
-use super::{Args, json};
-use crate::intrinsics::{Entropy, SeededEntropy};
+use super::{Args, Builtin, json};
+use crate::intrinsics::{Entropy, SeededEntropy, unit_interval, uuid};
 use crate::jsonata::Error;
-use crate::jsonata::eval::{Val, num};
+use crate::jsonata::eval::{Evaluator, Val, num};
 
 /// The most items `$range` may produce (as for the range operator).
 const MAX_ITEMS: f64 = 10_000_000.0;
 
-pub(crate) fn call(args: Args<'_>) -> Result<Val, Error> {
-    Ok(match args.name {
-        "partition" => {
+pub(crate) fn call(ev: &Evaluator<'_>, args: Args) -> Result<Val, Error> {
+    Ok(match args.builtin {
+        Builtin::Partition => {
             let items = args.array(0)?.ok_or_else(|| args.mismatch(0))?;
             let size = args.number(1)?.ok_or_else(|| args.mismatch(1))?;
             if size < 1.0 || size.fract() != 0.0 {
@@ -34,7 +33,7 @@ pub(crate) fn call(args: Args<'_>) -> Result<Val, Error> {
                     .collect(),
             ))
         }
-        "range" => {
+        Builtin::Range => {
             let start = args.number(0)?.ok_or_else(|| args.mismatch(0))?;
             let end = args.number(1)?.ok_or_else(|| args.mismatch(1))?;
             let step = args.number(2)?.unwrap_or(1.0);
@@ -56,9 +55,9 @@ pub(crate) fn call(args: Args<'_>) -> Result<Val, Error> {
             }
             Val::from_items(out)
         }
-        "hash" => {
+        Builtin::Hash => {
             let Some(text) = args.string(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let algorithm = args.string(1)?.unwrap_or_else(|| "SHA-256".to_owned());
             let bytes = text.as_bytes();
@@ -81,8 +80,8 @@ pub(crate) fn call(args: Args<'_>) -> Result<Val, Error> {
                 digest.iter().map(|b| format!("{b:02x}")).collect(),
             ))
         }
-        "random" => match args.json(0)? {
-            None => json(num(random_unit())),
+        Builtin::Random => match args.json(0)? {
+            None => json(num(unit_interval(ev.random_u64()))),
             Some(seed) => {
                 let seed = match &seed {
                     Value::Number(n) => n.as_f64().unwrap_or(0.0).to_bits(),
@@ -93,30 +92,17 @@ pub(crate) fn call(args: Args<'_>) -> Result<Val, Error> {
                             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
                         }),
                 };
-                let bits = SeededEntropy::new(seed).next_u64();
-                json(num(bits as f64 / (u64::MAX as f64 + 1.0)))
+                json(num(unit_interval(SeededEntropy::new(seed).next_u64())))
             }
         },
-        "uuid" => {
-            let mut bytes = [0u8; 16];
-            bytes[..8].copy_from_slice(&random_u64().to_be_bytes());
-            bytes[8..].copy_from_slice(&random_u64().to_be_bytes());
-            bytes[6] = (bytes[6] & 0x0f) | 0x40;
-            bytes[8] = (bytes[8] & 0x3f) | 0x80;
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            json(Value::String(format!(
-                "{}-{}-{}-{}-{}",
-                &hex[..8],
-                &hex[8..12],
-                &hex[12..16],
-                &hex[16..20],
-                &hex[20..]
-            )))
+        Builtin::Uuid => {
+            let mut entropy = || ev.random_u64();
+            json(uuid(&mut entropy))
         }
         _ => {
             // parse
             let Some(text) = args.string(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let value: Value = serde_json::from_str(&text).map_err(|_| {
                 Error::new(

@@ -2,9 +2,9 @@
 
 use serde_json::Value;
 
-use super::Args;
+use super::{Args, Builtin};
 use crate::jsonata::Error;
-use crate::jsonata::eval::{Evaluator, Func, Val, truthy};
+use crate::jsonata::eval::{Evaluator, Func, Val, truthy, weight};
 
 /// Calls `f` with an item, its index and the whole array: as many as `f` takes.
 fn call_item(
@@ -15,22 +15,27 @@ fn call_item(
     all: &[Value],
     ctx: &Value,
 ) -> Result<Val, Error> {
+    // Only the arguments `f` takes are built: copying the whole array for every item
+    // would make a pass over n items cost O(n²).
     let n = Args::arity(f).clamp(1, 3);
-    let args = [
-        Val::J(item.clone()),
-        Val::J(Value::from(index)),
-        Val::J(Value::Array(all.to_vec())),
-    ];
-    ev.apply(f, args[..n].to_vec(), ctx)
+    let mut args = vec![Val::Json(item.clone())];
+    if n > 1 {
+        args.push(Val::Json(Value::from(index)));
+    }
+    if n > 2 {
+        ev.charge(all.iter().map(weight).sum())?;
+        args.push(Val::Json(Value::Array(all.to_vec())));
+    }
+    ev.apply(f, args, ctx)
 }
 
-pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Val, Error> {
+pub(crate) fn call(ev: &Evaluator<'_>, args: Args, ctx: &Value) -> Result<Val, Error> {
     let Some(items) = args.array(0)? else {
-        return Ok(Val::Undef);
+        return Ok(Val::Undefined);
     };
     let f = args.function(1)?.ok_or_else(|| args.mismatch(1))?;
-    Ok(match args.name {
-        "map" => {
+    Ok(match args.builtin {
+        Builtin::Map => {
             let mut out = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 if let Some(v) = call_item(ev, f, item, i, &items, ctx)?.into_json() {
@@ -39,7 +44,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             }
             Val::from_items(out)
         }
-        "filter" => {
+        Builtin::Filter => {
             let mut out = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 if truthy(&call_item(ev, f, item, i, &items, ctx)?) {
@@ -48,7 +53,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             }
             Val::from_items(out)
         }
-        "single" => {
+        Builtin::Single => {
             let mut found = None;
             for (i, item) in items.iter().enumerate() {
                 if truthy(&call_item(ev, f, item, i, &items, ctx)?) {
@@ -62,7 +67,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
                 }
             }
             match found {
-                Some(v) => Val::J(v),
+                Some(v) => Val::Json(v),
                 None => {
                     return Err(Error::new(
                         "D3139",
@@ -82,20 +87,24 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             let mut iter = items.iter().enumerate();
             let mut acc = match args.get(2) {
                 v if v.is_undef() => match iter.next() {
-                    Some((_, first)) => Val::J(first.clone()),
-                    None => return Ok(Val::Undef),
+                    Some((_, first)) => Val::Json(first.clone()),
+                    None => return Ok(Val::Undefined),
                 },
                 v => v.clone(),
             };
             for (i, item) in iter {
+                // The accumulator is moved, not copied, and the array is built only for a
+                // function that takes it, so that n steps cost O(n).
                 let n = Args::arity(f).clamp(2, 4);
-                let all = [
-                    acc,
-                    Val::J(item.clone()),
-                    Val::J(Value::from(i)),
-                    Val::J(Value::Array(items.clone())),
-                ];
-                acc = ev.apply(f, all[..n].to_vec(), ctx)?;
+                let mut call = vec![acc, Val::Json(item.clone())];
+                if n > 2 {
+                    call.push(Val::Json(Value::from(i)));
+                }
+                if n > 3 {
+                    ev.charge(items.iter().map(weight).sum())?;
+                    call.push(Val::Json(Value::Array(items.clone())));
+                }
+                acc = ev.apply(f, call, ctx)?;
             }
             acc
         }

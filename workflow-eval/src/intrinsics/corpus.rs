@@ -13,8 +13,10 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
-use super::{Call, IntrinsicError, SeededEntropy, is_intrinsic};
-use crate::path::{Path, Root};
+use workflow_core::intrinsics::is_intrinsic;
+use workflow_core::path::{Path, Root};
+
+use super::{Call, Evaluate, IntrinsicError, SeededEntropy};
 
 fn corpus_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("CONFORMANCE_DIR")

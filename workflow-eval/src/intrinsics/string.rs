@@ -2,48 +2,9 @@
 
 use serde_json::Value;
 
-use super::IntrinsicError;
+use workflow_core::intrinsics::{IntrinsicError, Piece, Template};
+
 use super::args::Args;
-
-/// A `States.Format` template: text and `{}` placeholders.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Template(pub Vec<Piece>);
-
-/// A run of literal text, or one placeholder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Piece {
-    Text(String),
-    Hole,
-}
-
-impl Template {
-    /// A template read at run time from a path: every `{}` is a placeholder, and there are
-    /// no escapes to honour (they belong to the literal syntax only).
-    fn from_text(text: &str) -> Template {
-        let mut pieces = Vec::new();
-        for (i, part) in text.split("{}").enumerate() {
-            if i > 0 {
-                pieces.push(Piece::Hole);
-            }
-            if !part.is_empty() {
-                pieces.push(Piece::Text(part.to_owned()));
-            }
-        }
-        Template(pieces)
-    }
-
-    /// Appends a literal character, merging it into the last run of text.
-    pub fn push_char(&mut self, c: char) {
-        match self.0.last_mut() {
-            Some(Piece::Text(text)) => text.push(c),
-            _ => self.0.push(Piece::Text(c.to_string())),
-        }
-    }
-
-    fn holes(&self) -> usize {
-        self.0.iter().filter(|p| matches!(p, Piece::Hole)).count()
-    }
-}
 
 /// `States.Format(template, values...)`: each `{}` replaced by the next value.
 ///
@@ -111,13 +72,25 @@ fn write_value(value: &Value, out: &mut String) {
 }
 
 /// `States.StringSplit(text, delimiters)`: splits at every character of `delimiters` and
-/// drops empty pieces, as AWS does (`",,,,"` splits into `[]`).
-pub(crate) fn split(args: &Args) -> Result<Value, IntrinsicError> {
+/// drops empty pieces, as AWS does (`",,,,"` splits into `[]`). The pieces are counted
+/// first: an array of one-character strings weighs far more than its text, so it must fit in
+/// the `budget` left before it is built.
+pub(crate) fn split(args: &Args, budget: usize) -> Result<Value, IntrinsicError> {
     let text = args.string(0, "the string to split")?;
     let delimiters = args.string(1, "the delimiter")?;
-    let pieces = text
-        .split(|c| delimiters.contains(c))
-        .filter(|piece| !piece.is_empty())
+    let pieces = || {
+        text.split(|c| delimiters.contains(c))
+            .filter(|piece| !piece.is_empty())
+    };
+    let count = pieces().count();
+    let bytes = (count + 1) * crate::VALUE_BYTES + text.len();
+    if bytes > budget {
+        return Err(args.fail(format!(
+            "the {count} pieces would take more than the {} MiB one intrinsic call may build",
+            super::MAX_BUILT_BYTES >> 20
+        )));
+    }
+    let pieces = pieces()
         .map(|piece| Value::String(piece.to_owned()))
         .collect();
     Ok(Value::Array(pieces))
@@ -127,7 +100,7 @@ pub(crate) fn split(args: &Args) -> Result<Value, IntrinsicError> {
 mod tests {
     use serde_json::json;
 
-    use crate::intrinsics::{Call, IntrinsicError};
+    use crate::intrinsics::{Call, Evaluate, IntrinsicError};
 
     fn eval(text: &str, input: serde_json::Value) -> Result<serde_json::Value, IntrinsicError> {
         Call::parse(text)?.evaluate(&|path| Ok(path.read(&input).unwrap_or_default()))

@@ -53,7 +53,7 @@ pub(crate) fn limited<'a>(args: &'a Args, what: &str) -> Result<&'a str, Intrins
 mod tests {
     use serde_json::{Value, json};
 
-    use crate::intrinsics::{Call, IntrinsicError};
+    use crate::intrinsics::{Call, Evaluate, IntrinsicError};
 
     fn eval(text: &str, input: Value) -> Result<Value, IntrinsicError> {
         Call::parse(text)?.evaluate(&|path| Ok(path.read(&input).unwrap_or_default()))

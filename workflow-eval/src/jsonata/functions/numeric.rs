@@ -4,24 +4,9 @@
 
 use serde_json::Value;
 
-use super::{Args, json, opt};
+use super::{Args, Builtin, json, opt};
 use crate::jsonata::Error;
 use crate::jsonata::eval::{Val, num, truthy};
-
-/// A random number in [0, 1), from the standard library's per-process random keys.
-pub(crate) fn random_unit() -> f64 {
-    random_u64() as f64 / (u64::MAX as f64 + 1.0)
-}
-
-/// 64 random bits.
-pub(crate) fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    h.finish()
-}
 
 /// `$number` of a string: JSON number syntax (and `0x`, `0o`, `0b` prefixes).
 pub(crate) fn parse_number(s: &str) -> Option<f64> {
@@ -37,7 +22,7 @@ pub(crate) fn parse_number(s: &str) -> Option<f64> {
     }
 }
 
-fn numbers(args: &Args<'_>, i: usize) -> Result<Option<Vec<f64>>, Error> {
+fn numbers(args: &Args, i: usize) -> Result<Option<Vec<f64>>, Error> {
     let Some(items) = args.array(i)? else {
         return Ok(None);
     };
@@ -64,20 +49,20 @@ fn round_half_even(n: f64, precision: i32) -> f64 {
     rounded / factor
 }
 
-pub(crate) fn call(args: Args<'_>, ctx: &Value) -> Result<Val, Error> {
-    let args = if args.len() == 0 && matches!(args.name, "number" | "boolean") {
+pub(crate) fn call(args: Args, ctx: &Value) -> Result<Val, Error> {
+    let args = if args.len() == 0 && matches!(args.builtin, Builtin::Number | Builtin::Boolean) {
         Args {
-            name: args.name,
-            args: vec![Val::J(ctx.clone())],
+            builtin: args.builtin,
+            args: vec![Val::Json(ctx.clone())],
         }
     } else {
         args
     };
     let unary =
         |f: fn(f64) -> f64| -> Result<Val, Error> { Ok(opt(args.number(0)?.map(|n| num(f(n))))) };
-    Ok(match args.name {
-        "number" => match args.json(0)? {
-            None => Val::Undef,
+    Ok(match args.builtin {
+        Builtin::Number => match args.json(0)? {
+            None => Val::Undefined,
             Some(Value::Number(n)) => json(Value::Number(n)),
             Some(Value::Bool(b)) => json(Value::from(u8::from(b))),
             Some(Value::String(s)) => match parse_number(&s) {
@@ -96,12 +81,12 @@ pub(crate) fn call(args: Args<'_>, ctx: &Value) -> Result<Val, Error> {
                 ));
             }
         },
-        "abs" => unary(f64::abs)?,
-        "floor" => unary(f64::floor)?,
-        "ceil" => unary(f64::ceil)?,
-        "sqrt" => {
+        Builtin::Abs => unary(f64::abs)?,
+        Builtin::Floor => unary(f64::floor)?,
+        Builtin::Ceil => unary(f64::ceil)?,
+        Builtin::Sqrt => {
             let Some(n) = args.number(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             if n < 0.0 {
                 return Err(Error::new(
@@ -111,16 +96,16 @@ pub(crate) fn call(args: Args<'_>, ctx: &Value) -> Result<Val, Error> {
             }
             json(num(n.sqrt()))
         }
-        "round" => {
+        Builtin::Round => {
             let Some(n) = args.number(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let precision = args.number(1)?.unwrap_or(0.0) as i32;
             json(num(round_half_even(n, precision)))
         }
-        "power" => {
+        Builtin::Power => {
             let Some(base) = args.number(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let exp = args.number(1)?.ok_or_else(|| args.mismatch(1))?;
             let r = base.powf(exp);
@@ -134,13 +119,13 @@ pub(crate) fn call(args: Args<'_>, ctx: &Value) -> Result<Val, Error> {
             }
             json(num(r))
         }
-        "sum" => opt(numbers(&args, 0)?.map(|ns| num(ns.iter().sum()))),
-        "max" | "min" => {
+        Builtin::Sum => opt(numbers(&args, 0)?.map(|ns| num(ns.iter().sum()))),
+        Builtin::Max | Builtin::Min => {
             let Some(ns) = numbers(&args, 0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let pick = ns.into_iter().reduce(|a, b| {
-                if (args.name == "max") == (b > a) {
+                if (args.builtin == Builtin::Max) == (b > a) {
                     b
                 } else {
                     a
@@ -148,19 +133,19 @@ pub(crate) fn call(args: Args<'_>, ctx: &Value) -> Result<Val, Error> {
             });
             opt(pick.map(num))
         }
-        "average" => {
+        Builtin::Average => {
             let Some(ns) = numbers(&args, 0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             if ns.is_empty() {
-                Val::Undef
+                Val::Undefined
             } else {
                 json(num(ns.iter().sum::<f64>() / ns.len() as f64))
             }
         }
-        "formatBase" => {
+        Builtin::FormatBase => {
             let Some(n) = args.number(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let radix = args.number(1)?.unwrap_or(10.0);
             if !(2.0..=36.0).contains(&radix) {
@@ -189,12 +174,12 @@ pub(crate) fn call(args: Args<'_>, ctx: &Value) -> Result<Val, Error> {
             }
             json(Value::String(digits.into_iter().rev().collect()))
         }
-        "boolean" => match args.get(0) {
-            v if v.is_undef() => Val::Undef,
+        Builtin::Boolean => match args.get(0) {
+            v if v.is_undef() => Val::Undefined,
             v => json(Value::Bool(truthy(v))),
         },
-        "not" => match args.get(0) {
-            v if v.is_undef() => Val::Undef,
+        Builtin::Not => match args.get(0) {
+            v if v.is_undef() => Val::Undefined,
             v => json(Value::Bool(!truthy(v))),
         },
         _ => json(Value::Bool(!args.get(0).is_undef())), // exists

@@ -8,28 +8,38 @@ use serde_json::{Map, Value};
 
 use super::Error;
 use super::functions;
-use super::parser::{Lambda, Node};
+use crate::intrinsics::Entropy;
+pub(crate) use crate::{VALUE_BYTES, weight};
+use workflow_core::jsonata::{BinaryOp, Lambda, Node};
 
 /// How deeply evaluation (and function calls) may nest.
 const MAX_DEPTH: usize = 300;
 /// The most items a range `[a..b]` may produce.
 const MAX_RANGE: f64 = 10_000_000.0;
+/// The most bytes of values one evaluation may build, all values together: ranges, string
+/// concatenations and what the built-ins return are charged before they are allocated, so
+/// an expression that doubles a value in a loop fails instead of exhausting memory.
+pub(crate) const MAX_BUILT_BYTES: usize = 64 << 20;
 
-/// A value during evaluation: JSON, nothing (JSONata's `undefined`), a sequence of results
-/// (unwrapped when it holds one value), a function or a regex.
+/// A value during evaluation.
 #[derive(Debug, Clone)]
 pub(crate) enum Val {
-    Undef,
-    J(Value),
-    Seq(Vec<Value>),
-    F(Rc<Func>),
-    Re(Rc<super::functions::regex::Regex>),
+    /// Nothing: JSONata's `undefined` (a path that matched nothing, an unbound variable).
+    Undefined,
+    /// One JSON value.
+    Json(Value),
+    /// The results of a path over several values, unwrapped when it holds one.
+    Sequence(Vec<Value>),
+    /// A function: built-in, lambda or partial application.
+    Function(Rc<Func>),
+    /// A regular expression literal, `/ab+/i`.
+    Regex(Rc<super::functions::regex::Regex>),
 }
 
 /// A callable value.
 #[derive(Debug)]
 pub(crate) enum Func {
-    Builtin(&'static str),
+    Builtin(functions::Builtin),
     Lambda {
         def: Rc<Lambda>,
         env: Rc<Env>,
@@ -66,15 +76,20 @@ impl Env {
     pub fn set(&self, name: &str, value: Val) {
         self.vars.borrow_mut().insert(name.to_owned(), value);
     }
+
+    /// Moves a variable of this frame out of it.
+    fn take(&self, name: &str) -> Option<Val> {
+        self.vars.borrow_mut().remove(name)
+    }
 }
 
 impl Val {
     /// The value as JSON: a sequence of one is its item, an empty one nothing.
     pub fn into_json(self) -> Option<Value> {
         match self {
-            Val::Undef | Val::F(_) | Val::Re(_) => None,
-            Val::J(v) => Some(v),
-            Val::Seq(mut items) => match items.len() {
+            Val::Undefined | Val::Function(_) | Val::Regex(_) => None,
+            Val::Json(v) => Some(v),
+            Val::Sequence(mut items) => match items.len() {
                 0 => None,
                 1 => items.pop(),
                 _ => Some(Value::Array(items)),
@@ -88,8 +103,8 @@ impl Val {
 
     pub fn is_undef(&self) -> bool {
         match self {
-            Val::Undef => true,
-            Val::Seq(items) => items.is_empty(),
+            Val::Undefined => true,
+            Val::Sequence(items) => items.is_empty(),
             _ => false,
         }
     }
@@ -97,17 +112,17 @@ impl Val {
     /// The items of an array or sequence, or the one value.
     pub fn items(&self) -> Vec<Value> {
         match self {
-            Val::Undef | Val::F(_) | Val::Re(_) => Vec::new(),
-            Val::J(Value::Array(items)) | Val::Seq(items) => items.clone(),
-            Val::J(v) => vec![v.clone()],
+            Val::Undefined | Val::Function(_) | Val::Regex(_) => Vec::new(),
+            Val::Json(Value::Array(items)) | Val::Sequence(items) => items.clone(),
+            Val::Json(v) => vec![v.clone()],
         }
     }
 
     pub fn from_items(mut items: Vec<Value>) -> Val {
         match items.len() {
-            0 => Val::Undef,
-            1 => Val::J(items.pop().unwrap_or(Value::Null)),
-            _ => Val::Seq(items),
+            0 => Val::Undefined,
+            1 => Val::Json(items.pop().unwrap_or(Value::Null)),
+            _ => Val::Sequence(items),
         }
     }
 }
@@ -124,9 +139,9 @@ pub(crate) fn num(n: f64) -> Value {
 /// JSONata's boolean cast.
 pub(crate) fn truthy(v: &Val) -> bool {
     match v {
-        Val::Undef | Val::F(_) | Val::Re(_) => false,
-        Val::Seq(items) => items.iter().any(json_truthy),
-        Val::J(v) => json_truthy(v),
+        Val::Undefined | Val::Function(_) | Val::Regex(_) => false,
+        Val::Sequence(items) => items.iter().any(json_truthy),
+        Val::Json(v) => json_truthy(v),
     }
 }
 
@@ -221,6 +236,11 @@ pub(crate) struct Evaluator<'a> {
     pub max_stack: Cell<usize>,
     /// `$now()` and `$millis()`: one instant for the whole evaluation, as in JSONata.
     pub now_millis: i64,
+    /// Bytes of values built so far (see [`MAX_BUILT_BYTES`]).
+    built: Cell<usize>,
+    /// Where `$random()`, `$uuid()` and `$shuffle` draw from: the execution's one random
+    /// source, so that a seeded run is reproducible.
+    entropy: RefCell<&'a mut dyn Entropy>,
 }
 
 /// The most stack one evaluation may use, whatever its frames weigh.
@@ -253,13 +273,13 @@ fn field(v: &Value, name: &str, out: &mut Vec<Value>) {
 /// `name` in `v`: an object's field, or the fields of an array's objects (flattened).
 fn lookup_field(v: &Value, name: &str) -> Val {
     match v {
-        Value::Object(map) => map.get(name).cloned().map_or(Val::Undef, Val::J),
+        Value::Object(map) => map.get(name).cloned().map_or(Val::Undefined, Val::Json),
         Value::Array(_) => {
             let mut out = Vec::new();
             field(v, name, &mut out);
             Val::from_items(out)
         }
-        _ => Val::Undef,
+        _ => Val::Undefined,
     }
 }
 
@@ -282,15 +302,19 @@ fn descendants(v: &Value, out: &mut Vec<Value>) {
 
 fn number_of(v: &Val) -> Option<Option<f64>> {
     match v {
-        Val::Undef => Some(None),
-        Val::J(Value::Number(n)) => Some(n.as_f64()),
-        Val::Seq(items) if items.is_empty() => Some(None),
+        Val::Undefined => Some(None),
+        Val::Json(Value::Number(n)) => Some(n.as_f64()),
+        Val::Sequence(items) if items.is_empty() => Some(None),
         _ => None,
     }
 }
 
 impl<'a> Evaluator<'a> {
-    pub fn new(root: Value, lookup: &'a dyn Fn(&str) -> Option<Value>) -> Self {
+    pub fn new(
+        root: Value,
+        lookup: &'a dyn Fn(&str) -> Option<Value>,
+        entropy: &'a mut dyn Entropy,
+    ) -> Self {
         Evaluator {
             root,
             lookup,
@@ -298,7 +322,36 @@ impl<'a> Evaluator<'a> {
             stack_base: Cell::new(0),
             max_stack: Cell::new(0),
             now_millis: 0,
+            built: Cell::new(0),
+            entropy: RefCell::new(entropy),
         }
+    }
+
+    /// Charges `bytes` about to be built to the evaluation's budget; fails (before the
+    /// allocation) when the budget would be exceeded.
+    pub fn charge(&self, bytes: usize) -> Result<(), Error> {
+        let total = self.built.get().saturating_add(bytes);
+        if total > MAX_BUILT_BYTES {
+            return Err(Error::new(
+                "D1010",
+                format!(
+                    "The expression builds more than {} MiB of values, the limit of one evaluation",
+                    MAX_BUILT_BYTES >> 20
+                ),
+            ));
+        }
+        self.built.set(total);
+        Ok(())
+    }
+
+    /// 64 random bits from the evaluation's random source.
+    pub fn random_u64(&self) -> u64 {
+        self.entropy.borrow_mut().next_u64()
+    }
+
+    /// A uniform integer in `0..bound` (`bound > 0`) from the evaluation's random source.
+    pub fn random_below(&self, bound: u64) -> u64 {
+        crate::intrinsics::below(&mut **self.entropy.borrow_mut(), bound)
     }
 
     pub fn eval(&self, node: &Node, ctx: &Value, env: &Rc<Env>) -> Result<Val, Error> {
@@ -322,15 +375,15 @@ impl<'a> Evaluator<'a> {
 
     fn eval_inner(&self, node: &Node, ctx: &Value, env: &Rc<Env>) -> Result<Val, Error> {
         Ok(match node {
-            Node::Num(n) => Val::J(num(*n)),
-            Node::Str(s) => Val::J(Value::String(s.clone())),
-            Node::Bool(b) => Val::J(Value::Bool(*b)),
-            Node::Null => Val::J(Value::Null),
+            Node::Num(n) => Val::Json(num(*n)),
+            Node::Str(s) => Val::Json(Value::String(s.clone())),
+            Node::Bool(b) => Val::Json(Value::Bool(*b)),
+            Node::Null => Val::Json(Value::Null),
             Node::Regex(pattern, flags) => {
-                Val::Re(Rc::new(functions::regex::Regex::new(pattern, flags)?))
+                Val::Regex(Rc::new(functions::regex::Regex::new(pattern, flags)?))
             }
             Node::Name(name) => lookup_field(ctx, name),
-            Node::Var(name) => self.variable(name, ctx, env),
+            Node::Var(name) => self.variable(name, ctx, env)?,
             Node::Wildcard => wildcard(ctx),
             Node::Descendants => {
                 let mut out = Vec::new();
@@ -341,16 +394,16 @@ impl<'a> Evaluator<'a> {
             Node::Filter(expr, predicate) => self.eval_filter(expr, predicate, ctx, env)?,
             Node::KeepArray(expr) => self.eval_keeparray(expr, ctx, env)?,
             Node::Array(items) => self.eval_array(items, ctx, env)?,
-            Node::Object(pairs) => Val::J(Value::Object(self.object(pairs, ctx, ctx, env)?)),
+            Node::Object(pairs) => Val::Json(Value::Object(self.object(pairs, ctx, ctx, env)?)),
             Node::Group(expr, pairs) => self.eval_group(expr, pairs, ctx, env)?,
             Node::Neg(expr) => self.eval_neg(expr, ctx, env)?,
-            Node::Binary(op, left, right) => self.binary(op, left, right, ctx, env)?,
+            Node::Binary(op, left, right) => self.binary(*op, left, right, ctx, env)?,
             Node::Cond(cond, then, otherwise) => self.eval_cond(cond, then, otherwise, ctx, env)?,
             Node::Bind(name, expr) => self.bind(name, expr, ctx, env)?,
             Node::Block(items) => self.eval_block(items, ctx, env)?,
             Node::Call(callee, args) => self.eval_call(callee, args, ctx, env)?,
-            Node::Placeholder => Val::Undef,
-            Node::Lambda(def) => Val::F(Rc::new(Func::Lambda {
+            Node::Placeholder => Val::Undefined,
+            Node::Lambda(def) => Val::Function(Rc::new(Func::Lambda {
                 def: def.clone(),
                 env: env.clone(),
                 ctx: ctx.clone(),
@@ -377,9 +430,9 @@ impl<'a> Evaluator<'a> {
     #[inline(never)]
     fn eval_keeparray(&self, expr: &Node, ctx: &Value, env: &Rc<Env>) -> Result<Val, Error> {
         Ok(match self.eval(expr, ctx, env)? {
-            Val::Seq(items) => Val::J(Value::Array(items)),
-            Val::J(Value::Array(items)) => Val::J(Value::Array(items)),
-            Val::J(v) => Val::J(Value::Array(vec![v])),
+            Val::Sequence(items) => Val::Json(Value::Array(items)),
+            Val::Json(Value::Array(items)) => Val::Json(Value::Array(items)),
+            Val::Json(v) => Val::Json(Value::Array(vec![v])),
             other => other,
         })
     }
@@ -400,7 +453,7 @@ impl<'a> Evaluator<'a> {
                     out.extend(value.items());
                 }
             }
-            Val::J(Value::Array(out))
+            Val::Json(Value::Array(out))
         })
     }
 
@@ -440,15 +493,15 @@ impl<'a> Evaluator<'a> {
                     out.insert(key, v);
                 }
             }
-            Val::J(Value::Object(out))
+            Val::Json(Value::Object(out))
         })
     }
 
     #[inline(never)]
     fn eval_neg(&self, expr: &Node, ctx: &Value, env: &Rc<Env>) -> Result<Val, Error> {
         Ok(match self.eval(expr, ctx, env)? {
-            Val::J(Value::Number(n)) => Val::J(num(-n.as_f64().unwrap_or(0.0))),
-            v if v.is_undef() => Val::Undef,
+            Val::Json(Value::Number(n)) => Val::Json(num(-n.as_f64().unwrap_or(0.0))),
+            v if v.is_undef() => Val::Undefined,
             _ => {
                 return Err(Error::new("D1002", "Cannot negate a non-numeric value"));
             }
@@ -470,7 +523,7 @@ impl<'a> Evaluator<'a> {
             } else if let Some(otherwise) = otherwise {
                 self.eval(otherwise, ctx, env)?
             } else {
-                Val::Undef
+                Val::Undefined
             }
         })
     }
@@ -479,7 +532,7 @@ impl<'a> Evaluator<'a> {
     fn eval_block(&self, items: &[Node], ctx: &Value, env: &Rc<Env>) -> Result<Val, Error> {
         Ok({
             let scope = Env::child(env);
-            let mut last = Val::Undef;
+            let mut last = Val::Undefined;
             for item in items {
                 last = self.eval(item, ctx, &scope)?;
             }
@@ -507,15 +560,15 @@ impl<'a> Evaluator<'a> {
                     values.push(Some(self.eval(arg, ctx, env)?));
                 }
             }
-            let Val::F(f) = f else {
+            let Val::Function(f) = f else {
                 return Err(Error::new("T1006", "Attempted to invoke a non-function"));
             };
             if partial {
-                Val::F(Rc::new(Func::Partial { f, args: values }))
+                Val::Function(Rc::new(Func::Partial { f, args: values }))
             } else {
                 let values = values
                     .into_iter()
-                    .map(|v| v.unwrap_or(Val::Undef))
+                    .map(|v| v.unwrap_or(Val::Undefined))
                     .collect();
                 self.apply(&f, values, ctx)?
             }
@@ -534,7 +587,7 @@ impl<'a> Evaluator<'a> {
             let value = self.eval(left, ctx, env)?;
             match right {
                 Node::Call(callee, args) => {
-                    let Val::F(f) = self.eval(callee, ctx, env)? else {
+                    let Val::Function(f) = self.eval(callee, ctx, env)? else {
                         return Err(Error::new(
                             "T2006",
                             "The right side of the function application operator ~> must be a function",
@@ -547,7 +600,7 @@ impl<'a> Evaluator<'a> {
                     self.apply(&f, values, ctx)?
                 }
                 other => match self.eval(other, ctx, env)? {
-                    Val::F(f) => self.apply(&f, vec![value], ctx)?,
+                    Val::Function(f) => self.apply(&f, vec![value], ctx)?,
                     _ => {
                         return Err(Error::new(
                             "T2006",
@@ -604,7 +657,7 @@ impl<'a> Evaluator<'a> {
             if let Some(e) = error {
                 return Err(e);
             }
-            Val::Seq(keyed.into_iter().map(|(_, v)| v).collect())
+            Val::Sequence(keyed.into_iter().map(|(_, v)| v).collect())
         })
     }
 
@@ -614,23 +667,38 @@ impl<'a> Evaluator<'a> {
         Ok(value)
     }
 
-    fn variable(&self, name: &str, ctx: &Value, env: &Rc<Env>) -> Val {
-        match name {
-            "" => Val::J(ctx.clone()),
-            "$" => Val::J(self.root.clone()),
+    /// A variable's value. Each read is a copy, so it is charged to the budget: a loop
+    /// that reads a large input at every step fails instead of exhausting memory.
+    fn variable(&self, name: &str, ctx: &Value, env: &Rc<Env>) -> Result<Val, Error> {
+        let value = match name {
+            "" => {
+                self.charge(weight(ctx))?;
+                return Ok(Val::Json(ctx.clone()));
+            }
+            "$" => {
+                self.charge(weight(&self.root))?;
+                return Ok(Val::Json(self.root.clone()));
+            }
             _ => {
                 if let Some(v) = env.get(name) {
-                    return v;
-                }
-                if let Some(v) = (self.lookup)(name) {
-                    return Val::J(v);
-                }
-                match functions::builtin(name) {
-                    Some(f) => Val::F(Rc::new(Func::Builtin(f))),
-                    None => Val::Undef,
+                    v
+                } else if let Some(v) = (self.lookup)(name) {
+                    Val::Json(v)
+                } else {
+                    return Ok(match functions::Builtin::from_name(name) {
+                        Some(f) => Val::Function(Rc::new(Func::Builtin(f))),
+                        None => Val::Undefined,
+                    });
                 }
             }
-        }
+        };
+        let bytes = match &value {
+            Val::Json(v) => weight(v),
+            Val::Sequence(items) => items.iter().map(weight).sum(),
+            _ => 0,
+        };
+        self.charge(bytes)?;
+        Ok(value)
     }
 
     fn object(
@@ -675,8 +743,8 @@ impl<'a> Evaluator<'a> {
             }
             if i == last_index && results.len() == 1 {
                 match &results[0] {
-                    Val::J(Value::Array(_)) | Val::F(_) | Val::Re(_) => {
-                        return Ok(results.pop().unwrap_or(Val::Undef));
+                    Val::Json(Value::Array(_)) | Val::Function(_) | Val::Regex(_) => {
+                        return Ok(results.pop().unwrap_or(Val::Undefined));
                     }
                     _ => {}
                 }
@@ -684,17 +752,17 @@ impl<'a> Evaluator<'a> {
             let mut next = Vec::new();
             for r in results {
                 match r {
-                    Val::Seq(items) => next.extend(items),
-                    Val::J(Value::Array(items)) if !matches!(step, Node::Array(_)) => {
+                    Val::Sequence(items) => next.extend(items),
+                    Val::Json(Value::Array(items)) if !matches!(step, Node::Array(_)) => {
                         next.extend(items)
                     }
-                    Val::J(v) => next.push(v),
+                    Val::Json(v) => next.push(v),
                     _ => {}
                 }
             }
             seq = next;
             if seq.is_empty() {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             }
         }
         Ok(Val::from_items(seq))
@@ -703,15 +771,17 @@ impl<'a> Evaluator<'a> {
     fn filter(&self, value: Val, predicate: &Node, env: &Rc<Env>) -> Result<Val, Error> {
         let items = value.items();
         if let Node::Num(n) = predicate {
-            return Ok(index(&items, *n).map_or(Val::Undef, Val::J));
+            return Ok(index(&items, *n).map_or(Val::Undefined, Val::Json));
         }
         let mut out = Vec::new();
         let len = items.len();
         for (i, item) in items.into_iter().enumerate() {
             let r = self.eval(predicate, &item, env)?;
             let keep = match &r {
-                Val::J(Value::Number(n)) => matches_index(n.as_f64().unwrap_or(f64::NAN), i, len),
-                Val::J(Value::Array(xs)) | Val::Seq(xs)
+                Val::Json(Value::Number(n)) => {
+                    matches_index(n.as_f64().unwrap_or(f64::NAN), i, len)
+                }
+                Val::Json(Value::Array(xs)) | Val::Sequence(xs)
                     if !xs.is_empty() && xs.iter().all(Value::is_number) =>
                 {
                     xs.iter()
@@ -737,14 +807,29 @@ impl<'a> Evaluator<'a> {
         }
         self.depth.set(depth);
         let result = match f {
-            Func::Builtin(name) => functions::call(self, name, args, ctx),
+            Func::Builtin(builtin) => functions::call(self, *builtin, args, ctx),
             Func::Lambda { def, env, ctx } => {
                 let scope = Env::child(env);
                 let mut args = args.into_iter();
                 for param in &def.params {
-                    scope.set(param, args.next().unwrap_or(Val::Undef));
+                    scope.set(param, args.next().unwrap_or(Val::Undefined));
                 }
-                self.eval(&def.body, ctx, &scope)
+                match &def.body {
+                    // `function($acc, $x) { $acc & ... }`, as `$reduce` builds a string: the
+                    // parameter is moved out of the call's own scope instead of copied
+                    // (nothing can read it after the body), so n steps cost O(n), not O(n²).
+                    // The right side is evaluated first; the left, a variable, cannot fail.
+                    Node::Binary(BinaryOp::Concat, left, right) if matches!(&**left, Node::Var(name) if def.params.contains(name)) =>
+                    {
+                        let Node::Var(name) = &**left else {
+                            unreachable!("matched above")
+                        };
+                        self.eval(right, ctx, &scope).and_then(|r| {
+                            self.concat(scope.take(name).unwrap_or(Val::Undefined), r)
+                        })
+                    }
+                    body => self.eval(body, ctx, &scope),
+                }
             }
             Func::Partial { f, args: bound } => {
                 let mut supplied = args.into_iter();
@@ -752,7 +837,7 @@ impl<'a> Evaluator<'a> {
                     .iter()
                     .map(|a| match a {
                         Some(v) => v.clone(),
-                        None => supplied.next().unwrap_or(Val::Undef),
+                        None => supplied.next().unwrap_or(Val::Undefined),
                     })
                     .collect();
                 self.apply(f, full, ctx)
@@ -762,49 +847,71 @@ impl<'a> Evaluator<'a> {
         result
     }
 
+    /// `l & r`. The left string is extended in place, so that a string built up by `&` in
+    /// a loop is not copied at every step.
+    fn concat(&self, l: Val, r: Val) -> Result<Val, Error> {
+        // A string operand was charged when it was built (or read); one made here is new.
+        let (mut a, fresh) = match l {
+            Val::Json(Value::String(a)) => (a, 0),
+            other => {
+                let a = functions::string::stringify(&other)?.unwrap_or_default();
+                let fresh = a.len();
+                (a, fresh)
+            }
+        };
+        let b = functions::string::stringify(&r)?.unwrap_or_default();
+        self.charge(fresh + b.len())?;
+        a.push_str(&b);
+        Ok(Val::Json(Value::String(a)))
+    }
+
     fn binary(
         &self,
-        op: &str,
+        op: BinaryOp,
         left: &Node,
         right: &Node,
         ctx: &Value,
         env: &Rc<Env>,
     ) -> Result<Val, Error> {
+        // Both sides, for the operators that do not short-circuit.
+        let operands = || -> Result<(Val, Val), Error> {
+            Ok((self.eval(left, ctx, env)?, self.eval(right, ctx, env)?))
+        };
         match op {
-            "and" => {
+            BinaryOp::And => {
                 let l = truthy(&self.eval(left, ctx, env)?);
-                return Ok(Val::J(Value::Bool(
+                Ok(Val::Json(Value::Bool(
                     l && truthy(&self.eval(right, ctx, env)?),
-                )));
+                )))
             }
-            "or" => {
+            BinaryOp::Or => {
                 let l = truthy(&self.eval(left, ctx, env)?);
-                return Ok(Val::J(Value::Bool(
+                Ok(Val::Json(Value::Bool(
                     l || truthy(&self.eval(right, ctx, env)?),
-                )));
+                )))
             }
-            "??" => {
+            BinaryOp::Coalesce => {
                 let l = self.eval(left, ctx, env)?;
-                return if l.is_undef() {
+                if l.is_undef() {
                     self.eval(right, ctx, env)
                 } else {
                     Ok(l)
-                };
+                }
             }
-            "?:" => {
+            BinaryOp::Elvis => {
                 let l = self.eval(left, ctx, env)?;
-                return if truthy(&l) {
+                if truthy(&l) {
                     Ok(l)
                 } else {
                     self.eval(right, ctx, env)
-                };
+                }
             }
-            _ => {}
-        }
-        let l = self.eval(left, ctx, env)?;
-        let r = self.eval(right, ctx, env)?;
-        match op {
-            "+" | "-" | "*" | "/" | "%" => {
+            BinaryOp::Add
+            | BinaryOp::Subtract
+            | BinaryOp::Multiply
+            | BinaryOp::Divide
+            | BinaryOp::Modulo => {
+                let (l, r) = operands()?;
                 let x = number_of(&l).ok_or_else(|| {
                     Error::new(
                         "T2001",
@@ -820,28 +927,37 @@ impl<'a> Evaluator<'a> {
                     )
                 })?;
                 let (Some(x), Some(y)) = (x, y) else {
-                    return Ok(Val::Undef);
+                    return Ok(Val::Undefined);
                 };
                 let n = match op {
-                    "+" => x + y,
-                    "-" => x - y,
-                    "*" => x * y,
-                    "/" => x / y,
+                    BinaryOp::Add => x + y,
+                    BinaryOp::Subtract => x - y,
+                    BinaryOp::Multiply => x * y,
+                    BinaryOp::Divide => x / y,
                     _ => x % y,
                 };
                 if !n.is_finite() {
                     return Err(Error::new("D1001", format!("Number out of range: {n}")));
                 }
-                Ok(Val::J(num(n)))
+                Ok(Val::Json(num(n)))
             }
-            "=" | "!=" => {
+            BinaryOp::Equal | BinaryOp::NotEqual => {
+                let (l, r) = operands()?;
                 let (Some(a), Some(b)) = (l.into_json(), r.into_json()) else {
-                    return Ok(Val::J(Value::Bool(false)));
+                    return Ok(Val::Json(Value::Bool(false)));
                 };
                 let eq = deep_equal(&a, &b);
-                Ok(Val::J(Value::Bool(if op == "=" { eq } else { !eq })))
+                Ok(Val::Json(Value::Bool(if op == BinaryOp::Equal {
+                    eq
+                } else {
+                    !eq
+                })))
             }
-            "<" | "<=" | ">" | ">=" => {
+            BinaryOp::Less
+            | BinaryOp::LessOrEqual
+            | BinaryOp::Greater
+            | BinaryOp::GreaterOrEqual => {
+                let (l, r) = operands()?;
                 let (a, b) = (l.into_json(), r.into_json());
                 let ok = |v: &Option<Value>| {
                     matches!(v, None | Some(Value::Number(_) | Value::String(_)))
@@ -855,7 +971,7 @@ impl<'a> Evaluator<'a> {
                     ));
                 }
                 let (Some(a), Some(b)) = (a, b) else {
-                    return Ok(Val::Undef);
+                    return Ok(Val::Undefined);
                 };
                 let ord = match (&a, &b) {
                     (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()),
@@ -871,30 +987,31 @@ impl<'a> Evaluator<'a> {
                     }
                 };
                 let Some(ord) = ord else {
-                    return Ok(Val::J(Value::Bool(false)));
+                    return Ok(Val::Json(Value::Bool(false)));
                 };
                 let result = match op {
-                    "<" => ord.is_lt(),
-                    "<=" => ord.is_le(),
-                    ">" => ord.is_gt(),
+                    BinaryOp::Less => ord.is_lt(),
+                    BinaryOp::LessOrEqual => ord.is_le(),
+                    BinaryOp::Greater => ord.is_gt(),
                     _ => ord.is_ge(),
                 };
-                Ok(Val::J(Value::Bool(result)))
+                Ok(Val::Json(Value::Bool(result)))
             }
-            "&" => {
-                let a = functions::string::stringify(&l)?.unwrap_or_default();
-                let b = functions::string::stringify(&r)?.unwrap_or_default();
-                Ok(Val::J(Value::String(a + &b)))
+            BinaryOp::Concat => {
+                let (l, r) = operands()?;
+                self.concat(l, r)
             }
-            "in" => {
+            BinaryOp::In => {
+                let (l, r) = operands()?;
                 let Some(a) = l.into_json() else {
-                    return Ok(Val::J(Value::Bool(false)));
+                    return Ok(Val::Json(Value::Bool(false)));
                 };
-                Ok(Val::J(Value::Bool(
+                Ok(Val::Json(Value::Bool(
                     r.items().iter().any(|x| deep_equal(x, &a)),
                 )))
             }
-            ".." => {
+            BinaryOp::Range => {
+                let (l, r) = operands()?;
                 let int = |v: &Val, code: &str, side: &str| -> Result<Option<f64>, Error> {
                     match number_of(v) {
                         Some(None) => Ok(None),
@@ -910,10 +1027,10 @@ impl<'a> Evaluator<'a> {
                 let a = int(&l, "T2003", "left")?;
                 let b = int(&r, "T2004", "right")?;
                 let (Some(a), Some(b)) = (a, b) else {
-                    return Ok(Val::Undef);
+                    return Ok(Val::Undefined);
                 };
                 if a > b {
-                    return Ok(Val::Undef);
+                    return Ok(Val::Undefined);
                 }
                 if b - a >= MAX_RANGE {
                     return Err(Error::new(
@@ -924,15 +1041,15 @@ impl<'a> Evaluator<'a> {
                         ),
                     ));
                 }
-                let mut out = Vec::new();
+                self.charge((b - a + 1.0) as usize * VALUE_BYTES)?;
+                let mut out = Vec::with_capacity((b - a + 1.0) as usize);
                 let mut x = a;
                 while x <= b {
                     out.push(num(x));
                     x += 1.0;
                 }
-                Ok(Val::J(Value::Array(out)))
+                Ok(Val::Json(Value::Array(out)))
             }
-            other => Err(Error::new("S0201", format!("Syntax error: \"{other}\""))),
         }
     }
 }
@@ -985,10 +1102,12 @@ mod tests {
     use super::*;
 
     fn run(text: &str) -> Result<Val, Error> {
-        let node = super::super::parser::parse(text).unwrap();
+        let expression = workflow_core::jsonata::Expression::parse(text).unwrap();
+        let node = expression.node();
         let lookup = |_: &str| None;
-        let ev = Evaluator::new(Value::Null, &lookup);
-        ev.eval(&node, &Value::Null, &Rc::new(Env::default()))
+        let mut entropy = crate::intrinsics::SeededEntropy::new(1);
+        let ev = Evaluator::new(Value::Null, &lookup, &mut entropy);
+        ev.eval(node, &Value::Null, &Rc::new(Env::default()))
     }
 
     #[test]

@@ -78,7 +78,7 @@ pub(crate) fn merge(args: &Args) -> Result<Value, IntrinsicError> {
 mod tests {
     use serde_json::{Value, json};
 
-    use crate::intrinsics::{Call, IntrinsicError};
+    use crate::intrinsics::{Call, Evaluate, IntrinsicError};
 
     fn eval(text: &str, input: Value) -> Result<Value, IntrinsicError> {
         Call::parse(text)?.evaluate(&|path| Ok(path.read(&input).unwrap_or_default()))

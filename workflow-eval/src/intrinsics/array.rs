@@ -137,7 +137,7 @@ fn write_canonical(value: &Value, out: &mut String) {
 mod tests {
     use serde_json::{Value, json};
 
-    use crate::intrinsics::{Call, IntrinsicError};
+    use crate::intrinsics::{Call, Evaluate, IntrinsicError};
 
     fn eval(text: &str, input: Value) -> Result<Value, IntrinsicError> {
         Call::parse(text)?.evaluate(&|path| Ok(path.read(&input).unwrap_or_default()))

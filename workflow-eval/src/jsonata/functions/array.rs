@@ -3,44 +3,45 @@
 
 use serde_json::Value;
 
-use super::{Args, json};
+use super::{Args, Builtin, json};
 use crate::jsonata::Error;
-use crate::jsonata::eval::{Evaluator, Val, deep_equal, deep_hash, truthy};
+use crate::jsonata::eval::{Evaluator, VALUE_BYTES, Val, deep_equal, deep_hash, truthy, weight};
 
-pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Val, Error> {
-    Ok(match args.name {
-        "count" => json(Value::from(args.array(0)?.map_or(0, |a| a.len()))),
-        "append" => {
+pub(crate) fn call(ev: &Evaluator<'_>, args: Args, ctx: &Value) -> Result<Val, Error> {
+    Ok(match args.builtin {
+        Builtin::Count => json(Value::from(args.array(0)?.map_or(0, |a| a.len()))),
+        Builtin::Append => {
             let a = args.array(0)?;
             let b = args.array(1)?;
             match (a, b) {
-                (None, None) => Val::Undef,
+                (None, None) => Val::Undefined,
                 (Some(a), None) | (None, Some(a)) => json(Value::Array(a)),
                 (Some(mut a), Some(b)) => {
+                    ev.charge(a.iter().chain(&b).map(weight).sum())?;
                     a.extend(b);
                     json(Value::Array(a))
                 }
             }
         }
-        "reverse" => match args.array(0)? {
-            None => Val::Undef,
+        Builtin::Reverse => match args.array(0)? {
+            None => Val::Undefined,
             Some(mut a) => {
                 a.reverse();
                 json(Value::Array(a))
             }
         },
-        "shuffle" => match args.array(0)? {
-            None => Val::Undef,
+        Builtin::Shuffle => match args.array(0)? {
+            None => Val::Undefined,
             Some(mut a) => {
                 for i in (1..a.len()).rev() {
-                    let j = (super::numeric::random_u64() % (i as u64 + 1)) as usize;
+                    let j = ev.random_below(i as u64 + 1) as usize;
                     a.swap(i, j);
                 }
                 json(Value::Array(a))
             }
         },
-        "distinct" => match args.get(0) {
-            Val::J(Value::Array(items)) | Val::Seq(items) => {
+        Builtin::Distinct => match args.get(0) {
+            Val::Json(Value::Array(items)) | Val::Sequence(items) => {
                 // Linear: each item is compared only with the kept items of its hash.
                 let mut out: Vec<Value> = Vec::new();
                 let mut kept: std::collections::HashMap<u64, Vec<usize>> =
@@ -56,12 +57,14 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
             }
             other => other.clone(),
         },
-        "zip" => {
+        Builtin::Zip => {
             let mut arrays = Vec::new();
             for i in 0..args.len() {
                 arrays.push(args.array(i)?.unwrap_or_default());
             }
             let len = arrays.iter().map(Vec::len).min().unwrap_or(0);
+            let items: usize = arrays.iter().flat_map(|a| &a[..len]).map(weight).sum();
+            ev.charge(items + len * VALUE_BYTES)?;
             json(Value::Array(
                 (0..len)
                     .map(|i| Value::Array(arrays.iter().map(|a| a[i].clone()).collect()))
@@ -71,7 +74,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
         _ => {
             // sort
             let Some(items) = args.array(0)? else {
-                return Ok(Val::Undef);
+                return Ok(Val::Undefined);
             };
             let comparator = args.function(1)?;
             let mut items = items;
@@ -100,7 +103,7 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args<'_>, ctx: &Value) -> Result<Va
                         while at > 0 {
                             let after = ev.apply(
                                 f,
-                                vec![Val::J(sorted[at - 1].clone()), Val::J(item.clone())],
+                                vec![Val::Json(sorted[at - 1].clone()), Val::Json(item.clone())],
                                 ctx,
                             )?;
                             if truthy(&after) {
