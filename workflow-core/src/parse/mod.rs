@@ -101,7 +101,7 @@ fn machine(cx: &Diagnostics, value: &Value, at: Pointer, scope: Scope) -> StateM
         }
         None => Vec::new(),
     };
-    StateMachine {
+    let mut machine = StateMachine {
         comment: f.string("Comment"),
         query_language: f.query_language(),
         processor_config: f.object("ProcessorConfig"),
@@ -109,7 +109,10 @@ fn machine(cx: &Diagnostics, value: &Value, at: Pointer, scope: Scope) -> StateM
         timeout_seconds: f.uint("TimeoutSeconds"),
         version: f.string("Version"),
         states,
-    }
+        ..StateMachine::default()
+    };
+    machine.resolve_names();
+    machine
 }
 
 const STATE_TYPES: &[&str] = &[
