@@ -1115,6 +1115,7 @@ impl<'a> Interpreter<'a> {
                 if self.executor.resources.is_at_most_once(&task.resource));
         let run = StateRun {
             name: &state.name,
+            parsed: &state.parsed,
             entered,
             entered_at,
             at_most_once,
@@ -1321,6 +1322,8 @@ pub(crate) fn history_limit_failure() -> Failure {
 /// The state being run: its name, when it was entered, and its query language.
 pub(crate) struct StateRun<'a> {
     pub name: &'a str,
+    /// The state's paths, intrinsic calls and expressions, parsed when it was loaded.
+    pub parsed: &'a workflow_core::model::Parsed,
     /// The id of its entered event, which `States.Runtime` causes quote.
     pub entered: u64,
     pub entered_at: Timestamp,

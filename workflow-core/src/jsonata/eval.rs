@@ -31,7 +31,7 @@ pub(crate) enum Val {
 pub(crate) enum Func {
     Builtin(&'static str),
     Lambda {
-        def: Rc<Lambda>,
+        def: std::sync::Arc<Lambda>,
         env: Rc<Env>,
         ctx: Value,
     },

@@ -8,6 +8,7 @@ mod common;
 mod fail;
 mod map;
 mod parallel;
+mod parsed;
 mod pass;
 mod retry;
 mod task;
@@ -18,6 +19,7 @@ pub use common::{Common, IntOrExpr, Nullable, QueryLanguage, Transition};
 pub use fail::Fail;
 pub use map::{ItemProcessor, Map};
 pub use parallel::Parallel;
+pub use parsed::Parsed;
 pub use pass::Pass;
 pub use retry::{Catcher, JitterStrategy, Retrier};
 pub use task::{Task, is_activity_arn};
@@ -114,6 +116,8 @@ pub struct State {
     pub name: String,
     /// What the state does.
     pub kind: StateKind,
+    /// Its paths, intrinsic calls and JSONata expressions, parsed when it was loaded.
+    pub parsed: Parsed,
 }
 
 /// The eight state types. Serialized with `Type` first, as AWS writes it.

@@ -136,6 +136,7 @@ fn state(cx: &Diagnostics, name: &str, value: &Value, at: Pointer) -> State {
     let fallback = |kind| State {
         name: name.to_owned(),
         kind,
+        parsed: Parsed::of_state(value),
     };
     let Some(f) = Fields::new(cx, value, at.clone(), "a state") else {
         return fallback(unknown_state());

@@ -130,10 +130,13 @@ impl Scope<'_> {
                 "The JSONata expression '{expr}' specified for the field '{field}' {what}"
             ))
         };
-        let evaluated = Expression::parse(expr).and_then(|parsed| {
-            let lookup = |name: &str| self.jsonata_variable(name, states);
-            parsed.evaluate_at(&Value::Null, &lookup, self.now_millis)
-        });
+        let lookup = |name: &str| self.jsonata_variable(name, states);
+        let evaluated = match self.parsed.expression(expr) {
+            Some(parsed) => parsed.evaluate_at(&Value::Null, &lookup, self.now_millis),
+            // A state built without a document: its expressions are parsed here.
+            None => Expression::parse(expr)
+                .and_then(|parsed| parsed.evaluate_at(&Value::Null, &lookup, self.now_millis)),
+        };
         match evaluated {
             Ok(Evaluated::Value(v)) => Ok(v),
             Ok(Evaluated::Undefined) => Err(quoted("returned nothing (undefined).")),
@@ -219,6 +222,7 @@ mod tests {
             variables: &vars,
             jsonata: true,
             now_millis: 1_457_920_740_000,
+            parsed: workflow_core::model::Parsed::empty(),
         };
         let input = json!({ "a": [1, 2, 3] });
         let value = json!({

@@ -165,6 +165,7 @@ pub fn test_condition(
         variables: &variables,
         jsonata: false,
         now_millis: 0,
+        parsed: workflow_core::model::Parsed::empty(),
     };
     holds(condition, input, &scope)
 }
@@ -199,7 +200,13 @@ fn holds(condition: &Condition, input: &Value, scope: &Scope<'_>) -> Result<bool
 /// The value at a path in `input`, the context object or a variable; `None` when the path
 /// names nothing, an error when it names a variable no scope holds.
 fn read(text: &str, input: &Value, scope: &Scope<'_>) -> Result<Option<Value>, String> {
-    let path = Path::parse(text).map_err(|e| format!("Invalid path '{text}': {e}"))?;
+    let path = match scope.parsed.path(text) {
+        Some(path) => std::borrow::Cow::Borrowed(path),
+        // A condition tested without a definition (`test_condition`): parsed here.
+        None => std::borrow::Cow::Owned(
+            Path::parse(text).map_err(|e| format!("Invalid path '{text}': {e}"))?,
+        ),
+    };
     Ok(path.read(scope.root(&path, input)?))
 }
 
