@@ -15,8 +15,8 @@ use workflow_core::path::{Path, ReferencePath, Root};
 
 use crate::context::LazyContext;
 use crate::error::{Failure, names};
-use crate::executor::StateRun;
 use crate::limits;
+use crate::state_run::StateRun;
 
 pub(crate) use jsonata::{States, expression_text};
 pub(crate) use variables::{Assigned, Variables};

@@ -36,6 +36,7 @@ pub mod mock_config;
 pub mod nested;
 mod retry;
 pub mod s3;
+mod state_run;
 mod states;
 pub mod store;
 mod task_error;
