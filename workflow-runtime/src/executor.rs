@@ -8,7 +8,7 @@
 //! the execution-level timeout and the end states. `Executor::test_state` (in
 //! `test_state.rs`) runs one state through the same [`Interpreter::run_state`].
 //!
-//! Variables (`Assign`, `$name`) follow one rule, documented in `io/variables.rs`: each run of
+//! Variables (`Assign`, `$name`) follow one rule, documented in `data_flow/variables.rs`: each run of
 //! a machine has its own scope over the scope of the state that runs it; a state's
 //! assignments are evaluated by the state and written here, by whoever runs the machine,
 //! once the state has ended.
@@ -32,11 +32,11 @@ use workflow_core::timestamp::Timestamp;
 
 use crate::clock::{Clock, SystemClock};
 use crate::context::{ExecutionConfig, LazyContext};
+use crate::data_flow::{Assigned, Variables, compact};
 use crate::durable::Durable;
 use crate::error::Failure;
 use crate::handlers::Resources;
 use crate::history::{EventType, History};
-use crate::io::{Assigned, Variables, compact};
 use crate::limits;
 use crate::map_runs::MapRuns;
 use crate::nested::StartExecution;

@@ -4,9 +4,9 @@ use workflow_core::path::Path;
 use workflow_core::timestamp::Timestamp;
 
 use crate::context::LazyContext;
+use crate::data_flow::{Scope, States, Variables};
 use crate::error::{Failure, names};
 use crate::executor::{Exit, Interpreter, StateRun};
-use crate::io::{Scope, States, Variables};
 
 impl Interpreter<'_> {
     /// Choice: the first rule that matches names the next state, else `Default`, else the

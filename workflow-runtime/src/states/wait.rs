@@ -2,9 +2,9 @@ use serde_json::Value;
 use workflow_core::model::{IntOrExpr, Wait, WaitFor};
 use workflow_core::timestamp::Timestamp;
 
+use crate::data_flow::{Scope, States, Variables};
 use crate::error::Failure;
 use crate::executor::{Exit, Interpreter, StateRun, next_of};
-use crate::io::{Scope, States, Variables};
 
 impl Interpreter<'_> {
     /// Wait: when to wake, from `Seconds` or `Timestamp` (a literal; in JSONPath, read

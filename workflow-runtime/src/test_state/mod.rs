@@ -34,9 +34,9 @@ use workflow_core::suggest::did_you_mean;
 use workflow_core::timestamp::Timestamp;
 
 use crate::context::ExecutionConfig;
+use crate::data_flow::{Assigned, Variables, compact};
 use crate::error::Failure;
 use crate::executor::{Entry, Executor, Exit, Flow, Interpreter};
-use crate::io::{Assigned, Variables, compact};
 use crate::limits;
 use crate::state_run::{Handled, Recorded, StateRun, TestNames, TestRun};
 

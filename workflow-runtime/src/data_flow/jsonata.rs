@@ -206,7 +206,7 @@ mod tests {
 
     use super::*;
     use crate::context::LazyContext;
-    use crate::io::{Assigned, Variables};
+    use crate::data_flow::{Assigned, Variables};
 
     #[test]
     fn fields_evaluate_nested_expressions_with_states_and_variables() {
