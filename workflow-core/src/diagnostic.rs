@@ -20,8 +20,18 @@ impl Pointer {
 
     /// This pointer extended by one object key, escaped as RFC 6901 says.
     pub fn key(&self, key: &str) -> Self {
-        let escaped = key.replace('~', "~0").replace('/', "~1");
-        Pointer(format!("{}/{}", self.0, escaped))
+        // Built in one allocation: the validator makes a pointer per state and per field.
+        let mut pointer = String::with_capacity(self.0.len() + 1 + key.len());
+        pointer.push_str(&self.0);
+        pointer.push('/');
+        for c in key.chars() {
+            match c {
+                '~' => pointer.push_str("~0"),
+                '/' => pointer.push_str("~1"),
+                c => pointer.push(c),
+            }
+        }
+        Pointer(pointer)
     }
 
     /// This pointer extended by one array index.

@@ -20,13 +20,13 @@ use workflow_core::StateMachine;
 use workflow_core::timestamp::Timestamp;
 
 use crate::context::ExecutionConfig;
+use crate::data_flow::compact;
 use crate::error::Failure;
 use crate::executor::{
     Execution, Executor, Progress, StartError, Status, TokenMessage, failure_details, lock,
 };
 use crate::handlers::Resources;
 use crate::history::{EventType, History, HistoryEvent};
-use crate::io::compact;
 use crate::limits;
 use crate::nested::{self, ChildExecution, ChildWait, StartExecution};
 use crate::states::recovery::Awaiting;

@@ -8,7 +8,7 @@
 //! the execution-level timeout and the end states. `Executor::test_state` (in
 //! `test_state.rs`) runs one state through the same [`Interpreter::run_state`].
 //!
-//! Variables (`Assign`, `$name`) follow one rule, documented in `io/variables.rs`: each run of
+//! Variables (`Assign`, `$name`) follow one rule, documented in `data_flow/variables.rs`: each run of
 //! a machine has its own scope over the scope of the state that runs it; a state's
 //! assignments are evaluated by the state and written here, by whoever runs the machine,
 //! once the state has ended.
@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -32,16 +32,17 @@ use workflow_core::timestamp::Timestamp;
 
 use crate::clock::{Clock, SystemClock};
 use crate::context::{ExecutionConfig, LazyContext};
+use crate::data_flow::{Assigned, Variables, compact};
 use crate::durable::Durable;
 use crate::error::Failure;
 use crate::handlers::Resources;
 use crate::history::{EventType, History};
-use crate::io::{Assigned, Variables, compact};
 use crate::limits;
 use crate::map_runs::MapRuns;
 use crate::nested::StartExecution;
+use crate::state_run::TestRun;
+pub(crate) use crate::state_run::{StateRun, lock};
 use crate::states::recovery::{Awaiting, Completion, Dispatch, Recovered, RetryPoint};
-use crate::test_state::TestRun;
 
 /// How an execution ended, named as AWS names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -1148,6 +1149,7 @@ impl<'a> Interpreter<'a> {
                 if self.executor.resources.is_at_most_once(&task.resource));
         let run = StateRun {
             name: &state.name,
+            parsed: &state.parsed,
             entered,
             entered_at,
             at_most_once,
@@ -1289,12 +1291,6 @@ impl Interpreter<'_> {
     }
 }
 
-/// Locks a mutex of the interpreter. A panic while it was held (there is no code that can
-/// panic there) would leave the data intact, so a poisoned lock is used as it is.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// `{error, cause}` details of a failure event, without the absent ones.
 pub(crate) fn failure_details(failure: &Failure) -> Value {
     let mut details = serde_json::Map::new();
@@ -1371,53 +1367,6 @@ pub(crate) fn history_limit_failure() -> Failure {
             limits::MAX_HISTORY_EVENTS
         ),
     )
-}
-
-/// The state being run: its name, when it was entered, and its query language.
-pub(crate) struct StateRun<'a> {
-    pub name: &'a str,
-    /// The id of its entered event, which `States.Runtime` causes quote.
-    pub entered: u64,
-    pub entered_at: Timestamp,
-    /// Whether the state's query language is JSONata.
-    pub jsonata: bool,
-    /// The default query language of the state's machine, which the machines nested in the
-    /// state (Parallel branches, Map item processors) inherit.
-    pub inherited: QueryLanguage,
-    /// The TestState run this state is the subject of, if any: what the state records its
-    /// inspection data in (`StateRun::inspect`, in `test_state.rs`). `None` in executions,
-    /// and for the states nested in a tested Parallel or Map.
-    pub test: Option<&'a TestRun>,
-    /// Whether a retry backoff pauses the state instead of being slept in place: a
-    /// top-level state of an execution ([`Entry::Top`]).
-    pub durable: bool,
-    /// Whether each attempt pauses before it runs: a durable Task on an at-most-once
-    /// resource ([`Resources::at_most_once`]).
-    pub at_most_once: bool,
-    /// The retry backoff the state goes on from, taken by its first `recover`.
-    pub resume: Mutex<Option<RetryPoint>>,
-    /// An attempt parked until a worker completes its task, or going on after it has.
-    pub parked: Mutex<Option<Awaiting>>,
-    /// The execution's random source, which the state's intrinsics and JSONata draw from.
-    pub random: &'a Mutex<fastrand::Rng>,
-}
-
-impl StateRun<'_> {
-    /// The retry backoff this run goes on from, once.
-    pub fn resumed_retry(&self) -> Option<RetryPoint> {
-        lock(&self.resume).take()
-    }
-
-    /// Parks the running attempt until a worker completes its task (see `Awaiting`); or,
-    /// going on, hands the parked attempt how its task ended.
-    pub fn park(&self, awaiting: Awaiting) {
-        *lock(&self.parked) = Some(awaiting);
-    }
-
-    /// The parked attempt, if any.
-    pub fn take_parked(&self) -> Option<Awaiting> {
-        lock(&self.parked).take()
-    }
 }
 
 /// What a state's own work gives: its output, its `Next` (`None` for `End`), and the

@@ -1,6 +1,6 @@
 //! A Pratt parser from tokens to the expression tree.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::Error;
 use super::lexer::{Tok, tokenize};
@@ -56,8 +56,9 @@ pub enum Node {
     Call(Box<Node>, Vec<Node>),
     /// `?` in a call's arguments (partial application).
     Placeholder,
-    /// `function($a) { body }`
-    Lambda(Rc<Lambda>),
+    /// Shared, not copied, by the closures made from it; `Arc` so that a parsed expression
+    /// can be kept in a definition that executions on many threads share.
+    Lambda(Arc<Lambda>),
     /// `a ~> f`
     Apply(Box<Node>, Box<Node>),
     /// `a^(<b, >c)`: terms are (expression, descending).
@@ -308,7 +309,7 @@ impl Parser {
             self.expression(0)?
         };
         self.expect("}")?;
-        Ok(Node::Lambda(Rc::new(Lambda { params, body })))
+        Ok(Node::Lambda(Arc::new(Lambda { params, body })))
     }
 
     fn led(&mut self, tok: Tok, left: Node) -> Result<Node, Error> {

@@ -8,6 +8,7 @@ mod common;
 mod fail;
 mod map;
 mod parallel;
+mod parsed;
 mod pass;
 mod retry;
 mod task;
@@ -18,6 +19,7 @@ pub use common::{Common, IntOrExpr, Nullable, QueryLanguage, Transition};
 pub use fail::Fail;
 pub use map::{ItemProcessor, Map};
 pub use parallel::Parallel;
+pub use parsed::Parsed;
 pub use pass::Pass;
 pub use retry::{Catcher, JitterStrategy, Retrier};
 pub use task::{Task, is_activity_arn};
@@ -49,17 +51,52 @@ pub struct StateMachine {
     /// `States`, in source order.
     #[serde(serialize_with = "serialize_states")]
     pub states: Vec<State>,
+    /// Each state's index in `states` by name, resolved when the definition loads, so that
+    /// following a `Next`, a `Default`, a catcher or `StartAt` is one hash lookup, not a
+    /// scan of the states (a chain of n states would cost O(n^2)). Not part of the document.
+    #[serde(skip)]
+    pub(crate) index: StateIndex,
 }
 
 impl StateMachine {
     /// The state named `name` in this machine (not in nested ones).
     pub fn state(&self, name: &str) -> Option<&State> {
-        self.states.iter().find(|s| s.name == name)
+        self.index_of(name).map(|i| &self.states[i])
     }
 
     /// The index of the state named `name` in [`StateMachine::states`].
     pub fn index_of(&self, name: &str) -> Option<usize> {
+        // `states` is public: a machine edited after it was loaded may have outgrown its
+        // index, which is then only a hint, checked against the state it points at. A name
+        // it does not hold is looked for in full: only a definition naming a missing state
+        // (which does not validate) pays for that.
+        if let Some(&i) = self.index.0.get(name)
+            && self.states.get(i).is_some_and(|s| s.name == name)
+        {
+            return Some(i);
+        }
         self.states.iter().position(|s| s.name == name)
+    }
+
+    /// Resolves every state name to its index (done by the parser once all states are read).
+    pub(crate) fn resolve_names(&mut self) {
+        self.index.0 = self
+            .states
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.clone(), i))
+            .collect();
+    }
+}
+
+/// The name-to-index map of [`StateMachine`]; derived from `states`, so it is left out of
+/// `Debug` output.
+#[derive(Clone, PartialEq, Default)]
+pub(crate) struct StateIndex(std::collections::HashMap<String, usize>);
+
+impl std::fmt::Debug for StateIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StateIndex({} names)", self.0.len())
     }
 }
 
@@ -79,6 +116,8 @@ pub struct State {
     pub name: String,
     /// What the state does.
     pub kind: StateKind,
+    /// Its paths, intrinsic calls and JSONata expressions, parsed when it was loaded.
+    pub parsed: Parsed,
 }
 
 /// The eight state types. Serialized with `Type` first, as AWS writes it.

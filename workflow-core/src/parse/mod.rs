@@ -101,7 +101,7 @@ fn machine(cx: &Diagnostics, value: &Value, at: Pointer, scope: Scope) -> StateM
         }
         None => Vec::new(),
     };
-    StateMachine {
+    let mut machine = StateMachine {
         comment: f.string("Comment"),
         query_language: f.query_language(),
         processor_config: f.object("ProcessorConfig"),
@@ -109,7 +109,10 @@ fn machine(cx: &Diagnostics, value: &Value, at: Pointer, scope: Scope) -> StateM
         timeout_seconds: f.uint("TimeoutSeconds"),
         version: f.string("Version"),
         states,
-    }
+        ..StateMachine::default()
+    };
+    machine.resolve_names();
+    machine
 }
 
 const STATE_TYPES: &[&str] = &[
@@ -133,6 +136,7 @@ fn state(cx: &Diagnostics, name: &str, value: &Value, at: Pointer) -> State {
     let fallback = |kind| State {
         name: name.to_owned(),
         kind,
+        parsed: Parsed::of_state(value),
     };
     let Some(f) = Fields::new(cx, value, at.clone(), "a state") else {
         return fallback(unknown_state());

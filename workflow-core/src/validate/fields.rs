@@ -46,7 +46,16 @@ pub fn check_query_language(s: &StateAt, top: QueryLanguage, cx: &Diagnostics) {
             .at_field("QueryLanguage"),
         );
     }
-    let document = serde_json::to_value(&s.state.kind).unwrap_or_default();
+    // Looking at every field as written takes serializing the state: only worth it for a
+    // state that may have a field of the other language. A JSONPath state has none without
+    // a `{% %}` string or a JSONata-only field, which the model tells cheaply.
+    let may_have_foreign_fields =
+        s.is_jsonata() || s.state.parsed.has_jsonata_text() || has_jsonata_field(&s.state.kind);
+    let document = if may_have_foreign_fields {
+        serde_json::to_value(&s.state.kind).unwrap_or_default()
+    } else {
+        serde_json::Value::Object(serde_json::Map::new())
+    };
     let Some(fields) = document.as_object() else {
         return;
     };
@@ -102,6 +111,18 @@ pub fn check_query_language(s: &StateAt, top: QueryLanguage, cx: &Diagnostics) {
             }
         }
     }
+}
+
+/// Whether the state has `Output`, `Arguments` or `Items` ([`JSONATA_ONLY`]); a catcher's
+/// `Output` and a rule's `Condition` are checked on their own.
+fn has_jsonata_field(kind: &StateKind) -> bool {
+    kind.common().output.is_some()
+        || match kind {
+            StateKind::Task(t) => t.arguments.is_some(),
+            StateKind::Parallel(p) => p.arguments.is_some(),
+            StateKind::Map(m) => m.items.is_some(),
+            _ => false,
+        }
 }
 
 fn foreign_field(cx: &Diagnostics, at: Pointer, key: &str, this: &str, other: &str) {

@@ -1,3 +1,4 @@
+use super::Edge;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Pointer, field};
 use crate::model::StateMachine;
 
@@ -12,36 +13,43 @@ pub fn check_liveness(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
     if machine.states.is_empty() {
         return;
     }
+    let n = machine.states.len();
     // Each state's transitions: the index of the state each names (`None` when it names no
-    // state: reported elsewhere, and maybe meant for a terminal one), with its pointer.
-    let successors: Vec<Vec<(Option<usize>, Pointer)>> = machine
+    // state: reported elsewhere, and maybe meant for a terminal one), with where it is written.
+    let successors: Vec<Vec<(Option<usize>, Edge)>> = machine
         .states
         .iter()
         .map(|s| {
-            let state_at = at.key("States").key(&s.name);
-            super::successors(s, &state_at)
+            super::successors(s)
                 .into_iter()
-                .map(|(target, pointer)| (super::target_index(machine, target), pointer))
+                .map(|(target, edge)| (super::target_index(machine, target), edge))
                 .collect()
         })
         .collect();
     let unknown_transition = successors.iter().flatten().any(|(t, _)| t.is_none());
     let no_terminal = !unknown_transition && !machine.states.iter().any(|s| s.kind.is_terminal());
-    // Fixed point: a state is live if it is terminal or any successor is live (or missing).
-    let mut live: Vec<bool> = machine
-        .states
-        .iter()
-        .map(|s| s.kind.is_terminal())
+    // A state is live if it is terminal, names a missing state, or has a live successor:
+    // one walk backwards from those, over the reversed edges (linear, where a fixed point
+    // over the states would be quadratic on a chain).
+    let predecessors = reverse(&successors, |_| true);
+    let mut live = vec![false; n];
+    let mut stack: Vec<usize> = (0..n)
+        .filter(|&i| {
+            machine.states[i].kind.is_terminal() || successors[i].iter().any(|(t, _)| t.is_none())
+        })
         .collect();
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for i in 0..live.len() {
-            if !live[i] && successors[i].iter().any(|(t, _)| t.is_none_or(|j| live[j])) {
-                live[i] = true;
-                changed = true;
+    for &i in &stack {
+        live[i] = true;
+    }
+    while let Some(j) = stack.pop() {
+        for &i in &predecessors[j] {
+            if !std::mem::replace(&mut live[i], true) {
+                stack.push(i);
             }
         }
+    }
+    if live.iter().all(|l| *l) {
+        return;
     }
     let dead: Vec<Vec<usize>> = successors
         .iter()
@@ -53,35 +61,50 @@ pub fn check_liveness(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
                 .collect()
         })
         .collect();
+    let dead_predecessors = reverse(&successors, |j| !live[j]);
     // Report each group of dead states once, at the edge closing its cycle: follow dead
     // successors from the first dead state until one repeats (every dead state has one).
-    let mut reported = vec![false; live.len()];
-    for first in 0..live.len() {
+    let mut reported = vec![false; n];
+    // Where each state is on the current walk (`usize::MAX`: not on it).
+    let mut position = vec![usize::MAX; n];
+    for first in 0..n {
         if live[first] || reported[first] {
             continue;
         }
         let mut seen = Vec::new();
         let mut current = first;
-        while !seen.contains(&current) {
+        while position[current] == usize::MAX {
+            position[current] = seen.len();
             seen.push(current);
             match dead[current].first() {
                 Some(next) => current = *next,
                 None => break,
             }
         }
-        let cycle_start = seen.iter().position(|s| *s == current).unwrap_or(0);
+        let cycle_start = position[current];
+        for &i in &seen {
+            position[i] = usize::MAX;
+        }
         let cycle: Vec<usize> = seen[cycle_start..].to_vec();
-        // Mark everything that drains into this cycle as reported with it.
-        for i in 0..live.len() {
-            if !live[i] && reaches(&dead, i, &cycle) {
-                reported[i] = true;
+        // Mark everything that drains into this cycle as reported with it: a walk back from
+        // the cycle over the dead edges. A state reported before drains into an earlier
+        // cycle, and so does everything that drains into it: the walk need not go past it.
+        let mut stack = cycle.clone();
+        while let Some(j) = stack.pop() {
+            if std::mem::replace(&mut reported[j], true) {
+                continue;
             }
+            stack.extend(
+                dead_predecessors[j]
+                    .iter()
+                    .filter(|&&i| !live[i] && !reported[i]),
+            );
         }
         let last = seen[seen.len() - 1];
         let closing = successors[last]
             .iter()
             .find(|(t, _)| *t == Some(current))
-            .map(|(_, pointer)| pointer.clone());
+            .map(|(_, edge)| edge.pointer(&at.key("States").key(&machine.states[last].name)));
         let mut names: Vec<String> = cycle
             .iter()
             .map(|i| format!("`{}`", machine.states[*i].name))
@@ -129,19 +152,18 @@ pub fn check_liveness(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
     }
 }
 
-fn reaches(dead: &[Vec<usize>], from: usize, cycle: &[usize]) -> bool {
-    let mut seen = vec![false; dead.len()];
-    let mut stack = vec![from];
-    while let Some(i) = stack.pop() {
-        if cycle.contains(&i) {
-            return true;
+/// The predecessors of each state, over the edges to the states `keep` accepts.
+fn reverse(
+    successors: &[Vec<(Option<usize>, Edge)>],
+    keep: impl Fn(usize) -> bool,
+) -> Vec<Vec<usize>> {
+    let mut predecessors = vec![Vec::new(); successors.len()];
+    for (i, edges) in successors.iter().enumerate() {
+        for j in edges.iter().filter_map(|(t, _)| *t).filter(|j| keep(*j)) {
+            predecessors[j].push(i);
         }
-        if std::mem::replace(&mut seen[i], true) {
-            continue;
-        }
-        stack.extend(dead[i].iter().copied());
     }
-    false
+    predecessors
 }
 
 #[cfg(test)]
@@ -220,5 +242,37 @@ mod tests {
             }
         }));
         assert_eq!(found, vec![]);
+    }
+
+    #[test]
+    fn a_definition_of_ten_thousand_states_validates() {
+        // A chain with a way back at every step: each state reaches the end only through
+        // all the states after it, the case a fixed point over the states made quadratic.
+        const STATES: usize = 10_000;
+        let mut states = serde_json::Map::new();
+        for i in 0..STATES {
+            let name = format!("S{i}");
+            let state = if i + 1 == STATES {
+                json!({ "Type": "Succeed" })
+            } else {
+                json!({ "Type": "Choice",
+                        "Choices": [{ "Variable": "$.back", "IsPresent": true, "Next": "S0" }],
+                        "Default": format!("S{}", i + 1) })
+            };
+            states.insert(name, state);
+        }
+        let found = diagnose(json!({ "StartAt": "S0", "States": states }));
+        assert_eq!(found, vec![]);
+        // The same chain with its end cut off is one dead cycle, reported once.
+        let last = format!("S{}", STATES - 1);
+        states.insert(last, json!({ "Type": "Pass", "Next": "S0" }));
+        let found = diagnose(json!({ "StartAt": "S0", "States": states }));
+        assert_eq!(
+            found,
+            vec![(
+                Code::MissingEndState,
+                "/States/S0/Choices/0/Next".to_owned()
+            )]
+        );
     }
 }

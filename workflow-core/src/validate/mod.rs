@@ -92,11 +92,11 @@ fn for_each_machine(
 ) {
     f(machine, at);
     for state in &machine.states {
-        let state_at = at.key("States").key(&state.name);
+        let state_at = || at.key("States").key(&state.name);
         match &state.kind {
             StateKind::Parallel(p) => {
                 for (i, branch) in p.branches.iter().enumerate() {
-                    for_each_machine(branch, &state_at.key("Branches").index(i), f);
+                    for_each_machine(branch, &state_at().key("Branches").index(i), f);
                 }
             }
             StateKind::Map(m) => {
@@ -105,7 +105,7 @@ fn for_each_machine(
                 } else {
                     "ItemProcessor"
                 };
-                for_each_machine(&m.item_processor.machine, &state_at.key(key), f);
+                for_each_machine(&m.item_processor.machine, &state_at().key(key), f);
             }
             _ => {}
         }
@@ -167,24 +167,50 @@ pub(crate) fn target_index(machine: &StateMachine, target: &str) -> Option<usize
     }
 }
 
-/// The states `state` can move to, with the pointer of each reference: `Next`, choice rule
-/// `Next`s, `Default`, catcher `Next`s.
-pub(crate) fn successors<'a>(state: &'a State, at: &Pointer) -> Vec<(&'a str, Pointer)> {
+/// Where a transition is written in its state: the pointer of a reference is only built
+/// when a rule reports it, so walking a large graph allocates nothing per edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Edge {
+    /// `Next`.
+    Next,
+    /// `Choices[i].Next`.
+    Choice(usize),
+    /// `Default`.
+    Default,
+    /// `Catch[i].Next`.
+    Catch(usize),
+}
+
+impl Edge {
+    /// The pointer of this reference in the state at `state_at`.
+    pub fn pointer(self, state_at: &Pointer) -> Pointer {
+        match self {
+            Edge::Next => state_at.key("Next"),
+            Edge::Choice(i) => state_at.key("Choices").index(i).key("Next"),
+            Edge::Default => state_at.key("Default"),
+            Edge::Catch(i) => state_at.key("Catch").index(i).key("Next"),
+        }
+    }
+}
+
+/// The states `state` can move to, with where each reference is written: `Next`, choice
+/// rule `Next`s, `Default`, catcher `Next`s.
+pub(crate) fn successors(state: &State) -> Vec<(&str, Edge)> {
     use crate::model::Transition;
     let mut out = Vec::new();
     if let Some(Transition::Next(next)) = state.kind.transition() {
-        out.push((next.as_str(), at.key("Next")));
+        out.push((next.as_str(), Edge::Next));
     }
     if let StateKind::Choice(choice) = &state.kind {
         for (i, rule) in choice.choices.iter().enumerate() {
-            out.push((rule.next.as_str(), at.key("Choices").index(i).key("Next")));
+            out.push((rule.next.as_str(), Edge::Choice(i)));
         }
         if let Some(default) = &choice.default {
-            out.push((default.as_str(), at.key("Default")));
+            out.push((default.as_str(), Edge::Default));
         }
     }
     for (i, catcher) in state.kind.catchers().iter().enumerate() {
-        out.push((catcher.next.as_str(), at.key("Catch").index(i).key("Next")));
+        out.push((catcher.next.as_str(), Edge::Catch(i)));
     }
     out
 }

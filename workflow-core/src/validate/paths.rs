@@ -4,7 +4,7 @@ use super::StateAt;
 use super::fields::each_comparison;
 use crate::diagnostic::{Diagnostics, Pointer, field};
 use crate::intrinsics::{self, Call};
-use crate::model::{Nullable, StateKind, WaitFor};
+use crate::model::{Nullable, Parsed, StateKind, WaitFor};
 use crate::path::{Path, ReferencePath};
 
 /// Paths must parse before a state can run (AWS rejects the definition at creation):
@@ -16,45 +16,59 @@ pub fn check_paths(s: &StateAt, cx: &Diagnostics) {
     if s.is_jsonata() {
         return;
     }
+    // What the loader parsed need not be parsed again; only a text it could not parse is,
+    // for the message.
+    let parsed = &s.state.parsed;
     let common = s.state.kind.common();
     check_nullable(
+        parsed,
         &common.input_path,
-        s.field("InputPath"),
+        || s.field("InputPath"),
         "InputPath",
         Kind::Path,
         cx,
     );
     check_nullable(
+        parsed,
         &common.output_path,
-        s.field("OutputPath"),
+        || s.field("OutputPath"),
         "OutputPath",
         Kind::Path,
         cx,
     );
     if let Some(assign) = &common.assign {
-        check_template(assign, &s.field("Assign"), cx);
+        check_template(parsed, assign, &s.field("Assign"), cx);
     }
     for (i, catcher) in s.state.kind.catchers().iter().enumerate() {
-        let at = s.field("Catch").index(i).key("ResultPath");
-        check_nullable(&catcher.result_path, at, "ResultPath", Kind::Reference, cx);
+        let at = || s.field("Catch").index(i).key("ResultPath");
+        check_nullable(
+            parsed,
+            &catcher.result_path,
+            at,
+            "ResultPath",
+            Kind::Reference,
+            cx,
+        );
     }
     match &s.state.kind {
         StateKind::Pass(p) => {
             check_nullable(
+                parsed,
                 &p.result_path,
-                s.field("ResultPath"),
+                || s.field("ResultPath"),
                 "ResultPath",
                 Kind::Reference,
                 cx,
             );
             if let Some(parameters) = &p.parameters {
-                check_template(parameters, &s.field("Parameters"), cx);
+                check_template(parsed, parameters, &s.field("Parameters"), cx);
             }
         }
         StateKind::Task(t) => {
             check_nullable(
+                parsed,
                 &t.result_path,
-                s.field("ResultPath"),
+                || s.field("ResultPath"),
                 "ResultPath",
                 Kind::Reference,
                 cx,
@@ -65,7 +79,7 @@ pub fn check_paths(s: &StateAt, cx: &Diagnostics) {
                 ("Credentials", &t.credentials),
             ] {
                 if let Some(template) = template {
-                    check_template(template, &s.field(key), cx);
+                    check_template(parsed, template, &s.field(key), cx);
                 }
             }
             for (key, path) in [
@@ -73,7 +87,7 @@ pub fn check_paths(s: &StateAt, cx: &Diagnostics) {
                 ("HeartbeatSecondsPath", &t.heartbeat_seconds_path),
             ] {
                 if let Some(path) = path {
-                    check_path(path, s.field(key), key, Kind::Definite, cx);
+                    check_path(parsed, path, s.field(key), key, Kind::Definite, cx);
                 }
             }
         }
@@ -83,22 +97,35 @@ pub fn check_paths(s: &StateAt, cx: &Diagnostics) {
                     &rule.condition,
                     s.field("Choices").index(i),
                     &mut |c, at| {
-                        check_path(&c.variable, at.key("Variable"), "Variable", Kind::Path, cx);
+                        check_path(
+                            parsed,
+                            &c.variable,
+                            at.key("Variable"),
+                            "Variable",
+                            Kind::Path,
+                            cx,
+                        );
                         if c.operator.path
                             && let Some(operand) = c.operand.as_str()
                         {
                             let name = c.operator.name();
-                            check_path(operand, at.key(&name), &name, Kind::Path, cx);
+                            check_path(parsed, operand, at.key(&name), &name, Kind::Path, cx);
                         }
                     },
                 );
             }
         }
         StateKind::Wait(wait) => match &wait.wait_for {
-            WaitFor::SecondsPath(p) => {
-                check_path(p, s.field("SecondsPath"), "SecondsPath", Kind::Definite, cx)
-            }
+            WaitFor::SecondsPath(p) => check_path(
+                parsed,
+                p,
+                s.field("SecondsPath"),
+                "SecondsPath",
+                Kind::Definite,
+                cx,
+            ),
             WaitFor::TimestampPath(p) => check_path(
+                parsed,
                 p,
                 s.field("TimestampPath"),
                 "TimestampPath",
@@ -113,14 +140,15 @@ pub fn check_paths(s: &StateAt, cx: &Diagnostics) {
                 ("CausePath", &fail.cause_path),
             ] {
                 if let Some(path) = path {
-                    check_dynamic(path, s.field(key), key, cx);
+                    check_dynamic(parsed, path, s.field(key), key, cx);
                 }
             }
         }
         StateKind::Parallel(p) => {
             check_nullable(
+                parsed,
                 &p.result_path,
-                s.field("ResultPath"),
+                || s.field("ResultPath"),
                 "ResultPath",
                 Kind::Reference,
                 cx,
@@ -130,14 +158,15 @@ pub fn check_paths(s: &StateAt, cx: &Diagnostics) {
                 ("ResultSelector", &p.result_selector),
             ] {
                 if let Some(template) = template {
-                    check_template(template, &s.field(key), cx);
+                    check_template(parsed, template, &s.field(key), cx);
                 }
             }
         }
         StateKind::Map(m) => {
             check_nullable(
+                parsed,
                 &m.result_path,
-                s.field("ResultPath"),
+                || s.field("ResultPath"),
                 "ResultPath",
                 Kind::Reference,
                 cx,
@@ -148,7 +177,7 @@ pub fn check_paths(s: &StateAt, cx: &Diagnostics) {
                 ("ResultSelector", &m.result_selector),
             ] {
                 if let Some(template) = template {
-                    check_template(template, &s.field(key), cx);
+                    check_template(parsed, template, &s.field(key), cx);
                 }
             }
             for (key, path) in [
@@ -161,7 +190,7 @@ pub fn check_paths(s: &StateAt, cx: &Diagnostics) {
                 ),
             ] {
                 if let Some(path) = path {
-                    check_path(path, s.field(key), key, Kind::Definite, cx);
+                    check_path(parsed, path, s.field(key), key, Kind::Definite, cx);
                 }
             }
         }
@@ -181,20 +210,23 @@ enum Kind {
 }
 
 fn check_nullable(
+    parsed: &Parsed,
     path: &Option<Nullable<String>>,
-    at: Pointer,
+    at: impl FnOnce() -> Pointer,
     key: &str,
     kind: Kind,
     cx: &Diagnostics,
 ) {
     if let Some(Nullable::Value(path)) = path {
-        check_path(path, at, key, kind, cx);
+        check_path(parsed, path, at(), key, kind, cx);
     }
 }
 
-fn check_path(text: &str, at: Pointer, key: &str, kind: Kind, cx: &Diagnostics) {
+fn check_path(parsed: &Parsed, text: &str, at: Pointer, key: &str, kind: Kind, cx: &Diagnostics) {
     let problem = match kind {
+        Kind::Reference if parsed.reference_path(text).is_some() => None,
         Kind::Reference => ReferencePath::parse(text).err().map(|e| e.message),
+        Kind::Path if parsed.path(text).is_some() => None,
         Kind::Path | Kind::Definite => match Path::parse(text) {
             Err(e) => Some(e.message),
             Ok(p) if kind == Kind::Definite && !p.is_definite() => Some(
@@ -220,11 +252,17 @@ fn check_path(text: &str, at: Pointer, key: &str, kind: Kind, cx: &Diagnostics) 
 }
 
 /// A `.$` field, `ErrorPath` or `CausePath`: a path or an intrinsic function call.
-fn check_dynamic(text: &str, at: Pointer, key: &str, cx: &Diagnostics) {
+fn check_dynamic(parsed: &Parsed, text: &str, at: Pointer, key: &str, cx: &Diagnostics) {
     let problem = if intrinsics::is_intrinsic(text) {
-        Call::parse(text).err().map(|e| e.to_string())
+        match parsed.call(text) {
+            Some(_) => None,
+            None => Call::parse(text).err().map(|e| e.to_string()),
+        }
     } else {
-        Path::parse(text).err().map(|e| e.message)
+        match parsed.path(text) {
+            Some(_) => None,
+            None => Path::parse(text).err().map(|e| e.message),
+        }
     };
     if let Some(problem) = problem {
         // AWS's wording: "The value for the field 'x.$' must be a valid JSONPath or a valid
@@ -243,24 +281,24 @@ fn check_dynamic(text: &str, at: Pointer, key: &str, cx: &Diagnostics) {
 }
 
 /// Every `.$` key of a payload template, at any depth.
-fn check_template(template: &Value, at: &Pointer, cx: &Diagnostics) {
+fn check_template(parsed: &Parsed, template: &Value, at: &Pointer, cx: &Diagnostics) {
     match template {
         Value::Object(fields) => {
             for (key, value) in fields {
                 let value_at = at.key(key);
                 match (key.ends_with(".$"), value) {
-                    (true, Value::String(text)) => check_dynamic(text, value_at, key, cx),
+                    (true, Value::String(text)) => check_dynamic(parsed, text, value_at, key, cx),
                     (true, other) => cx.schema(
                         &value_at,
                         format!("the value for the field `{key}` must be a string holding a JSONPath or an intrinsic function call, found {other}"),
                     ),
-                    (false, value) => check_template(value, &value_at, cx),
+                    (false, value) => check_template(parsed, value, &value_at, cx),
                 }
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                check_template(item, &at.index(i), cx);
+                check_template(parsed, item, &at.index(i), cx);
             }
         }
         _ => {}

@@ -13,7 +13,7 @@ pub fn check_reachable(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
         return;
     };
     let dangling = machine.states.iter().any(|s| {
-        super::successors(s, at)
+        super::successors(s)
             .iter()
             .any(|(target, _)| super::target_index(machine, target).is_none())
     });
@@ -27,9 +27,8 @@ pub fn check_reachable(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
             continue;
         }
         let state = &machine.states[i];
-        let state_at = at.key("States").key(&state.name);
         let misplaced = state.kind.common().misplaced_next.as_deref();
-        for target in super::successors(state, &state_at)
+        for target in super::successors(state)
             .into_iter()
             .map(|(target, _)| target)
             .chain(misplaced)

@@ -30,9 +30,9 @@ pub fn check_targets(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
         report(&machine.start_at, at.key("StartAt"), &field("StartAt"));
     }
     for state in &machine.states {
-        let state_at = at.key("States").key(&state.name);
-        for (target, pointer) in super::successors(state, &state_at) {
+        for (target, edge) in super::successors(state) {
             if !target.is_empty() && machine.state(target).is_none() {
+                let pointer = edge.pointer(&at.key("States").key(&state.name));
                 let what = pointer.tokens().last().unwrap_or_default();
                 report(target, pointer, &field(&what));
             }

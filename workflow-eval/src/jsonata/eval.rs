@@ -41,7 +41,7 @@ pub(crate) enum Val {
 pub(crate) enum Func {
     Builtin(functions::Builtin),
     Lambda {
-        def: Rc<Lambda>,
+        def: std::sync::Arc<Lambda>,
         env: Rc<Env>,
         ctx: Value,
     },

@@ -4,21 +4,23 @@ use workflow_core::path::Path;
 use workflow_core::timestamp::Timestamp;
 
 use crate::context::LazyContext;
+use crate::data_flow::{Scope, States, Variables};
 use crate::error::{Failure, names};
 use crate::executor::{Exit, Interpreter, StateRun};
-use crate::io::{Scope, States, Variables};
 
 impl Interpreter<'_> {
-    /// Choice: `InputPath`, then the first rule that matches names the next state, else
-    /// `Default`, else the execution fails with `States.NoChoiceMatched`; then `Assign` and
-    /// `OutputPath`. Rules read the effective input, the context object and variables.
-    ///
-    /// `Assign` reads the effective input as `$`. The state's own `Assign` applies whichever
-    /// way the state goes, and a matched rule's `Assign` on top of it, its values winning on
-    /// a name both set ("Choice workflow state", AWS docs: a rule's `Assign` "assigns
-    /// variables when this specific choice rule matches", and one at the state level
-    /// "applies regardless of which choice rule matches"; the recorded
+    /// Choice: the first rule that matches names the next state, else `Default`, else the
+    /// execution fails with `States.NoChoiceMatched`. The state's own `Assign` applies
+    /// whichever way the state goes, and a matched rule's `Assign` on top of it, its values
+    /// winning on a name both set ("Choice workflow state", AWS docs: a rule's `Assign`
+    /// "assigns variables when this specific choice rule matches", and one at the state
+    /// level "applies regardless of which choice rule matches"; the recorded
     /// `assign_in_choice_condition_true` shows the rule's value).
+    ///
+    /// In JSONPath, `InputPath` comes first and `OutputPath` last; rules and `Assign` read
+    /// the effective input (as `$`), the context object and variables. In JSONata, a rule's
+    /// `Condition` is an expression giving a boolean, and the output is the matched rule's
+    /// `Output`, else the state's, else the input.
     pub(crate) fn run_choice(
         &self,
         run: &StateRun<'_>,
@@ -28,38 +30,52 @@ impl Interpreter<'_> {
     ) -> Result<Exit, Failure> {
         let context = self.context(run, None);
         let scope = Scope::new(run, &context, variables);
-        if run.jsonata {
-            return jsonata_choice(run, choice, &input, &scope);
-        }
-        let effective = scope.select(&choice.common.input_path, input)?;
-        run.inspect(|i| i.after_input_path = Some(effective.clone()));
+        let effective = if run.jsonata {
+            input
+        } else {
+            let effective = scope.select(&choice.common.input_path, input)?;
+            run.inspect(|i| i.after_input_path = Some(effective.clone()));
+            effective
+        };
+        let states = States::input(&effective);
         let mut matched = None;
         for rule in &choice.choices {
-            if holds(&rule.condition, &effective, &scope).map_err(|e| scope.runtime(e))? {
+            let holds = if run.jsonata {
+                jsonata_holds(&rule.condition, &scope, states)?
+            } else {
+                holds(&rule.condition, &effective, &scope).map_err(|e| scope.runtime(e))?
+            };
+            if holds {
                 matched = Some(rule);
                 break;
             }
         }
-        let next = match matched.map(|rule| rule.next.clone()) {
-            Some(next) => next,
-            None => match &choice.default {
-                Some(default) => default.clone(),
-                None => {
-                    return Err(Failure::new(
-                        names::NO_CHOICE_MATCHED,
-                        format!(
-                            "No Matches! The choice state '{}' has no rule that matches its input and no Default",
-                            run.name
-                        ),
-                    ));
-                }
-            },
+        let next = match (matched, &choice.default) {
+            (Some(rule), _) => rule.next.clone(),
+            (None, Some(default)) => default.clone(),
+            (None, None) => {
+                return Err(Failure::new(
+                    names::NO_CHOICE_MATCHED,
+                    format!(
+                        "No Matches! The choice state '{}' has no rule that matches its input and no Default",
+                        run.name
+                    ),
+                ));
+            }
         };
-        let mut assigned = scope.assign(&choice.common.assign, &effective)?;
+        let mut assigned = scope.assign_with(&choice.common.assign, &effective, states)?;
         if let Some(rule) = matched {
-            assigned.extend(scope.assign(&rule.assign, &effective)?);
+            assigned.extend(scope.assign_with(&rule.assign, &effective, states)?);
         }
-        let output = scope.select(&choice.common.output_path, effective)?;
+        let output = if run.jsonata {
+            let output = match matched {
+                Some(rule) if rule.output.is_some() => &rule.output,
+                _ => &choice.common.output,
+            };
+            scope.output(output, &effective, states)?
+        } else {
+            scope.select(&choice.common.output_path, effective)?
+        };
         Ok(Exit {
             output,
             next: Some(next),
@@ -68,50 +84,32 @@ impl Interpreter<'_> {
     }
 }
 
-/// A JSONata Choice: the first rule whose `Condition` is true (rules are tried in order),
-/// else `Default`. The output is the matched rule's `Output`, else the state's, else the
-/// input; the state's `Assign` applies, and the matched rule's on top of it.
-fn jsonata_choice(
-    run: &StateRun<'_>,
-    choice: &Choice,
-    input: &Value,
-    scope: &Scope<'_>,
-) -> Result<Exit, Failure> {
-    let states = States::input(input);
-    let mut matched = None;
-    for rule in &choice.choices {
-        if jsonata_holds(&rule.condition, scope, states)? {
-            matched = Some(rule);
-            break;
+/// Evaluates a rule's Boolean expression: `And`, `Or` and `Not` are walked here, the same
+/// in both query languages; `leaf` tests a JSONPath comparison or a JSONata `Condition`.
+fn walk<E>(
+    condition: &Condition,
+    leaf: &mut impl FnMut(&Condition) -> Result<bool, E>,
+) -> Result<bool, E> {
+    match condition {
+        Condition::And(all) => {
+            for c in all {
+                if !walk(c, leaf)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
         }
+        Condition::Or(any) => {
+            for c in any {
+                if walk(c, leaf)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        Condition::Not(inner) => Ok(!walk(inner, leaf)?),
+        Condition::Comparison(_) | Condition::Jsonata(_) => leaf(condition),
     }
-    let next = match (matched, &choice.default) {
-        (Some(rule), _) => rule.next.clone(),
-        (None, Some(default)) => default.clone(),
-        (None, None) => {
-            return Err(Failure::new(
-                names::NO_CHOICE_MATCHED,
-                format!(
-                    "No Matches! The choice state '{}' has no rule that matches its input and no Default",
-                    run.name
-                ),
-            ));
-        }
-    };
-    let mut assigned = scope.assign_with(&choice.common.assign, input, states)?;
-    let mut output = &choice.common.output;
-    if let Some(rule) = matched {
-        assigned.extend(scope.assign_with(&rule.assign, input, states)?);
-        if rule.output.is_some() {
-            output = &rule.output;
-        }
-    }
-    let output = scope.output(output, input, states)?;
-    Ok(Exit {
-        output,
-        next: Some(next),
-        assigned,
-    })
 }
 
 /// A JSONata rule's `Condition`: an expression (or a literal) that gives a boolean.
@@ -120,31 +118,15 @@ fn jsonata_holds(
     scope: &Scope<'_>,
     states: States<'_>,
 ) -> Result<bool, Failure> {
-    match condition {
+    walk(condition, &mut |leaf| match leaf {
         Condition::Jsonata(value) => {
             let result = scope.evaluate_typed("Condition", value, states, "boolean")?;
             Ok(result.as_bool().unwrap_or(false))
         }
-        Condition::And(all) => {
-            for c in all {
-                if !jsonata_holds(c, scope, states)? {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
-        }
-        Condition::Or(any) => {
-            for c in any {
-                if jsonata_holds(c, scope, states)? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        }
-        Condition::Not(inner) => Ok(!jsonata_holds(inner, scope, states)?),
-        Condition::Comparison(_) => Err(scope
+        // The validator rejects a comparison in a JSONata state; never panic on one.
+        _ => Err(scope
             .query_error("A JSONata Choice rule takes a Condition, not a JSONPath comparison.")),
-    }
+    })
 }
 
 /// Whether a condition holds for `input`. A value of the wrong type makes a comparison
@@ -165,6 +147,7 @@ pub fn test_condition(
         variables: &variables,
         jsonata: false,
         now_millis: 0,
+        parsed: workflow_core::model::Parsed::empty(),
         random: None,
     };
     holds(condition, input, &scope)
@@ -172,35 +155,23 @@ pub fn test_condition(
 
 /// [`test_condition`] in a state's scope, where paths may also read variables.
 fn holds(condition: &Condition, input: &Value, scope: &Scope<'_>) -> Result<bool, String> {
-    match condition {
-        Condition::And(all) => {
-            for c in all {
-                if !holds(c, input, scope)? {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
-        }
-        Condition::Or(any) => {
-            for c in any {
-                if holds(c, input, scope)? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        }
-        Condition::Not(inner) => Ok(!holds(inner, input, scope)?),
+    walk(condition, &mut |leaf| match leaf {
         Condition::Comparison(c) => compare(c, input, scope),
-        Condition::Jsonata(_) => {
-            Err("JSONata conditions are not supported by this runtime yet".to_owned())
-        }
-    }
+        // The validator rejects a `Condition` in a JSONPath state; never panic on one.
+        _ => Err("A JSONPath Choice rule takes a comparison, not a JSONata Condition.".to_owned()),
+    })
 }
 
 /// The value at a path in `input`, the context object or a variable; `None` when the path
 /// names nothing, an error when it names a variable no scope holds.
 fn read(text: &str, input: &Value, scope: &Scope<'_>) -> Result<Option<Value>, String> {
-    let path = Path::parse(text).map_err(|e| format!("Invalid path '{text}': {e}"))?;
+    let path = match scope.parsed.path(text) {
+        Some(path) => std::borrow::Cow::Borrowed(path),
+        // A condition tested without a definition (`test_condition`): parsed here.
+        None => std::borrow::Cow::Owned(
+            Path::parse(text).map_err(|e| format!("Invalid path '{text}': {e}"))?,
+        ),
+    };
     Ok(path.read(scope.root(&path, input)?))
 }
 

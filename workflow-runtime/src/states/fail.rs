@@ -1,9 +1,9 @@
 use serde_json::Value;
 use workflow_core::model::Fail;
 
+use crate::data_flow::{Scope, States, Variables};
 use crate::error::Failure;
 use crate::executor::{Interpreter, StateRun};
-use crate::io::{Scope, States, Variables};
 
 impl Interpreter<'_> {
     /// Fail: the error and cause are literal, or read by `ErrorPath`/`CausePath` (a path or

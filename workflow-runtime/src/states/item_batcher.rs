@@ -7,8 +7,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::data_flow::{Scope, States, compact};
 use crate::error::Failure;
-use crate::io::{Scope, States, compact};
 use crate::limits;
 use crate::states::item_reader::count_field;
 

@@ -20,8 +20,8 @@ use std::io::Read;
 
 use serde_json::{Map, Value, json};
 
+use crate::data_flow::{Scope, States, compact};
 use crate::error::{Failure, names};
-use crate::io::{Scope, States, compact};
 use crate::limits;
 use crate::s3::{MAX_LISTED_OBJECTS, MAX_OBJECT_BYTES, ObjectError, ObjectStore};
 

@@ -3,10 +3,10 @@ use workflow_core::model::{IntOrExpr, Map, QueryLanguage, StateMachine};
 use workflow_core::timestamp::Timestamp;
 
 use crate::context::LazyContext;
+use crate::data_flow::{Scope, States, Variables, compact};
 use crate::error::{Failure, names};
 use crate::executor::{Interpreter, RunProgress, StateRun, failure_details};
 use crate::history::{EventType, History};
-use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
 use crate::map_runs::{ItemCounts, MapRun, MapRunStatus, RunGuard};
 use crate::states::fan_out::FanOut;
@@ -908,7 +908,7 @@ fn jsonata_count(
     value.as_u64().ok_or_else(|| {
         scope.query_error(format!(
             "The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected 'non-negative integer', but was '{}'",
-            crate::io::expression_text(text),
+            crate::data_flow::expression_text(text),
             compact(&value)
         ))
     })

@@ -1,10 +1,10 @@
 use serde_json::Value;
 use workflow_core::model::{Parallel, StateMachine};
 
+use crate::data_flow::{Scope, States, Variables};
 use crate::error::Failure;
 use crate::executor::{Interpreter, RunProgress, StateRun};
 use crate::history::EventType;
-use crate::io::{Scope, States, Variables};
 use crate::states::fan_out::FanOut;
 use crate::states::recovery::{Attempted, Recovered, Recovery};
 use crate::states::result::{ResultFields, process_result};

@@ -1,9 +1,9 @@
 use serde_json::Value;
 use workflow_core::model::Pass;
 
+use crate::data_flow::{Scope, States, Variables};
 use crate::error::Failure;
 use crate::executor::{Exit, Interpreter, StateRun, next_of};
-use crate::io::{Scope, States, Variables};
 
 impl Interpreter<'_> {
     /// Pass: `InputPath` -> `Parameters` -> `Result` (instead of the input) -> `Assign` ->

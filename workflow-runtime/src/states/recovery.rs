@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use workflow_core::model::{Catcher, Retrier, Transition};
 
+use crate::data_flow::{Assigned, Scope, States, Variables};
 use crate::error::Failure;
 use crate::executor::{Exit, Interpreter, StateRun, TokenMessage, next_of};
 use crate::history::EventType;
-use crate::io::{Assigned, Scope, States, Variables};
 use crate::retry::{delay, matching_retrier, max_attempts};
 
 /// The retriers of one state run: how many retries each has spent, and how many there were

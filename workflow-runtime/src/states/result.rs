@@ -3,9 +3,9 @@
 use serde_json::Value;
 use workflow_core::model::{Common, Nullable};
 
+use crate::data_flow::{Assigned, Scope, States};
 use crate::error::Failure;
 use crate::executor::StateRun;
-use crate::io::{Assigned, Scope, States};
 
 /// The result fields of a Task, Parallel or Map state.
 pub(crate) struct ResultFields<'a> {

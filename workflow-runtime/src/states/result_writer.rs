@@ -26,9 +26,9 @@ use serde_json::{Map, Value, json};
 use workflow_core::timestamp::Timestamp;
 
 use crate::clock::Clock;
+use crate::data_flow::{Scope, States, compact};
 use crate::error::{Failure, names};
 use crate::executor::lock;
-use crate::io::{Scope, States, compact};
 use crate::s3::ObjectStore;
 
 const PUT_OBJECT: &str = "arn:aws:states:::s3:putObject";

@@ -1,9 +1,9 @@
 use serde_json::Value;
 use workflow_core::model::Succeed;
 
+use crate::data_flow::{Scope, States, Variables};
 use crate::error::Failure;
 use crate::executor::{Interpreter, StateRun};
-use crate::io::{Scope, States, Variables};
 
 impl Interpreter<'_> {
     /// Succeed: `InputPath` -> `OutputPath`, then the execution (or branch) ends.

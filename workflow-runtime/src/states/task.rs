@@ -4,12 +4,12 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use workflow_core::model::{IntOrExpr, Task};
 
+use crate::data_flow::{Scope, States, Variables, compact};
 use crate::error::{Failure, names};
 use crate::executor::failure_details;
 use crate::executor::{Interpreter, StateRun};
 use crate::handlers::{Handler, Invocation, Resources, Route, lambda_invoke_envelope};
 use crate::history::EventType;
-use crate::io::{Scope, States, Variables, compact};
 use crate::limits;
 use crate::nested::{self, ChildWait};
 use crate::states::recovery::{Attempted, Awaiting, Completion, Recovered, Recovery};
@@ -776,7 +776,7 @@ fn jsonata_timeout(
                     Some(n) => Ok(Some(n)),
                     None => Err(scope.query_error(format!(
                         "The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected 'positive integer', but was '{value}'",
-                        crate::io::expression_text(text)
+                        crate::data_flow::expression_text(text)
                     ))),
                 }
             }

@@ -2,19 +2,20 @@ use serde_json::Value;
 use workflow_core::model::{IntOrExpr, Wait, WaitFor};
 use workflow_core::timestamp::Timestamp;
 
+use crate::data_flow::{Scope, States, Variables};
 use crate::error::Failure;
 use crate::executor::{Exit, Interpreter, StateRun, next_of};
-use crate::io::{Scope, States, Variables};
 
 impl Interpreter<'_> {
-    /// Wait: `InputPath`, then when to wake, from `Seconds` or `Timestamp` (read directly or
-    /// through a path from the effective input, the context object or a variable), then
-    /// `Assign` (reading the effective input as `$`) and `OutputPath`. Returns the state's
-    /// exit and when it wakes (in milliseconds since the epoch), `None` for a time already
-    /// past. The caller sleeps (`Flow::Sleep`): a top-level Wait is a durable point of the
-    /// execution. `Assign` and the output read only the input, the variables and the context
-    /// as the state was entered, none of which changes while it sleeps, so they are evaluated
-    /// now.
+    /// Wait: when to wake, from `Seconds` or `Timestamp` (a literal; in JSONPath, read
+    /// through a path from the effective input, the context object or a variable; in
+    /// JSONata, an expression), then `Assign` and the output. In JSONPath, `InputPath` comes
+    /// first and `OutputPath` last; `Assign` reads the effective input as `$`. In JSONata,
+    /// `Output` gives the output (default: the input). Returns the state's exit and when it
+    /// wakes (in milliseconds since the epoch), `None` for a time already past. The caller
+    /// sleeps (`Flow::Sleep`): a top-level Wait is a durable point of the execution.
+    /// `Assign` and the output read only the input, the variables and the context as the
+    /// state was entered, none of which changes while it sleeps, so they are evaluated now.
     pub(crate) fn run_wait(
         &self,
         run: &StateRun<'_>,
@@ -24,162 +25,140 @@ impl Interpreter<'_> {
     ) -> Result<(Exit, Option<i64>), Failure> {
         let context = self.context(run, None);
         let scope = Scope::new(run, &context, variables);
-        if run.jsonata {
-            return self.jsonata_wait(wait, input, &scope);
+        let effective = if run.jsonata {
+            input
+        } else {
+            let effective = scope.select(&wait.common.input_path, input)?;
+            run.inspect(|i| i.after_input_path = Some(effective.clone()));
+            effective
+        };
+        let states = States::input(&effective);
+        let now = self.now().unix_millis();
+        let until = wake_time(&wait.wait_for, now, &scope, &effective, states)?;
+        let (assigned, output) = if run.jsonata {
+            let assigned = scope.assign_with(&wait.common.assign, &effective, states)?;
+            (
+                assigned,
+                scope.output(&wait.common.output, &effective, states)?,
+            )
+        } else {
+            let assigned = scope.assign(&wait.common.assign, &effective)?;
+            (assigned, scope.select(&wait.common.output_path, effective)?)
+        };
+        let exit = Exit {
+            output,
+            next: next_of(&wait.transition),
+            assigned,
+        };
+        Ok((exit, (until > now).then_some(until)))
+    }
+}
+
+/// When a Wait wakes (milliseconds since the epoch), from whichever of its four fields it
+/// has. The query languages differ only in where a value comes from (a path in JSONPath, an
+/// expression in JSONata) and in how a bad one fails (`States.Runtime` quoting the path,
+/// `States.QueryEvaluationError` quoting the value, as AWS words each).
+fn wake_time(
+    wait_for: &WaitFor,
+    now: i64,
+    scope: &Scope<'_>,
+    effective: &Value,
+    states: States<'_>,
+) -> Result<i64, Failure> {
+    // AWS reads a Java long: an integer; a fraction, a string or a number past the long's
+    // range is an error, and so is a negative number. A long's worth of seconds is a wait
+    // AWS accepts (the execution times out first); it saturates instead of overflowing.
+    enum Seconds {
+        After(i64),
+        Negative,
+        NotLong,
+    }
+    let seconds = |value: &Value| match value.as_i64() {
+        Some(seconds) if seconds < 0 => Seconds::Negative,
+        Some(seconds) => Seconds::After(now.saturating_add(seconds.saturating_mul(1000))),
+        None => Seconds::NotLong,
+    };
+    let at = |value: &Value| {
+        value
+            .as_str()
+            .and_then(Timestamp::parse)
+            .map(|t| t.unix_millis())
+    };
+    let shown = |value: &Value| {
+        value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_owned)
+    };
+    // A path that selects nothing is AWS's "does not reference an input value".
+    let read = |field: &str, path: &str| {
+        scope.read(path, effective).map_err(|_| {
+            scope.runtime(format!(
+                "The {field} parameter does not reference an input value: {path}"
+            ))
+        })
+    };
+    match wait_for {
+        WaitFor::Seconds(IntOrExpr::Int(seconds)) => {
+            Ok(now.saturating_add((*seconds as i64).saturating_mul(1000)))
         }
-        let effective = scope.select(&wait.common.input_path, input)?;
-        run.inspect(|i| i.after_input_path = Some(effective.clone()));
-        let now = self.now();
-        // A path that selects nothing is AWS's "does not reference an input value".
-        let read = |field: &str, path: &str| {
-            scope.read(path, &effective).map_err(|_| {
-                scope.runtime(format!(
-                    "The {field} parameter does not reference an input value: {path}"
+        WaitFor::Seconds(IntOrExpr::Expr(text)) if scope.jsonata => {
+            let field = Value::String(text.clone());
+            let value = scope.evaluate_typed("Seconds", &field, states, "number")?;
+            match seconds(&value) {
+                Seconds::After(until) => Ok(until),
+                Seconds::Negative => Err(scope.query_error(format!(
+                    "The Seconds field references a negative value: {value}"
+                ))),
+                Seconds::NotLong => Err(scope.query_error(format!(
+                    "The Seconds field cannot be parsed as a long value: {value}"
+                ))),
+            }
+        }
+        WaitFor::Timestamp(text) if scope.jsonata => {
+            let value = scope.evaluate("Timestamp", &Value::String(text.clone()), states)?;
+            at(&value).ok_or_else(|| {
+                scope.query_error(format!(
+                    "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}",
+                    shown(&value)
                 ))
             })
-        };
-        let until = match &wait.wait_for {
-            WaitFor::Seconds(IntOrExpr::Int(seconds)) => now.unix_millis() + *seconds as i64 * 1000,
-            WaitFor::Seconds(IntOrExpr::Expr(_)) => {
-                return Err(Failure::runtime(
-                    run.name,
-                    run.entered,
-                    "JSONata expressions are not supported by this runtime yet",
-                ));
+        }
+        WaitFor::Timestamp(text) => Timestamp::parse(text)
+            .map(|t| t.unix_millis())
+            .ok_or_else(|| {
+                scope.runtime(format!(
+                    "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {text}"
+                ))
+            }),
+        // The validator rejects an expression in a JSONPath state; never panic on one.
+        WaitFor::Seconds(IntOrExpr::Expr(text)) => Err(scope.runtime(format!(
+            "The Seconds field '{text}' is a JSONata expression, which a JSONPath state does not evaluate"
+        ))),
+        WaitFor::SecondsPath(_) | WaitFor::TimestampPath(_) if scope.jsonata => {
+            Err(scope.query_error("SecondsPath and TimestampPath are JSONPath fields."))
+        }
+        WaitFor::SecondsPath(path) => {
+            let value = read("SecondsPath", path)?;
+            match seconds(&value) {
+                Seconds::After(until) => Ok(until),
+                Seconds::Negative => Err(scope.runtime(format!(
+                    "The SecondsPath parameter references a negative value: {path} == {value}"
+                ))),
+                Seconds::NotLong => Err(scope.runtime(format!(
+                    "The SecondsPath parameter cannot be parsed as a long value: {path} == {value}"
+                ))),
             }
-            WaitFor::Timestamp(text) => match Timestamp::parse(text) {
-                Some(t) => t.unix_millis(),
-                None => {
-                    return Err(Failure::runtime(
-                        run.name,
-                        run.entered,
-                        "JSONata expressions are not supported by this runtime yet",
-                    ));
-                }
-            },
-            WaitFor::SecondsPath(path) => {
-                let value = read("SecondsPath", path)?;
-                // AWS reads a Java long: an integer; a fraction, a string or a number past
-                // the long's range is an error, and so is a negative number.
-                match value.as_i64() {
-                    Some(seconds) if seconds < 0 => {
-                        return Err(scope.runtime(format!(
-                            "The SecondsPath parameter references a negative value: {path} == {value}"
-                        )));
-                    }
-                    Some(seconds) => wake_after(now, seconds),
-                    None => {
-                        return Err(Failure::runtime(
-                            run.name,
-                            run.entered,
-                            format!(
-                                "The SecondsPath parameter cannot be parsed as a long value: {path} == {value}"
-                            ),
-                        ));
-                    }
-                }
-            }
-            WaitFor::TimestampPath(path) => {
-                let value = read("TimestampPath", path)?;
-                match value.as_str().and_then(Timestamp::parse) {
-                    Some(t) => t.unix_millis(),
-                    None => {
-                        let shown = value
-                            .as_str()
-                            .map(str::to_owned)
-                            .unwrap_or_else(|| value.to_string());
-                        return Err(Failure::runtime(
-                            run.name,
-                            run.entered,
-                            format!(
-                                "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path} == {shown}"
-                            ),
-                        ));
-                    }
-                }
-            }
-        };
-        let assigned = scope.assign(&wait.common.assign, &effective)?;
-        let output = scope.select(&wait.common.output_path, effective)?;
-        let exit = Exit {
-            output,
-            next: next_of(&wait.transition),
-            assigned,
-        };
-        Ok((exit, (until > now.unix_millis()).then_some(until)))
+        }
+        WaitFor::TimestampPath(path) => {
+            let value = read("TimestampPath", path)?;
+            at(&value).ok_or_else(|| {
+                scope.runtime(format!(
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path} == {}",
+                    shown(&value)
+                ))
+            })
+        }
     }
-}
-
-impl Interpreter<'_> {
-    /// A JSONata Wait: `Seconds` (a number, or an expression giving one) or `Timestamp` (a
-    /// timestamp, or an expression giving one), then `Assign` and `Output` (default: the
-    /// input).
-    fn jsonata_wait(
-        &self,
-        wait: &Wait,
-        input: Value,
-        scope: &Scope<'_>,
-    ) -> Result<(Exit, Option<i64>), Failure> {
-        let states = States::input(&input);
-        let now = self.now();
-        let until = match &wait.wait_for {
-            WaitFor::Seconds(IntOrExpr::Int(seconds)) => now.unix_millis() + *seconds as i64 * 1000,
-            WaitFor::Seconds(IntOrExpr::Expr(text)) => {
-                let value = scope.evaluate_typed(
-                    "Seconds",
-                    &Value::String(text.clone()),
-                    states,
-                    "number",
-                )?;
-                match value.as_i64() {
-                    Some(seconds) if seconds < 0 => {
-                        return Err(scope.query_error(format!(
-                            "The Seconds field references a negative value: {value}"
-                        )));
-                    }
-                    Some(seconds) => wake_after(now, seconds),
-                    None => {
-                        return Err(scope.query_error(format!(
-                            "The Seconds field cannot be parsed as a long value: {value}"
-                        )));
-                    }
-                }
-            }
-            WaitFor::Timestamp(text) => {
-                let value = scope.evaluate("Timestamp", &Value::String(text.clone()), states)?;
-                match value.as_str().and_then(Timestamp::parse) {
-                    Some(t) => t.unix_millis(),
-                    None => {
-                        let shown = value
-                            .as_str()
-                            .map_or_else(|| value.to_string(), str::to_owned);
-                        return Err(scope.query_error(format!(
-                            "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {shown}"
-                        )));
-                    }
-                }
-            }
-            WaitFor::SecondsPath(_) | WaitFor::TimestampPath(_) => {
-                return Err(scope.query_error("SecondsPath and TimestampPath are JSONPath fields."));
-            }
-        };
-        let assigned = scope.assign_with(&wait.common.assign, &input, states)?;
-        let output = scope.output(&wait.common.output, &input, states)?;
-        let exit = Exit {
-            output,
-            next: next_of(&wait.transition),
-            assigned,
-        };
-        Ok((exit, (until > now.unix_millis()).then_some(until)))
-    }
-}
-
-/// When a wait of `seconds` from `now` ends, in milliseconds since the epoch. A long's worth
-/// of seconds is a wait AWS accepts (the execution times out first); it saturates instead of
-/// overflowing.
-fn wake_after(now: Timestamp, seconds: i64) -> i64 {
-    now.unix_millis()
-        .saturating_add(seconds.saturating_mul(1000))
 }
 
 #[cfg(test)]

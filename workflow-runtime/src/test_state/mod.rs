@@ -34,10 +34,11 @@ use workflow_core::suggest::did_you_mean;
 use workflow_core::timestamp::Timestamp;
 
 use crate::context::ExecutionConfig;
+use crate::data_flow::{Assigned, Variables, compact};
 use crate::error::Failure;
-use crate::executor::{Entry, Executor, Exit, Flow, Interpreter, StateRun, lock};
-use crate::io::{Assigned, Variables, compact};
+use crate::executor::{Entry, Executor, Exit, Flow, Interpreter};
 use crate::limits;
+use crate::state_run::{Handled, Recorded, StateRun, TestNames, TestRun};
 
 pub use mock::{FieldValidationMode, TestMock};
 
@@ -542,7 +543,7 @@ impl InspectionData {
     }
 
     /// The error details, made when first written.
-    fn error_details_mut(&mut self) -> &mut ErrorDetails {
+    pub(crate) fn error_details_mut(&mut self) -> &mut ErrorDetails {
         self.error_details.get_or_insert_with(ErrorDetails::default)
     }
 }
@@ -608,36 +609,6 @@ const ENTERED_EVENT: u64 = 2;
 /// when `stateName` names another; the name AWS gives a single tested state.
 pub const TESTED_STATE_NAME: &str = "StateName";
 
-/// The run of the state [`Executor::test_state`] tests: what it records, and what the
-/// request set.
-pub(crate) struct TestRun {
-    recorded: Mutex<Recorded>,
-    options: TestOptions,
-    names: TestNames,
-}
-
-/// The names AWS's TestState gives the execution it runs the state in: a fresh express
-/// execution of a fresh state machine, each time.
-struct TestNames {
-    execution: String,
-    state_machine: String,
-}
-
-/// What the tested state recorded as it ran.
-#[derive(Default)]
-struct Recorded {
-    inspection_data: InspectionData,
-    handled: Option<Handled>,
-}
-
-/// Which of `Retry` and `Catch` took the state's error.
-enum Handled {
-    /// A retrier: the run stopped instead of retrying.
-    Retriable,
-    /// A catcher, which took this failure.
-    Caught(Failure),
-}
-
 impl TestRun {
     /// `$$` of the tested state: the request's context object as it is, else one like
     /// AWS's TestState makes: an express execution (so no `RedriveCount`) with the
@@ -686,58 +657,6 @@ impl TestRun {
             context["Task"] = json!({ "Token": token });
         }
         context
-    }
-}
-
-/// What the state files call while they run; each does nothing outside a TestState run.
-impl StateRun<'_> {
-    /// Records one step of the tested state's processing. `record` runs only in a TestState
-    /// run, so the values it clones are not cloned otherwise.
-    pub fn inspect(&self, record: impl FnOnce(&mut InspectionData)) {
-        if let Some(test) = self.test {
-            record(&mut lock(&test.recorded).inspection_data);
-        }
-    }
-
-    /// Whether this is the state a TestState run tests: it makes one attempt, no retry.
-    pub fn is_tested(&self) -> bool {
-        self.test.is_some()
-    }
-
-    /// The mock that answers for the tested state's work.
-    pub fn mock(&self) -> Option<&TestMock> {
-        self.test.and_then(|test| test.options.mock.as_ref())
-    }
-
-    /// The tested state's configuration (`stateConfiguration`).
-    pub fn test_configuration(&self) -> Option<&TestConfiguration> {
-        self.test.map(|test| &test.options.configuration)
-    }
-
-    /// Records that a retrier took the tested state's error.
-    pub fn retriable(&self) {
-        if let Some(test) = self.test {
-            lock(&test.recorded).handled = Some(Handled::Retriable);
-        }
-    }
-
-    /// Records that the retrier at `index` matched the error, and the backoff before the
-    /// retry it makes (`None`: it has no retries left).
-    pub fn retried_by(&self, index: usize, backoff: Option<std::time::Duration>) {
-        self.inspect(|i| {
-            let details = i.error_details_mut();
-            details.retry_index = Some(index);
-            details.retry_backoff_interval_seconds = backoff.map(|b| b.as_secs());
-        });
-    }
-
-    /// Records that the catcher at `index` took `failure`.
-    pub fn caught(&self, index: usize, failure: &Failure) {
-        if let Some(test) = self.test {
-            let mut recorded = lock(&test.recorded);
-            recorded.handled = Some(Handled::Caught(failure.clone()));
-            recorded.inspection_data.error_details_mut().catch_index = Some(index);
-        }
     }
 }
 

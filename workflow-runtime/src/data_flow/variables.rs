@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::io::compact;
+use crate::data_flow::compact;
 
 /// The variables one machine run can see: its own, over those of the enclosing runs.
 #[derive(Debug, Default)]

@@ -5,19 +5,20 @@
 mod jsonata;
 mod variables;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Mutex;
 
 use serde_json::{Map, Value};
 use workflow_core::intrinsics::{self, Call};
-use workflow_core::model::Nullable;
+use workflow_core::model::{Nullable, Parsed};
 use workflow_core::path::{Path, ReferencePath, Root};
 use workflow_eval::intrinsics::{Entropy, Evaluate as _, SystemEntropy};
 
 use crate::context::LazyContext;
 use crate::error::{Failure, names};
-use crate::executor::{StateRun, lock};
 use crate::limits;
+use crate::state_run::{StateRun, lock};
 
 pub(crate) use jsonata::{States, expression_text};
 pub(crate) use variables::{Assigned, Variables};
@@ -34,6 +35,8 @@ pub(crate) struct Scope<'a> {
     pub jsonata: bool,
     /// When the state was entered, in milliseconds since the epoch: JSONata's `$now()`.
     pub now_millis: i64,
+    /// The state's paths, intrinsic calls and expressions, parsed when it was loaded.
+    pub parsed: &'a Parsed,
     /// The execution's random source, which `States.UUID`, `States.MathRandom`, `$random`,
     /// `$uuid` and `$shuffle` draw from, so that a seeded execution is reproducible; `None`
     /// outside an execution (fresh randomness).
@@ -54,6 +57,7 @@ impl<'a> Scope<'a> {
             variables,
             jsonata: run.jsonata,
             now_millis: run.entered_at.unix_millis(),
+            parsed: run.parsed,
             random: Some(run.random),
         }
     }
@@ -71,10 +75,17 @@ impl<'a> Scope<'a> {
         Failure::runtime(self.state, self.entered, detail)
     }
 
-    /// Parses a path. Definitions are validated before they run, so a path that does not
-    /// parse here is a bug in the validator; it still fails the state rather than panic.
-    pub fn path(&self, text: &str) -> Result<Path, Failure> {
-        Path::parse(text).map_err(|e| self.runtime(format!("Invalid path '{text}': {e}")))
+    /// A path of the state, as parsed when the definition loaded. A state built without a
+    /// document has none: its paths are parsed here. Definitions are validated before they
+    /// run, so a path that does not parse is a bug in the validator; it still fails the
+    /// state rather than panic.
+    pub fn path(&self, text: &str) -> Result<Cow<'a, Path>, Failure> {
+        match self.parsed.path(text) {
+            Some(path) => Ok(Cow::Borrowed(path)),
+            None => Path::parse(text)
+                .map(Cow::Owned)
+                .map_err(|e| self.runtime(format!("Invalid path '{text}': {e}"))),
+        }
     }
 
     /// The document a path starts from: `input` for `$`, the context object for `$$`, the
@@ -166,8 +177,13 @@ impl<'a> Scope<'a> {
     /// path; a variable no scope holds fails the state with `States.Runtime`, as it does in
     /// any other field, rather than as an intrinsic's own failure.
     fn intrinsic(&self, expr: &str, input: &Value) -> Result<Value, Failure> {
-        let call =
-            Call::parse(expr).map_err(|e| Failure::new(names::INTRINSIC_FAILURE, e.to_string()))?;
+        let call = match self.parsed.call(expr) {
+            Some(call) => Cow::Borrowed(call),
+            None => Cow::Owned(
+                Call::parse(expr)
+                    .map_err(|e| Failure::new(names::INTRINSIC_FAILURE, e.to_string()))?,
+            ),
+        };
         // The evaluator's callback can only return an intrinsic error: an undefined variable
         // is kept here and reported instead of the error it stops the call with.
         let undefined_variable = RefCell::new(None);
@@ -206,8 +222,13 @@ impl<'a> Scope<'a> {
             None => Ok(result),
             Some(Nullable::Null) => Ok(input),
             Some(Nullable::Value(text)) => {
-                let path = ReferencePath::parse(text)
-                    .map_err(|e| self.runtime(format!("Invalid path '{text}': {e}")))?;
+                let path = match self.parsed.reference_path(text) {
+                    Some(path) => Cow::Borrowed(path),
+                    None => Cow::Owned(
+                        ReferencePath::parse(text)
+                            .map_err(|e| self.runtime(format!("Invalid path '{text}': {e}")))?,
+                    ),
+                };
                 let shown = compact(&input);
                 path.write(input, result).map_err(|e| {
                     self.runtime(format!(
@@ -300,6 +321,7 @@ mod tests {
             variables,
             jsonata: false,
             now_millis: 0,
+            parsed: Parsed::empty(),
             random: None,
         }
     }

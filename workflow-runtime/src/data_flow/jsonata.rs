@@ -131,12 +131,17 @@ impl Scope<'_> {
                 "The JSONata expression '{expr}' specified for the field '{field}' {what}"
             ))
         };
-        let evaluated = Expression::parse(expr).and_then(|parsed| {
-            let lookup = |name: &str| self.jsonata_variable(name, states);
+        let lookup = |name: &str| self.jsonata_variable(name, states);
+        let evaluate = |parsed: &Expression| {
             self.with_entropy(|entropy| {
                 parsed.evaluate_with(&Value::Null, &lookup, self.now_millis, entropy)
             })
-        });
+        };
+        let evaluated = match self.parsed.expression(expr) {
+            Some(parsed) => evaluate(parsed),
+            // A state built without a document: its expressions are parsed here.
+            None => Expression::parse(expr).and_then(|parsed| evaluate(&parsed)),
+        };
         match evaluated {
             Ok(Evaluated::Value(v)) => Ok(v),
             Ok(Evaluated::Undefined) => Err(quoted("returned nothing (undefined).")),
@@ -206,7 +211,7 @@ mod tests {
 
     use super::*;
     use crate::context::LazyContext;
-    use crate::io::{Assigned, Variables};
+    use crate::data_flow::{Assigned, Variables};
 
     #[test]
     fn fields_evaluate_nested_expressions_with_states_and_variables() {
@@ -222,6 +227,7 @@ mod tests {
             variables: &vars,
             jsonata: true,
             now_millis: 1_457_920_740_000,
+            parsed: workflow_core::model::Parsed::empty(),
             random: None,
         };
         let input = json!({ "a": [1, 2, 3] });
