@@ -415,10 +415,7 @@ mod tests {
                 .unix_millis()
                 + seconds as i64 * 1000,
         );
-        assert_eq!(
-            outcome.history.events().last().unwrap().timestamp,
-            end.to_string()
-        );
+        assert_eq!(outcome.history.events().last().unwrap().timestamp, end);
     }
 
     /// The example's own handlers, typed through the generated trait, drive a full run.

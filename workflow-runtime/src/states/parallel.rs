@@ -205,10 +205,10 @@ mod tests {
         .await;
         assert_eq!(outcome.output, Some(json!([1, 2])));
         let events = outcome.history.events();
-        assert_eq!(events[0].timestamp, "2024-01-01T00:00:00.000Z");
+        assert_eq!(events[0].timestamp.to_string(), "2024-01-01T00:00:00.000Z");
         // Two 10 s waits side by side take 10 s, not 20.
         let last = events.last().expect("events");
-        assert_eq!(last.timestamp, "2024-01-01T00:00:10.000Z");
+        assert_eq!(last.timestamp.to_string(), "2024-01-01T00:00:10.000Z");
         let ids: Vec<u64> = events.iter().map(|e| e.id).collect();
         assert_eq!(ids, (1..=events.len() as u64).collect::<Vec<_>>());
     }
@@ -235,7 +235,7 @@ mod tests {
         // The waiting branch was stopped: it never left its Wait, and no time passed.
         assert!(!types.contains(&"WaitStateExited".to_owned()));
         let last = outcome.history.events().last().expect("events");
-        assert_eq!(last.timestamp, "2024-01-01T00:00:00.000Z");
+        assert_eq!(last.timestamp.to_string(), "2024-01-01T00:00:00.000Z");
     }
 
     #[tokio::test(start_paused = true)]
