@@ -417,10 +417,7 @@ mod tests {
                 + seconds as i64 * 1000
                 + 5,
         );
-        assert_eq!(
-            outcome.history.events().last().unwrap().timestamp,
-            end.to_string()
-        );
+        assert_eq!(outcome.history.events().last().unwrap().timestamp, end);
     }
 
     /// The example's own handlers, typed through the generated trait, drive a full run.

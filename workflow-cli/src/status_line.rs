@@ -14,7 +14,6 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use workflow_core::StateMachine;
 use workflow_core::model::{StateKind, Transition};
-use workflow_core::timestamp::Timestamp;
 use workflow_runtime::HistoryEvent;
 
 /// Where an execution stands, from its history events.
@@ -75,7 +74,7 @@ impl Progress {
 
     /// Takes in one event.
     pub fn observe(&mut self, event: &HistoryEvent) {
-        let at = Timestamp::parse(&event.timestamp).map(|t| t.unix_millis());
+        let at = Some(event.timestamp.unix_millis());
         self.latest = at.or(self.latest);
         let name = || {
             event
@@ -83,7 +82,7 @@ impl Progress {
                 .and_then(|n| n.as_str())
                 .map(str::to_owned)
         };
-        let kind: &str = &event.event_type.as_str();
+        let kind = event.event_type.as_str();
         match kind {
             "ExecutionStarted" => self.started = at,
             "ParallelStateEntered" => {
@@ -223,6 +222,7 @@ impl StatusLine {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
+    use workflow_core::timestamp::Timestamp;
     use workflow_runtime::{EventType, History};
 
     use super::*;

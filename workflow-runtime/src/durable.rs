@@ -17,7 +17,6 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use workflow_core::StateMachine;
-use workflow_core::timestamp::Timestamp;
 
 use crate::context::ExecutionConfig;
 use crate::data_flow::compact;
@@ -307,7 +306,7 @@ impl Durable {
             .with_config(request.config)
             .start(machine, request.input)?;
         let started = execution.history().events()[0].clone();
-        record.start_date = Timestamp::parse(&started.timestamp).map_or(0, |t| t.unix_millis());
+        record.start_date = started.timestamp.unix_millis();
         let stored = self
             .store
             .start(NewExecution {
@@ -779,7 +778,7 @@ impl StartExecution for RegisteredStateMachines {
                     .unwrap_or_default()
                     .to_owned(),
                 redrive_count: 0,
-                ..parent.clone()
+                ..(**parent).clone()
             };
             let request = StartRequest {
                 config,

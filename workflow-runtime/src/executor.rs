@@ -36,7 +36,7 @@ use crate::data_flow::{Assigned, Variables, compact};
 use crate::durable::Durable;
 use crate::error::Failure;
 use crate::handlers::Resources;
-use crate::history::{EventType, History};
+use crate::history::{Details, EventType, History};
 use crate::limits;
 use crate::map_runs::MapRuns;
 use crate::nested::StartExecution;
@@ -126,7 +126,8 @@ pub enum StartError {
 pub struct Executor {
     pub(crate) resources: Arc<Resources>,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) config: ExecutionConfig,
+    /// Shared by the executions it starts, unless one is given its own.
+    pub(crate) config: Arc<ExecutionConfig>,
     seed: Option<u64>,
     /// Who starts the executions `states:startExecution` tasks ask for.
     pub(crate) executions: Option<Arc<dyn StartExecution>>,
@@ -145,7 +146,7 @@ impl Executor {
         Executor {
             resources: Arc::new(resources),
             clock: Arc::new(SystemClock),
-            config: ExecutionConfig::default(),
+            config: Arc::new(ExecutionConfig::default()),
             seed: None,
             executions: None,
             map_runs: MapRuns::default(),
@@ -195,7 +196,7 @@ impl Executor {
 
     /// Sets the names and place the context object shows.
     pub fn with_config(mut self, config: ExecutionConfig) -> Self {
-        self.config = config;
+        self.config = Arc::new(config);
         self
     }
 
@@ -265,7 +266,7 @@ impl Executor {
             next: checkpoint.next,
             outcome: None,
             variables,
-            paused: checkpoint.paused.map(Paused::after_restart),
+            paused: checkpoint.paused.map(|p| Box::new(p.after_restart())),
             progress: None,
             carried_progress: checkpoint.carried_progress,
             messages: None,
@@ -277,10 +278,13 @@ impl Executor {
     pub(crate) fn started(&self, input: &Value) -> (Timestamp, History) {
         let started = self.clock.now();
         let mut history = History::default();
-        history.push(
+        history.record(
             EventType::ExecutionStarted,
             started,
-            json!({ "input": compact(input), "roleArn": self.config.role_arn }),
+            Details::Started {
+                input: compact(input),
+                role_arn: self.config.role_arn.clone(),
+            },
         );
         (started, history)
     }
@@ -307,12 +311,13 @@ pub struct Execution {
     rng: fastrand::Rng,
     deadline: Option<Timestamp>,
     next: Option<(String, Value)>,
-    outcome: Option<(Status, Option<Value>, Option<Failure>)>,
+    /// Boxed: set once, at the end, it would otherwise take room in every running execution.
+    outcome: Option<Box<Ended>>,
     /// The variables of the top-level states.
     variables: Variables<'static>,
     /// A top-level state paused at a durable point: a Wait asleep, or a state waiting out a
-    /// retry backoff.
-    paused: Option<Paused>,
+    /// retry backoff. Boxed: a sleeping Wait's data is taken out, into the future that sleeps.
+    paused: Option<Box<Paused>>,
     /// Where its top-level Maps record their finished items.
     progress: Option<Arc<dyn Progress>>,
     /// After a redrive, the progress key of the failed run of the state it goes on from:
@@ -321,6 +326,9 @@ pub struct Execution {
     /// What workers say about its parked task (through a durable runner).
     messages: Option<tokio::sync::mpsc::UnboundedReceiver<TokenMessage>>,
 }
+
+/// How an execution ended: its status, and its output or its failure.
+type Ended = (Status, Option<Value>, Option<Failure>);
 
 /// What a parked attempt heard while it waited.
 enum Heard {
@@ -512,8 +520,21 @@ impl Execution {
     }
 
     async fn advance_in_span(&mut self) -> Option<Step> {
-        let (name, input, resume) = match self.paused.take() {
-            Some(Paused::Wait(waiting)) => return Some(self.wake(waiting).await),
+        // A Wait waking is what a waiting execution does next: that future is the one kept
+        // small, as it is what every waiting execution holds; the rest runs boxed.
+        if let Some(step) = self.wake().await {
+            return Some(step);
+        }
+        Box::pin(self.advance_state()).await
+    }
+
+    async fn advance_state(&mut self) -> Option<Step> {
+        let (name, input, resume) = match self.paused.take().map(|p| *p) {
+            Some(wait @ Paused::Wait(_)) => {
+                // Not reached: `advance_in_span` wakes a Wait first.
+                self.paused = Some(Box::new(wait));
+                return self.wake().await;
+            }
             Some(Paused::Retry {
                 state,
                 input,
@@ -561,19 +582,19 @@ impl Execution {
         (self.history, self.rng) = interpreter.into_parts();
         match result {
             Some(Ok((Flow::Sleep(until, exit), _))) => {
-                self.paused = Some(Paused::Wait(Waiting {
+                self.paused = Some(Box::new(Paused::Wait(Waiting {
                     state: name.clone(),
                     input: input.clone(),
                     until,
                     exit,
-                }));
+                })));
             }
             Some(Ok((Flow::Retry(point), _))) => {
-                self.paused = Some(Paused::Retry {
+                self.paused = Some(Box::new(Paused::Retry {
                     state: name.clone(),
                     input: input.clone(),
                     point,
-                });
+                }));
             }
             result => self.settle(result),
         }
@@ -623,17 +644,17 @@ impl Execution {
             // The runner dropped its end of the channel: only the clock is left.
             Heard::Closed => self.messages = None,
         }
-        self.paused = Some(Paused::Retry {
+        self.paused = Some(Box::new(Paused::Retry {
             state: state.clone(),
             input: input.clone(),
             point,
-        });
+        }));
         Step { state, input }
     }
 
     /// The parked task waiting for a worker, if the execution is parked on one.
     pub(crate) fn awaiting(&self) -> Option<&Awaiting> {
-        match &self.paused {
+        match self.paused.as_deref() {
             Some(Paused::Retry { point, .. }) => {
                 point.awaiting.as_deref().filter(|a| a.completion.is_none())
             }
@@ -650,30 +671,48 @@ impl Execution {
         self
     }
 
-    /// Sleeps until a top-level Wait wakes, then ends it.
-    async fn wake(&mut self, waiting: Waiting) -> Step {
-        let machine = self.machine.clone();
-        let interpreter = Interpreter::new(
-            &self.executor,
-            &self.input,
-            self.started,
-            std::mem::take(&mut self.history),
-            self.rng.clone(),
-        );
-        let Waiting {
-            state: name,
-            input,
-            until,
-            exit,
-        } = waiting;
-        let run = async {
-            interpreter.sleep_until(until).await;
-            interpreter.finish(find_state(&machine, &name)?, exit)
+    /// Sleeps until the top-level Wait the execution is paused in wakes, then ends it; `None`
+    /// if it is not paused in a Wait. What it holds while it sleeps is most of what a waiting
+    /// execution costs: the interpreter is made once it has woken.
+    async fn wake(&mut self) -> Option<Step> {
+        let waiting = match self.paused.take().map(|p| *p) {
+            Some(Paused::Wait(waiting)) => waiting,
+            other => {
+                self.paused = other.map(Box::new);
+                return None;
+            }
         };
-        let result = within(&self.executor, self.deadline, run).await;
-        (self.history, self.rng) = interpreter.into_parts();
+        // Read in place, not moved out: the future would hold them twice.
+        let until = waiting.until;
+        let clock = self.executor.clock.clone();
+        let sleep = async move {
+            let left = until - clock.now().unix_millis();
+            if left > 0 {
+                clock.sleep(Duration::from_millis(left as u64)).await;
+            }
+        };
+        let result = match within(&self.executor, self.deadline, sleep).await {
+            Some(()) => {
+                let machine = self.machine.clone();
+                let interpreter = Interpreter::new(
+                    &self.executor,
+                    &self.input,
+                    self.started,
+                    std::mem::take(&mut self.history),
+                    self.rng.clone(),
+                );
+                let finished = find_state(&machine, &waiting.state)
+                    .and_then(|state| interpreter.finish(state, waiting.exit));
+                (self.history, self.rng) = interpreter.into_parts();
+                Some(finished)
+            }
+            None => None,
+        };
         self.settle(result);
-        Step { state: name, input }
+        Some(Step {
+            state: waiting.state,
+            input: waiting.input,
+        })
     }
 
     /// Moves on after a state: to its `Next`, or to the execution's end.
@@ -714,12 +753,12 @@ impl Execution {
     /// What a store needs to continue this execution after its last committed event.
     pub fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
-            config: self.executor.config.clone(),
+            config: (*self.executor.config).clone(),
             input: self.input.clone(),
             started: self.started.unix_millis(),
             deadline: self.deadline.map(|d| d.unix_millis()),
             next: self.next.clone(),
-            paused: self.paused.clone(),
+            paused: self.paused.as_deref().cloned(),
             variables: self.variables.own().clone(),
             rng_seed: self.rng.get_seed(),
             events: self.history.len() as u64,
@@ -728,9 +767,14 @@ impl Execution {
     }
 
     /// Runs to the end.
-    pub async fn run(mut self) -> Outcome {
-        while self.step().await.is_some() {}
-        self.into_outcome()
+    // Not an `async fn`: its future would hold the execution twice (as its argument, and
+    // moved into its body).
+    #[allow(clippy::manual_async_fn)]
+    pub fn run(mut self) -> impl Future<Output = Outcome> + Send {
+        async move {
+            while self.step().await.is_some() {}
+            self.into_outcome()
+        }
     }
 
     /// Whether it has ended.
@@ -741,13 +785,15 @@ impl Execution {
     /// How it ended, with its output or its failure (`None` while it runs).
     pub fn result(&self) -> Option<(Status, Option<&Value>, Option<&Failure>)> {
         self.outcome
-            .as_ref()
+            .as_deref()
             .map(|(status, output, failure)| (*status, output.as_ref(), failure.as_ref()))
     }
 
     /// The status so far.
     pub fn status(&self) -> Status {
-        self.outcome.as_ref().map_or(Status::Running, |(s, ..)| *s)
+        self.outcome
+            .as_deref()
+            .map_or(Status::Running, |(s, ..)| *s)
     }
 
     /// The history so far.
@@ -757,7 +803,9 @@ impl Execution {
 
     /// The outcome; `Running` if the execution has not ended.
     pub fn into_outcome(self) -> Outcome {
-        let (status, output, failure) = self.outcome.unwrap_or((Status::Running, None, None));
+        let (status, output, failure) = self
+            .outcome
+            .map_or((Status::Running, None, None), |outcome| *outcome);
         // AWS reports an empty cause (a timeout's) as none.
         let (error, cause) = failure.map_or((None, None), |f| {
             (f.error, f.cause.filter(|c| !c.is_empty()))
@@ -772,26 +820,30 @@ impl Execution {
     }
 
     fn event(&mut self, event_type: EventType, details: Value) -> u64 {
+        self.record(event_type, Details::json(details))
+    }
+
+    fn record(&mut self, event_type: EventType, details: Details) -> u64 {
         let now = self.executor.clock.now();
-        self.history.push(event_type, now, details)
+        self.history.record(event_type, now, details)
     }
 
     fn end_succeeded(&mut self, output: Value) {
-        self.event(
+        self.record(
             EventType::ExecutionSucceeded,
-            json!({ "output": compact(&output) }),
+            Details::Output(compact(&output)),
         );
-        self.outcome = Some((Status::Succeeded, Some(output), None));
+        self.outcome = Some(Box::new((Status::Succeeded, Some(output), None)));
     }
 
     fn end_failed(&mut self, failure: Failure) {
         self.event(EventType::ExecutionFailed, failure_details(&failure));
-        self.outcome = Some((Status::Failed, None, Some(failure)));
+        self.outcome = Some(Box::new((Status::Failed, None, Some(failure))));
     }
 
     fn end_timed_out(&mut self) {
         self.event(EventType::ExecutionTimedOut, json!({}));
-        self.outcome = Some((Status::TimedOut, None, None));
+        self.outcome = Some(Box::new((Status::TimedOut, None, None)));
     }
 }
 
@@ -910,8 +962,13 @@ impl<'a> Interpreter<'a> {
 
     /// Appends an event; returns its id.
     pub fn event(&self, event_type: EventType, details: Value) -> u64 {
+        self.record(event_type, Details::json(details))
+    }
+
+    /// Appends an event with typed details; returns its id.
+    pub fn record(&self, event_type: EventType, details: Details) -> u64 {
         let now = self.now();
-        let id = lock(&self.history).push(event_type, now, details);
+        let id = lock(&self.history).record(event_type, now, details);
         tracing::debug!(id, event = ?event_type, "history event");
         id
     }
@@ -1137,9 +1194,12 @@ impl<'a> Interpreter<'a> {
                     self.transition().await;
                 }
                 let (entered_type, _) = EventType::state_events(state.kind.type_name());
-                let entered = self.event(
+                let entered = self.record(
                     entered_type,
-                    json!({ "name": state.name, "input": compact(&input) }),
+                    Details::Entered {
+                        name: state.name.clone(),
+                        input: compact(&input),
+                    },
                 );
                 (entered, self.now())
             }
@@ -1168,9 +1228,14 @@ impl<'a> Interpreter<'a> {
         let own = |result: Result<Exit, Failure>| {
             result.inspect_err(|failure| self.evaluation_failed(&run, failure))
         };
+        // Task, Parallel and Map run boxed: their futures (retries, handler calls, nested
+        // machines) are kilobytes, and inline they would size every execution's future, also
+        // while it only waits in a Wait state.
         let exit = match &state.kind {
             StateKind::Pass(pass) => own(self.run_pass(&run, pass, input, variables))?,
-            StateKind::Task(task) => match self.run_task(&run, task, input, variables).await? {
+            StateKind::Task(task) => match Box::pin(self.run_task(&run, task, input, variables))
+                .await?
+            {
                 Recovered::Exit(exit) => exit,
                 Recovered::Retrying(point) => return Ok((Flow::Retry(point), Assigned::default())),
             },
@@ -1197,14 +1262,15 @@ impl<'a> Interpreter<'a> {
                 return Err(failure);
             }
             StateKind::Parallel(parallel) => {
-                match self.run_parallel(&run, parallel, input, variables).await? {
+                match Box::pin(self.run_parallel(&run, parallel, input, variables)).await? {
                     Recovered::Exit(exit) => exit,
                     Recovered::Retrying(point) => {
                         return Ok((Flow::Retry(point), Assigned::default()));
                     }
                 }
             }
-            StateKind::Map(map) => match self.run_map(&run, map, input, variables).await? {
+            StateKind::Map(map) => match Box::pin(self.run_map(&run, map, input, variables)).await?
+            {
                 Recovered::Exit(exit) => exit,
                 Recovered::Retrying(point) => return Ok((Flow::Retry(point), Assigned::default())),
             },
@@ -1262,14 +1328,17 @@ impl<'a> Interpreter<'a> {
             return Err(Failure::data_limit(&state.name));
         }
         if let Some(exited_type) = exited_type {
-            let mut details = json!({ "name": state.name, "output": output_text });
             // AWS's StateExitedEventDetails: the variables the state assigned, each as JSON
             // text, and whether they were truncated (never, in the history API).
-            if !assigned.is_empty() {
-                details["assignedVariables"] = assigned.history_details();
-                details["assignedVariablesDetails"] = json!({ "truncated": false });
-            }
-            self.event(exited_type, details);
+            let assigned = (!assigned.is_empty()).then(|| Box::new(assigned.history_details()));
+            self.record(
+                exited_type,
+                Details::Exited {
+                    name: state.name.clone(),
+                    output: output_text,
+                    assigned,
+                },
+            );
         }
         let flow = match next {
             Some(next) => Flow::Next(next, output),

@@ -88,9 +88,7 @@ fn assert_well_formed(events: &[HistoryEvent]) {
 }
 
 fn millis(event: &HistoryEvent) -> i64 {
-    Timestamp::parse(&event.timestamp)
-        .expect("timestamp")
-        .unix_millis()
+    event.timestamp.unix_millis()
 }
 
 #[tokio::test(start_paused = true)]
@@ -115,7 +113,10 @@ async fn a_durable_execution_commits_every_transition_and_ends() {
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     let events = store.history(&record.arn).unwrap();
     assert_well_formed(&events);
-    let types: Vec<String> = events.iter().map(|e| e.event_type.as_str()).collect();
+    let types: Vec<String> = events
+        .iter()
+        .map(|e| e.event_type.as_str().to_owned())
+        .collect();
     assert_eq!(
         types,
         [
@@ -632,7 +633,7 @@ async fn an_at_most_once_task_without_a_crash_runs_as_any_other() {
         .history(&record.arn)
         .unwrap()
         .iter()
-        .map(|e| e.event_type.as_str())
+        .map(|e| e.event_type.as_str().to_owned())
         .collect();
     assert_eq!(
         types,
@@ -903,7 +904,10 @@ async fn a_callback_task_waits_for_its_token() {
     assert_eq!(ended.error.as_deref(), Some("States.HeartbeatTimeout"));
     let events = store.history(&record.arn).unwrap();
     assert_well_formed(&events);
-    let types: Vec<String> = events.iter().map(|e| e.event_type.as_str()).collect();
+    let types: Vec<String> = events
+        .iter()
+        .map(|e| e.event_type.as_str().to_owned())
+        .collect();
     assert_eq!(
         types,
         [
@@ -1166,7 +1170,7 @@ async fn a_running_states_events_are_shown_before_they_are_committed() {
         .history(&record.arn)
         .unwrap()
         .iter()
-        .map(|e| e.event_type.as_str())
+        .map(|e| e.event_type.as_str().to_owned())
         .collect();
     assert_eq!(
         shown,

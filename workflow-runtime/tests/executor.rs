@@ -46,6 +46,58 @@ async fn a_panicking_handler_is_a_task_failure_not_a_crash() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_handler_that_panics_after_waiting_is_a_task_failure() {
+    // Pending at its first poll, so the panic comes while it races its timeout.
+    let resources = Resources::new().register("work", |_input: Value| async move {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        if true {
+            panic!("late");
+        }
+        Ok(json!(null))
+    });
+    let outcome = Executor::new(resources)
+        .with_clock(VirtualClock::new(start()))
+        .start(one_task(json!([])), json!({}))
+        .unwrap()
+        .run()
+        .await;
+    assert_eq!(outcome.error.as_deref(), Some("States.TaskFailed"));
+    assert_eq!(outcome.cause.as_deref(), Some("the handler panicked: late"));
+}
+
+/// A handler's future is polled on its execution's task, not spawned on a task of its own.
+#[tokio::test(start_paused = true)]
+async fn a_handler_runs_on_its_executions_task() {
+    let resources = Resources::new().register("work", |_input: Value| async move {
+        Ok(json!(tokio::task::id().to_string()))
+    });
+    let execution = Executor::new(resources)
+        .with_clock(VirtualClock::new(start()))
+        .start(one_task(json!([])), json!({}))
+        .unwrap();
+    let task = tokio::spawn(execution.run());
+    let id = task.id().to_string();
+    let outcome = task.await.unwrap();
+    assert_eq!(outcome.output, Some(json!(id)));
+}
+
+/// An execution's future stays small (Task, Parallel and Map run boxed), so that many
+/// executions can wait in a Wait state at little cost.
+#[test]
+fn an_executions_future_is_small() {
+    let waits = machine(json!({
+        "StartAt": "Wait",
+        "States": { "Wait": { "Type": "Wait", "Seconds": 10, "End": true } }
+    }));
+    let execution = Executor::new(Resources::new())
+        .start(waits, json!({}))
+        .unwrap();
+    let size = std::mem::size_of_val(&execution.run());
+    // It was about 10 KB, sized by a Task's handler call and a Map's iterations.
+    assert!(size < 2048, "{size} bytes");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_handler_that_panics_before_its_future_exists_is_a_task_failure() {
     // The closure panics while it builds its future, before any `.await`.
     fn early(_input: Value) -> std::future::Ready<Result<Value, TaskError>> {
@@ -94,7 +146,7 @@ async fn retries_wait_as_the_retrier_says_on_the_virtual_clock() {
     // 2 + 4 + 8 seconds of backoff, in virtual time only, after the millisecond the
     // transition into the state takes.
     let last = outcome.history.events().last().unwrap();
-    assert_eq!(last.timestamp, "2024-01-01T00:00:14.001Z");
+    assert_eq!(last.timestamp.to_string(), "2024-01-01T00:00:14.001Z");
     assert!(wall.elapsed() < Duration::from_secs(5));
     let scheduled = outcome
         .history
@@ -154,7 +206,13 @@ async fn a_task_timeout_races_a_slow_handler() {
     assert_eq!(outcome.error.as_deref(), Some("States.Timeout"));
     // Five seconds after the task started, a millisecond (the transition) after the start.
     assert_eq!(
-        outcome.history.events().last().unwrap().timestamp,
+        outcome
+            .history
+            .events()
+            .last()
+            .unwrap()
+            .timestamp
+            .to_string(),
         "2024-01-01T00:00:05.001Z"
     );
 }

@@ -4,7 +4,6 @@
 
 use serde_json::{Map, Value, json};
 use workflow_runtime::HistoryEvent;
-use workflow_runtime::asl::timestamp::Timestamp;
 
 use crate::pagination::Page;
 use crate::protocol::{ApiError, Request, seconds};
@@ -12,14 +11,14 @@ use crate::{Service, executions, members};
 
 /// One event as the API writes it.
 pub fn event(event: &HistoryEvent, include_data: bool) -> Value {
-    let millis = Timestamp::parse(&event.timestamp).map_or(0, |t| t.unix_millis());
+    let millis = event.timestamp.unix_millis();
     let previous = event.previous_event_id;
     let mut out = Map::new();
     out.insert("id".to_owned(), json!(event.id));
     out.insert("previousEventId".to_owned(), json!(previous));
     out.insert("timestamp".to_owned(), seconds(millis));
     out.insert("type".to_owned(), json!(event.event_type.as_str()));
-    for (key, details) in &event.details {
+    for (key, details) in event.details() {
         let mut details = details.clone();
         if let Some(fields) = details.as_object_mut() {
             for (member, flag) in [("input", "inputDetails"), ("output", "outputDetails")] {

@@ -207,11 +207,11 @@ mod tests {
         .await;
         assert_eq!(outcome.output, Some(json!([1, 2])));
         let events = outcome.history.events();
-        assert_eq!(events[0].timestamp, "2024-01-01T00:00:00.000Z");
+        assert_eq!(events[0].timestamp.to_string(), "2024-01-01T00:00:00.000Z");
         // Two 10 s waits side by side take 10 s, not 20 (and a millisecond for each of the
         // three transitions on the way: into the Parallel, its Waits, their Passes).
         let last = events.last().expect("events");
-        assert_eq!(last.timestamp, "2024-01-01T00:00:10.003Z");
+        assert_eq!(last.timestamp.to_string(), "2024-01-01T00:00:10.003Z");
         let ids: Vec<u64> = events.iter().map(|e| e.id).collect();
         assert_eq!(ids, (1..=events.len() as u64).collect::<Vec<_>>());
     }
@@ -239,7 +239,7 @@ mod tests {
         // transitions' (into the Parallel, into its branches' first states).
         assert!(!types.contains(&"WaitStateExited".to_owned()));
         let last = outcome.history.events().last().expect("events");
-        assert_eq!(last.timestamp, "2024-01-01T00:00:00.002Z");
+        assert_eq!(last.timestamp.to_string(), "2024-01-01T00:00:00.002Z");
     }
 
     #[tokio::test(start_paused = true)]

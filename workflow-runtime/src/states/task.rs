@@ -1,4 +1,7 @@
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -9,7 +12,7 @@ use crate::error::{Failure, names};
 use crate::executor::failure_details;
 use crate::executor::{Interpreter, StateRun};
 use crate::handlers::{Handler, Invocation, Resources, Route, lambda_invoke_envelope};
-use crate::history::EventType;
+use crate::history::{Details, EventType, Scheduled};
 use crate::limits;
 use crate::nested::{self, ChildWait};
 use crate::states::recovery::{Attempted, Awaiting, Completion, Recovered, Recovery};
@@ -265,8 +268,15 @@ impl Interpreter<'_> {
         match Resources::route(resource) {
             Route::LambdaFunction => {
                 invocation.function = Some(resource.to_owned());
-                self.event(EventType::LambdaFunctionScheduled, json!({ "resource": resource, "input": compact(&payload), "timeoutInSeconds": timeout.as_secs() }));
-                self.event(EventType::LambdaFunctionStarted, Value::Null);
+                self.record(
+                    EventType::LambdaFunctionScheduled,
+                    Details::LambdaScheduled {
+                        resource: resource.to_owned(),
+                        input: compact(&payload),
+                        timeout: timeout.as_secs(),
+                    },
+                );
+                self.record(EventType::LambdaFunctionStarted, Details::None);
                 let outcome = match find(resource) {
                     Some(handler) => self.call(handler, payload, &invocation, timeout).await,
                     None => Attempt::Failed(self.function_not_found(resource)),
@@ -288,10 +298,22 @@ impl Interpreter<'_> {
             }
             Route::LambdaInvoke => {
                 let (service, action) = ("lambda", "invoke");
-                self.event(EventType::TaskScheduled, json!({ "resourceType": service, "resource": action, "region": region, "parameters": compact(&payload), "timeoutInSeconds": timeout.as_secs() }));
-                self.event(
+                self.record(
+                    EventType::TaskScheduled,
+                    Details::TaskScheduled(Box::new(Scheduled {
+                        resource_type: service,
+                        resource: action.to_owned(),
+                        region,
+                        parameters: compact(&payload),
+                        timeout: timeout.as_secs(),
+                    })),
+                );
+                self.record(
                     EventType::TaskStarted,
-                    json!({ "resourceType": service, "resource": action }),
+                    Details::Resource {
+                        resource_type: service,
+                        resource: action.to_owned(),
+                    },
                 );
                 let function = payload
                     .get("FunctionName")
@@ -347,10 +369,22 @@ impl Interpreter<'_> {
                 )
             }
             Route::Other => {
-                self.event(EventType::TaskScheduled, json!({ "resourceType": "workflow", "resource": resource, "region": region, "parameters": compact(&payload), "timeoutInSeconds": timeout.as_secs() }));
-                self.event(
+                self.record(
+                    EventType::TaskScheduled,
+                    Details::TaskScheduled(Box::new(Scheduled {
+                        resource_type: "workflow",
+                        resource: resource.to_owned(),
+                        region,
+                        parameters: compact(&payload),
+                        timeout: timeout.as_secs(),
+                    })),
+                );
+                self.record(
                     EventType::TaskStarted,
-                    json!({ "resourceType": "workflow", "resource": resource }),
+                    Details::Resource {
+                        resource_type: "workflow",
+                        resource: resource.to_owned(),
+                    },
                 );
                 // A callback's integration may be registered with or without its suffix.
                 let base = resource.trim_end_matches(".waitForTaskToken");
@@ -589,6 +623,10 @@ impl Interpreter<'_> {
             other => other,
         };
         match outcome {
+            Attempt::Succeeded(result) if source.is_none() => {
+                self.record(succeeded, Details::Output(compact(&result)));
+                Ok(result)
+            }
             Attempt::Succeeded(result) => {
                 event(succeeded, json!({ "output": compact(&result) }));
                 Ok(result)
@@ -605,8 +643,9 @@ impl Interpreter<'_> {
         }
     }
 
-    /// Calls a handler on its own task, so that a panic becomes a task failure and a
-    /// timeout can abandon it.
+    /// Calls a handler, polling its future in place (a spawned task and a timer per attempt
+    /// were most of a quick handler's cost): a panic becomes a task failure, and the
+    /// timeout, armed only if the handler does not answer at its first poll, abandons it.
     async fn call(
         &self,
         handler: Arc<dyn Handler>,
@@ -614,39 +653,45 @@ impl Interpreter<'_> {
         invocation: &Invocation,
         timeout: Duration,
     ) -> Attempt {
+        let called = self.now();
         // A handler may panic while it builds its future, before any `.await`: caught here,
-        // as a panic inside the future is caught by the task it runs on.
+        // as a panic inside the future is caught by `Isolated`.
         let invoked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             handler.invoke(input, invocation)
         }));
         let future = match invoked {
             Ok(future) => future,
-            Err(payload) => {
-                return Attempt::Failed(Failure::new(
-                    names::TASK_FAILED,
-                    format!("the handler panicked: {}", panic_message(&*payload)),
-                ));
-            }
+            Err(payload) => return panicked(&*payload),
         };
-        let job = tokio::spawn(future);
-        let abort = job.abort_handle();
-        let called = self.now().unix_millis();
-        let timer = self.executor.clock.sleep(timeout);
-        tokio::select! {
-            // A handler that computed past its timeout without an `.await` (its timer cannot
-            // fire while it holds the thread) timed out all the same.
-            joined = job => match joined {
-                _ if self.now().unix_millis() - called > timeout.as_millis() as i64 => {
-                    Attempt::TimedOut
-                }
-                Ok(Ok(result)) => Attempt::Succeeded(result),
-                Ok(Err(error)) => Attempt::Failed(error.into()),
-                Err(e) => Attempt::Failed(Failure::new(names::TASK_FAILED, panic_cause(e))),
-            },
-            () = timer => {
-                abort.abort();
+        let mut job = Isolated(future);
+        let first = std::future::poll_fn(|cx| {
+            Poll::Ready(match Pin::new(&mut job).poll(cx) {
+                Poll::Ready(attempt) => Some(attempt),
+                Poll::Pending => None,
+            })
+        })
+        .await;
+        // A handler that computed past its timeout without an `.await` (no timer can fire
+        // while it holds the thread) timed out all the same.
+        let overran =
+            || self.now().unix_millis() - called.unix_millis() > timeout.as_millis() as i64;
+        if let Some(attempt) = first {
+            return if overran() {
                 Attempt::TimedOut
-            }
+            } else {
+                attempt
+            };
+        }
+        // The timeout counts from the call, as it would have on a timer armed before it.
+        let spent = (self.now().unix_millis() - called.unix_millis()).max(0) as u64;
+        let timer = self
+            .executor
+            .clock
+            .sleep(timeout.saturating_sub(Duration::from_millis(spent)));
+        tokio::select! {
+            attempt = job => if overran() { Attempt::TimedOut } else { attempt },
+            // Dropping the handler's future abandons it.
+            () = timer => Attempt::TimedOut,
         }
     }
 
@@ -789,11 +834,32 @@ fn jsonata_timeout(
     ))
 }
 
-fn panic_cause(e: tokio::task::JoinError) -> String {
-    if !e.is_panic() {
-        return "the handler was cancelled".to_owned();
+/// A handler's future, polled on the execution's task: a panic in a poll fails the attempt
+/// with `States.TaskFailed`, as it would on a task of its own, instead of the execution. The
+/// future is never polled again after it panicked (or answered).
+struct Isolated(crate::handlers::HandlerFuture);
+
+impl Future for Isolated {
+    type Output = Attempt;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Attempt> {
+        let polled =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.0.as_mut().poll(cx)));
+        match polled {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(Ok(result))) => Poll::Ready(Attempt::Succeeded(result)),
+            Ok(Poll::Ready(Err(error))) => Poll::Ready(Attempt::Failed(error.into())),
+            Err(payload) => Poll::Ready(panicked(&*payload)),
+        }
     }
-    format!("the handler panicked: {}", panic_message(&*e.into_panic()))
+}
+
+/// The failure of an attempt whose handler panicked.
+fn panicked(payload: &(dyn std::any::Any + Send)) -> Attempt {
+    Attempt::Failed(Failure::new(
+        names::TASK_FAILED,
+        format!("the handler panicked: {}", panic_message(payload)),
+    ))
 }
 
 /// A panic's message, when it has one.

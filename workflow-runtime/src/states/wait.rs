@@ -190,7 +190,7 @@ mod tests {
             )
         );
         let events = outcome.history.events();
-        let stamp = |i: usize| Timestamp::parse(&events[i].timestamp).map(|t| t.unix_millis());
+        let stamp = |i: usize| Some(events[i].timestamp.unix_millis());
         let sleep_exit = events
             .iter()
             .position(|e| e.event_type.as_str() == "WaitStateExited")

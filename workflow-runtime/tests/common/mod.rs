@@ -47,6 +47,6 @@ pub fn types(store: &dyn Store, arn: &str) -> Vec<String> {
         .history(arn)
         .unwrap()
         .iter()
-        .map(|e| e.event_type.as_str())
+        .map(|e| e.event_type.as_str().to_owned())
         .collect()
 }

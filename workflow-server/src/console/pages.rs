@@ -348,7 +348,7 @@ pub async fn execution(
         .ok()
         .map(|m| Graph::new(&m));
     if let Some(graph) = &mut graph {
-        let types: Vec<String> = history.iter().map(|e| e.event_type.as_str()).collect();
+        let types: Vec<&str> = history.iter().map(|e| e.event_type.as_str()).collect();
         graph.apply_history(history.iter().zip(&types).map(|(e, ty)| Event {
             event_type: ty,
             state: e.state_name(),
@@ -636,7 +636,7 @@ fn iteration_events(history: &[HistoryEvent], step: &Step, index: u64) -> Vec<Hi
 /// An event's details with the JSON texts inside (input, output, ...) parsed, so that they
 /// print as nested JSON.
 fn readable_details(event: &HistoryEvent) -> Option<Value> {
-    let mut details = event.details.values().next()?.clone();
+    let mut details = event.details().values().next()?.clone();
     if let Some(fields) = details.as_object_mut() {
         for value in fields.values_mut() {
             if let Value::String(text) = value
@@ -696,7 +696,6 @@ fn event_table(history: &[HistoryEvent], start: i64) -> Markup {
                 tbody {
                     @for event in history {
                         @let ty = event.event_type.as_str();
-                        @let ty = ty.as_str();
                         tr data-event-id=(event.id) .failed-event[ty.ends_with("Failed") || ty.ends_with("TimedOut")] {
                             td.number { (event.id) }
                             td { (ty) }

@@ -8,7 +8,6 @@
 use serde_json::Value;
 use workflow_runtime::HistoryEvent;
 use workflow_runtime::asl::graph::history::is_attempt;
-use workflow_runtime::asl::timestamp::Timestamp;
 
 /// How a step ended, as the console says it in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +97,7 @@ impl Step {
 
 /// The epoch milliseconds of an event's timestamp.
 pub fn millis(event: &HistoryEvent) -> Option<i64> {
-    Timestamp::parse(&event.timestamp).map(|t| t.unix_millis())
+    Some(event.timestamp.unix_millis())
 }
 
 fn text(event: &HistoryEvent, field: &str) -> Option<String> {
@@ -130,7 +129,6 @@ pub fn steps(history: &[HistoryEvent]) -> Vec<Step> {
     let mut ended: Option<(String, Option<i64>)> = None;
     for event in history {
         let ty = event.event_type.as_str();
-        let ty = ty.as_str();
         let at = millis(event);
         if let Some(state_type) = ty.strip_suffix("StateEntered") {
             steps.push(Step {
@@ -247,6 +245,7 @@ mod tests {
     use super::*;
     use serde_json::json;
     use workflow_runtime::EventType;
+    use workflow_runtime::asl::timestamp::Timestamp;
 
     fn event(id: u64, ty: EventType, details: Value) -> HistoryEvent {
         HistoryEvent::new(
