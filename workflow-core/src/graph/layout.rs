@@ -397,56 +397,6 @@ struct Scope {
     ins: HashMap<usize, Vec<Point>>,
 }
 
-/// Something placed in a scope: a node of it, or a cluster in it, laid out already.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Item {
-    Node(NodeId),
-    Block(ClusterId),
-}
-
-/// What an edge of the scope's own graph stands for.
-#[derive(Debug, Clone)]
-struct LocalEdge {
-    from: usize,
-    to: usize,
-    /// The graph's edges drawn along it (unlabelled parallel edges share one route).
-    edges: Vec<usize>,
-    label: Option<(f64, f64)>,
-    /// To the exit point rather than to an item.
-    to_exit: bool,
-}
-
-/// A node of the layered graph: an item, the exit point, or a dummy on a long edge.
-#[derive(Debug, Clone)]
-struct Layered {
-    rank: usize,
-    w: f64,
-    h: f64,
-    /// Where edges attach, relative to the center, on the top and on the bottom.
-    in_dx: f64,
-    out_dx: f64,
-    kind: LKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum LKind {
-    Item(usize),
-    Exit,
-    Dummy { labelled: bool },
-}
-
-/// A stretch of horizontal route in one gap between rows.
-#[derive(Debug, Clone)]
-struct Turn {
-    gap: usize,
-    from_x: f64,
-    to_x: f64,
-    /// Turns leaving the same point, or reaching the same point, may share a track.
-    from_key: (usize, i64),
-    to_key: (usize, i64),
-    track: usize,
-}
-
 impl Scope {
     /// Lays out one scope, the top level or one cluster's content, whose clusters are laid
     /// out already in `blocks`. Each step below is one phase of the layered layout.
@@ -501,6 +451,13 @@ impl Scope {
         }
         out
     }
+}
+
+/// Something placed in a scope: a node of it, or a cluster in it, laid out already.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Item {
+    Node(NodeId),
+    Block(ClusterId),
 }
 
 /// A scope's own graph: its items (nodes directly in it and clusters laid out already) and
@@ -588,6 +545,18 @@ impl ScopeGraph {
     }
 }
 
+/// What an edge of the scope's own graph stands for.
+#[derive(Debug, Clone)]
+struct LocalEdge {
+    from: usize,
+    to: usize,
+    /// The graph's edges drawn along it (unlabelled parallel edges share one route).
+    edges: Vec<usize>,
+    label: Option<(f64, f64)>,
+    /// To the exit point rather than to an item.
+    to_exit: bool,
+}
+
 /// Phase 1: each item's rank, and where the scope is entered and left.
 #[derive(Debug, PartialEq)]
 struct Ranking {
@@ -642,6 +611,103 @@ impl Ranking {
     fn goes_up(&self, l: usize, chain: &[usize]) -> bool {
         self.back.contains(&l) || chain[0] == chain[chain.len() - 1]
     }
+}
+
+/// The local edges that close a cycle, found by a depth-first search from the entry (then
+/// from every item not reached), following edges in document order.
+fn back_edges(n: usize, entry: Option<usize>, inner: &[usize], local: &[LocalEdge]) -> Vec<usize> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Open,
+        Done,
+    }
+    let mut mark = vec![Mark::New; n];
+    let mut back = Vec::new();
+    let roots = entry.into_iter().chain(0..n);
+    for root in roots {
+        if mark[root] != Mark::New {
+            continue;
+        }
+        // (node, next outgoing edge to look at)
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        mark[root] = Mark::Open;
+        while let Some(&mut (v, ref mut next)) = stack.last_mut() {
+            let out = inner
+                .iter()
+                .copied()
+                .filter(|&l| local[l].from == v)
+                .nth(*next);
+            *next += 1;
+            match out {
+                Some(l) => {
+                    let w = local[l].to;
+                    match mark[w] {
+                        Mark::New => {
+                            mark[w] = Mark::Open;
+                            stack.push((w, 0));
+                        }
+                        Mark::Open => back.push(l),
+                        Mark::Done => {}
+                    }
+                }
+                None => {
+                    mark[v] = Mark::Done;
+                    stack.pop();
+                }
+            }
+        }
+    }
+    back
+}
+
+/// Each item's rank: the longest path to it, back edges turned round.
+fn longest_path(n: usize, inner: &[usize], local: &[LocalEdge], back: &[usize]) -> Vec<usize> {
+    let arcs: Vec<(usize, usize)> = inner
+        .iter()
+        .filter(|&&l| local[l].from != local[l].to)
+        .map(|&l| {
+            let (f, t) = (local[l].from, local[l].to);
+            if back.contains(&l) { (t, f) } else { (f, t) }
+        })
+        .collect();
+    let mut indegree = vec![0usize; n];
+    for &(_, t) in &arcs {
+        indegree[t] += 1;
+    }
+    let mut rank = vec![0usize; n];
+    let mut ready: Vec<usize> = (0..n).filter(|&v| indegree[v] == 0).collect();
+    while let Some(v) = ready.pop() {
+        for &(f, t) in &arcs {
+            if f == v {
+                rank[t] = rank[t].max(rank[v] + 1);
+                indegree[t] -= 1;
+                if indegree[t] == 0 {
+                    ready.push(t);
+                }
+            }
+        }
+    }
+    rank
+}
+
+/// A node of the layered graph: an item, the exit point, or a dummy on a long edge.
+#[derive(Debug, Clone)]
+struct Layered {
+    rank: usize,
+    w: f64,
+    h: f64,
+    /// Where edges attach, relative to the center, on the top and on the bottom.
+    in_dx: f64,
+    out_dx: f64,
+    kind: LKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum LKind {
+    Item(usize),
+    Exit,
+    Dummy { labelled: bool },
 }
 
 /// Phase 2: the layered graph, in which every link joins two neighbouring ranks.
@@ -801,7 +867,131 @@ impl LayeredGraph {
         order(&mut ranks, &self.nodes, &self.links, &self.beside);
         ranks
     }
+}
 
+/// A first order: depth-first from the entry along the links, so that a path's nodes line
+/// up and siblings come in document order.
+fn initial_order(
+    nodes: &[Layered],
+    links: &[(usize, usize, f64)],
+    entry: Option<usize>,
+) -> Vec<usize> {
+    let mut seen = vec![false; nodes.len()];
+    let mut out = Vec::with_capacity(nodes.len());
+    let mut roots: Vec<usize> = entry.into_iter().collect();
+    roots.extend(0..nodes.len());
+    for root in roots {
+        if seen[root] {
+            continue;
+        }
+        let mut stack = vec![root];
+        while let Some(v) = stack.pop() {
+            if seen[v] {
+                continue;
+            }
+            seen[v] = true;
+            out.push(v);
+            // Pushed in reverse so that the first link is visited first.
+            for &(_, lower, _) in links.iter().rev().filter(|l| l.0 == v) {
+                if !seen[lower] {
+                    stack.push(lower);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Reorders each rank by the barycenter of its neighbours, sweeping down and up, and keeps
+/// the order with the fewest crossings.
+fn order(
+    ranks: &mut [Vec<usize>],
+    nodes: &[Layered],
+    links: &[(usize, usize, f64)],
+    beside: &[(usize, usize)],
+) {
+    const SWEEPS: usize = 12;
+    let mut up: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    let mut down: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for &(u, l, _) in links {
+        up[l].push(u);
+        down[u].push(l);
+    }
+    let mut partner: Vec<Option<usize>> = vec![None; nodes.len()];
+    for &(d, item) in beside {
+        partner[d] = Some(item);
+    }
+    let mut best = ranks.to_vec();
+    let mut best_crossings = crossings(ranks, nodes, links);
+    let mut pos = vec![0.0; nodes.len()];
+    for rank in ranks.iter() {
+        for (i, &n) in rank.iter().enumerate() {
+            pos[n] = i as f64;
+        }
+    }
+    for sweep in 0..SWEEPS {
+        let downwards = sweep % 2 == 0;
+        let order: Vec<usize> = if downwards {
+            (1..ranks.len()).collect()
+        } else {
+            (0..ranks.len().saturating_sub(1)).rev().collect()
+        };
+        for r in order {
+            let mut keyed: Vec<(f64, usize)> = ranks[r]
+                .iter()
+                .map(|&n| {
+                    let neighbours = if downwards { &up[n] } else { &down[n] };
+                    let key = if neighbours.is_empty() {
+                        // A back edge's end stays beside its item; anything else stays put.
+                        partner[n].map_or(pos[n], |item| pos[item] + 0.5)
+                    } else {
+                        neighbours.iter().map(|&m| pos[m]).sum::<f64>() / neighbours.len() as f64
+                    };
+                    (key, n)
+                })
+                .collect();
+            keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+            ranks[r] = keyed.into_iter().map(|(_, n)| n).collect();
+            for (i, &n) in ranks[r].iter().enumerate() {
+                pos[n] = i as f64;
+            }
+        }
+        let c = crossings(ranks, nodes, links);
+        if c < best_crossings {
+            best_crossings = c;
+            best = ranks.to_vec();
+        }
+    }
+    ranks.clone_from_slice(&best);
+}
+
+/// How many pairs of links cross.
+fn crossings(ranks: &[Vec<usize>], nodes: &[Layered], links: &[(usize, usize, f64)]) -> usize {
+    let mut pos = vec![0usize; nodes.len()];
+    for rank in ranks {
+        for (i, &n) in rank.iter().enumerate() {
+            pos[n] = i;
+        }
+    }
+    // Only links between the same two ranks can cross.
+    let mut by_rank: Vec<Vec<(usize, usize)>> = vec![Vec::new(); ranks.len()];
+    for &(u, l, _) in links {
+        by_rank[nodes[u].rank].push((pos[u], pos[l]));
+    }
+    let mut count = 0;
+    for between in &mut by_rank {
+        between.sort_unstable();
+        for (i, a) in between.iter().enumerate() {
+            count += between[i + 1..]
+                .iter()
+                .filter(|b| a.0 < b.0 && a.1 > b.1)
+                .count();
+        }
+    }
+    count
+}
+
+impl LayeredGraph {
     /// Phase 4: the horizontal center of every layered node.
     fn coordinates(&self, ranks: &[Vec<usize>]) -> Vec<f64> {
         // A long edge's lane: the dummies between its two ends.
@@ -813,6 +1003,224 @@ impl LayeredGraph {
             .collect();
         coordinates(ranks, &self.nodes, &self.links, &self.beside, &lanes)
     }
+}
+
+/// The horizontal center of every layered node.
+fn coordinates(
+    ranks: &[Vec<usize>],
+    nodes: &[Layered],
+    links: &[(usize, usize, f64)],
+    beside: &[(usize, usize)],
+    lanes: &[Vec<usize>],
+) -> Vec<f64> {
+    const ITERATIONS: usize = 24;
+    const DOWNWARD_PASSES: usize = 2;
+    let sep = |a: usize, b: usize| {
+        let gap = match (nodes[a].kind, nodes[b].kind) {
+            (LKind::Dummy { labelled: false }, LKind::Dummy { labelled: false }) => LANES_SEP,
+            (LKind::Dummy { .. }, _) | (_, LKind::Dummy { .. }) => LANE_SEP,
+            _ => NODE_SEP,
+        };
+        (nodes[a].w + nodes[b].w) / 2.0 + gap
+    };
+    // Packed from the left, then each rank centered on the widest.
+    let mut x = vec![0.0; nodes.len()];
+    let mut widths = Vec::new();
+    for rank in ranks {
+        let mut at = 0.0;
+        for (i, &n) in rank.iter().enumerate() {
+            if i > 0 {
+                at += sep(rank[i - 1], n);
+            }
+            x[n] = at;
+        }
+        widths.push(at);
+    }
+    let widest = widths.iter().copied().fold(0.0, f64::max);
+    for (rank, w) in ranks.iter().zip(&widths) {
+        for &n in rank {
+            x[n] += (widest - w) / 2.0;
+        }
+    }
+
+    let mut up: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nodes.len()];
+    let mut down: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nodes.len()];
+    for &(u, l, w) in links {
+        up[l].push((u, w));
+        down[u].push((l, w));
+    }
+    for iteration in 0..ITERATIONS {
+        // Down, up, then both ways for the last few.
+        // Alternating down, up and both ways finds where things go; the last passes go top
+        // down only, each node under its upper neighbours, which straightens what the
+        // compromises left crooked.
+        let last_passes = iteration + DOWNWARD_PASSES >= ITERATIONS;
+        let (use_up, use_down) = match iteration % 3 {
+            _ if last_passes => (true, false),
+            0 => (true, false),
+            1 => (false, true),
+            _ => (true, true),
+        };
+        let order: Vec<usize> = if last_passes || iteration % 2 == 0 {
+            (0..ranks.len()).collect()
+        } else {
+            (0..ranks.len()).rev().collect()
+        };
+        for r in order {
+            let rank = &ranks[r];
+            if rank.is_empty() {
+                continue;
+            }
+            let wanted: Vec<Vec<(f64, f64)>> = rank
+                .iter()
+                .map(|&n| {
+                    let mut wanted: Vec<(f64, f64)> = Vec::new();
+                    if use_up {
+                        // Line up the upper node's bottom contact with this one's top contact.
+                        wanted.extend(
+                            up[n]
+                                .iter()
+                                .map(|&(u, w)| (x[u] + nodes[u].out_dx - nodes[n].in_dx, w)),
+                        );
+                    }
+                    if use_down || up[n].is_empty() {
+                        wanted.extend(
+                            down[n]
+                                .iter()
+                                .map(|&(l, w)| (x[l] + nodes[l].in_dx - nodes[n].out_dx, w)),
+                        );
+                    }
+                    for &(d, item) in beside {
+                        if d == n {
+                            let side = if x[n] >= x[item] { 1.0 } else { -1.0 };
+                            wanted.push((x[item] + side * (nodes[item].w / 2.0 + LANE_SEP), 2.0));
+                        }
+                    }
+                    if wanted.is_empty() {
+                        wanted.push((x[n], 1e-3));
+                    }
+                    wanted
+                })
+                .collect();
+            let seps: Vec<f64> = rank.windows(2).map(|p| sep(p[0], p[1])).collect();
+            for (&n, v) in rank.iter().zip(place(wanted, &seps)) {
+                x[n] = v;
+            }
+        }
+    }
+    straighten(lanes, ranks, nodes, &mut x, sep);
+    x
+}
+
+/// Makes each long edge's lane one straight line where there is room: the passes above
+/// favour short edges, so a lane may have been pushed aside by a wide state on one rank.
+fn straighten(
+    lanes: &[Vec<usize>],
+    ranks: &[Vec<usize>],
+    nodes: &[Layered],
+    x: &mut [f64],
+    sep: impl Fn(usize, usize) -> f64,
+) {
+    let mut neighbours = vec![(None, None); nodes.len()];
+    for rank in ranks {
+        for (i, &n) in rank.iter().enumerate() {
+            let left = i.checked_sub(1).map(|j| rank[j]);
+            neighbours[n] = (left, rank.get(i + 1).copied());
+        }
+    }
+    for lane in lanes.iter().filter(|l| l.len() >= 2) {
+        // Where the edge runs, rather than where each dummy's center (its label's) is.
+        let line = |x: &[f64], d: usize| x[d] + nodes[d].in_dx;
+        let lines: Vec<f64> = lane.iter().map(|&d| line(x, d)).collect();
+        let most = lines.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let least = lines.iter().copied().fold(f64::INFINITY, f64::min);
+        for at in [most, least] {
+            let fits = lane.iter().all(|&d| {
+                let centre = at - nodes[d].in_dx;
+                let (left, right) = neighbours[d];
+                left.is_none_or(|l| centre - x[l] >= sep(l, d) - 1e-6)
+                    && right.is_none_or(|r| x[r] - centre >= sep(d, r) - 1e-6)
+            });
+            if fits {
+                for &d in lane {
+                    x[d] = at - nodes[d].in_dx;
+                }
+                break;
+            }
+        }
+    }
+}
+
+/// Positions minimizing Σᵢ Σⱼ wᵢⱼ |xᵢ − dᵢⱼ| (each node's wanted positions, weighted)
+/// subject to xᵢ₊₁ − xᵢ ≥ sᵢ.
+///
+/// The absolute distance, unlike the squared one, is smallest when a node lines up exactly
+/// with one neighbour rather than halfway between several, which is what keeps paths
+/// straight. With yᵢ = xᵢ − Σⱼ<ᵢ sⱼ the constraint is yᵢ₊₁ ≥ yᵢ, an isotonic regression
+/// under the L1 norm, which pool-adjacent-violators solves with weighted medians.
+fn place(wanted: Vec<Vec<(f64, f64)>>, seps: &[f64]) -> Vec<f64> {
+    let n = wanted.len();
+    let mut offset = vec![0.0; n];
+    for i in 1..n {
+        offset[i] = offset[i - 1] + seps[i - 1];
+    }
+    /// Consecutive nodes placed together.
+    struct Pool {
+        start: usize,
+        end: usize,
+        /// Every member's wanted (position − offset, weight).
+        targets: Vec<(f64, f64)>,
+        /// Their weighted median.
+        value: f64,
+    }
+    let mut pools: Vec<Pool> = Vec::new();
+    for (i, targets) in wanted.into_iter().enumerate() {
+        let targets: Vec<(f64, f64)> = targets
+            .into_iter()
+            .map(|(d, w)| (d - offset[i], w))
+            .collect();
+        let value = weighted_median(&targets);
+        pools.push(Pool {
+            start: i,
+            end: i + 1,
+            targets,
+            value,
+        });
+        while pools.len() >= 2 && pools[pools.len() - 2].value > pools[pools.len() - 1].value {
+            let Some(last) = pools.pop() else { break };
+            if let Some(prev) = pools.last_mut() {
+                prev.end = last.end;
+                prev.targets.extend(last.targets);
+                prev.value = weighted_median(&prev.targets);
+            }
+        }
+    }
+    let mut x = vec![0.0; n];
+    for pool in pools {
+        for i in pool.start..pool.end {
+            x[i] = pool.value + offset[i];
+        }
+    }
+    x
+}
+
+/// The weighted (upper) median.
+///
+/// When the weight splits evenly, the upper of the two middle values: in a pool that is the
+/// leftmost node's wish, so of two edges leaving one point the first runs straight and the
+/// second steps aside, instead of both bending halfway.
+fn weighted_median(values: &[(f64, f64)]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = sorted.iter().map(|v| v.1).sum();
+    let mut below = 0.0;
+    for &(v, w) in &sorted {
+        below += w;
+        if below > total / 2.0 + 1e-9 {
+            return v;
+        }
+    }
+    sorted.last().map_or(0.0, |v| v.0)
 }
 
 /// The ranks that take room: the even ranks, and the odd ranks that hold a label.
@@ -865,6 +1273,18 @@ impl Rows {
     fn count(&self) -> usize {
         self.band.len()
     }
+}
+
+/// A stretch of horizontal route in one gap between rows.
+#[derive(Debug, Clone)]
+struct Turn {
+    gap: usize,
+    from_x: f64,
+    to_x: f64,
+    /// Turns leaving the same point, or reaching the same point, may share a track.
+    from_key: (usize, i64),
+    to_key: (usize, i64),
+    track: usize,
 }
 
 /// Phase 5, first half: where each route turns between rows, on which track.
@@ -940,6 +1360,49 @@ impl Turns {
             tracks,
         }
     }
+}
+
+/// Gives each turn a track in its gap: turns whose horizontal stretches overlap get
+/// different tracks, unless they leave from or arrive at the same point (then they are one
+/// line branching). Returns the number of tracks per gap.
+fn assign_tracks(turns: &mut [Turn], gaps: usize) -> Vec<usize> {
+    const CLEARANCE: f64 = 6.0;
+    let mut count = vec![0usize; gaps];
+    let mut by_order: Vec<usize> = (0..turns.len()).collect();
+    by_order.sort_by(|&a, &b| {
+        let ka = turns[a].from_x.min(turns[a].to_x);
+        let kb = turns[b].from_x.min(turns[b].to_x);
+        ka.total_cmp(&kb)
+    });
+    let mut placed: Vec<usize> = Vec::new();
+    for t in by_order {
+        let (lo, hi) = (
+            turns[t].from_x.min(turns[t].to_x),
+            turns[t].from_x.max(turns[t].to_x),
+        );
+        let mut track = 0;
+        loop {
+            let clash = placed.iter().any(|&o| {
+                let other = &turns[o];
+                if other.gap != turns[t].gap || other.track != track {
+                    return false;
+                }
+                if other.from_key == turns[t].from_key || other.to_key == turns[t].to_key {
+                    return false;
+                }
+                let (olo, ohi) = (other.from_x.min(other.to_x), other.from_x.max(other.to_x));
+                lo < ohi + CLEARANCE && olo < hi + CLEARANCE
+            });
+            if !clash {
+                break;
+            }
+            track += 1;
+        }
+        turns[t].track = track;
+        count[turns[t].gap] = count[turns[t].gap].max(track + 1);
+        placed.push(t);
+    }
+    count
 }
 
 /// The vertical positions: gaps between rows (tall enough for their tracks) and rows.
@@ -1193,467 +1656,6 @@ impl Frame<'_> {
         out.w = width;
         out.h = self.vertical.height;
     }
-}
-
-/// The local edges that close a cycle, found by a depth-first search from the entry (then
-/// from every item not reached), following edges in document order.
-fn back_edges(n: usize, entry: Option<usize>, inner: &[usize], local: &[LocalEdge]) -> Vec<usize> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mark {
-        New,
-        Open,
-        Done,
-    }
-    let mut mark = vec![Mark::New; n];
-    let mut back = Vec::new();
-    let roots = entry.into_iter().chain(0..n);
-    for root in roots {
-        if mark[root] != Mark::New {
-            continue;
-        }
-        // (node, next outgoing edge to look at)
-        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
-        mark[root] = Mark::Open;
-        while let Some(&mut (v, ref mut next)) = stack.last_mut() {
-            let out = inner
-                .iter()
-                .copied()
-                .filter(|&l| local[l].from == v)
-                .nth(*next);
-            *next += 1;
-            match out {
-                Some(l) => {
-                    let w = local[l].to;
-                    match mark[w] {
-                        Mark::New => {
-                            mark[w] = Mark::Open;
-                            stack.push((w, 0));
-                        }
-                        Mark::Open => back.push(l),
-                        Mark::Done => {}
-                    }
-                }
-                None => {
-                    mark[v] = Mark::Done;
-                    stack.pop();
-                }
-            }
-        }
-    }
-    back
-}
-
-/// Each item's rank: the longest path to it, back edges turned round.
-fn longest_path(n: usize, inner: &[usize], local: &[LocalEdge], back: &[usize]) -> Vec<usize> {
-    let arcs: Vec<(usize, usize)> = inner
-        .iter()
-        .filter(|&&l| local[l].from != local[l].to)
-        .map(|&l| {
-            let (f, t) = (local[l].from, local[l].to);
-            if back.contains(&l) { (t, f) } else { (f, t) }
-        })
-        .collect();
-    let mut indegree = vec![0usize; n];
-    for &(_, t) in &arcs {
-        indegree[t] += 1;
-    }
-    let mut rank = vec![0usize; n];
-    let mut ready: Vec<usize> = (0..n).filter(|&v| indegree[v] == 0).collect();
-    while let Some(v) = ready.pop() {
-        for &(f, t) in &arcs {
-            if f == v {
-                rank[t] = rank[t].max(rank[v] + 1);
-                indegree[t] -= 1;
-                if indegree[t] == 0 {
-                    ready.push(t);
-                }
-            }
-        }
-    }
-    rank
-}
-
-/// A first order: depth-first from the entry along the links, so that a path's nodes line
-/// up and siblings come in document order.
-fn initial_order(
-    nodes: &[Layered],
-    links: &[(usize, usize, f64)],
-    entry: Option<usize>,
-) -> Vec<usize> {
-    let mut seen = vec![false; nodes.len()];
-    let mut out = Vec::with_capacity(nodes.len());
-    let mut roots: Vec<usize> = entry.into_iter().collect();
-    roots.extend(0..nodes.len());
-    for root in roots {
-        if seen[root] {
-            continue;
-        }
-        let mut stack = vec![root];
-        while let Some(v) = stack.pop() {
-            if seen[v] {
-                continue;
-            }
-            seen[v] = true;
-            out.push(v);
-            // Pushed in reverse so that the first link is visited first.
-            for &(_, lower, _) in links.iter().rev().filter(|l| l.0 == v) {
-                if !seen[lower] {
-                    stack.push(lower);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Reorders each rank by the barycenter of its neighbours, sweeping down and up, and keeps
-/// the order with the fewest crossings.
-fn order(
-    ranks: &mut [Vec<usize>],
-    nodes: &[Layered],
-    links: &[(usize, usize, f64)],
-    beside: &[(usize, usize)],
-) {
-    const SWEEPS: usize = 12;
-    let mut up: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
-    let mut down: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
-    for &(u, l, _) in links {
-        up[l].push(u);
-        down[u].push(l);
-    }
-    let mut partner: Vec<Option<usize>> = vec![None; nodes.len()];
-    for &(d, item) in beside {
-        partner[d] = Some(item);
-    }
-    let mut best = ranks.to_vec();
-    let mut best_crossings = crossings(ranks, nodes, links);
-    let mut pos = vec![0.0; nodes.len()];
-    for rank in ranks.iter() {
-        for (i, &n) in rank.iter().enumerate() {
-            pos[n] = i as f64;
-        }
-    }
-    for sweep in 0..SWEEPS {
-        let downwards = sweep % 2 == 0;
-        let order: Vec<usize> = if downwards {
-            (1..ranks.len()).collect()
-        } else {
-            (0..ranks.len().saturating_sub(1)).rev().collect()
-        };
-        for r in order {
-            let mut keyed: Vec<(f64, usize)> = ranks[r]
-                .iter()
-                .map(|&n| {
-                    let neighbours = if downwards { &up[n] } else { &down[n] };
-                    let key = if neighbours.is_empty() {
-                        // A back edge's end stays beside its item; anything else stays put.
-                        partner[n].map_or(pos[n], |item| pos[item] + 0.5)
-                    } else {
-                        neighbours.iter().map(|&m| pos[m]).sum::<f64>() / neighbours.len() as f64
-                    };
-                    (key, n)
-                })
-                .collect();
-            keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
-            ranks[r] = keyed.into_iter().map(|(_, n)| n).collect();
-            for (i, &n) in ranks[r].iter().enumerate() {
-                pos[n] = i as f64;
-            }
-        }
-        let c = crossings(ranks, nodes, links);
-        if c < best_crossings {
-            best_crossings = c;
-            best = ranks.to_vec();
-        }
-    }
-    ranks.clone_from_slice(&best);
-}
-
-/// How many pairs of links cross.
-fn crossings(ranks: &[Vec<usize>], nodes: &[Layered], links: &[(usize, usize, f64)]) -> usize {
-    let mut pos = vec![0usize; nodes.len()];
-    for rank in ranks {
-        for (i, &n) in rank.iter().enumerate() {
-            pos[n] = i;
-        }
-    }
-    // Only links between the same two ranks can cross.
-    let mut by_rank: Vec<Vec<(usize, usize)>> = vec![Vec::new(); ranks.len()];
-    for &(u, l, _) in links {
-        by_rank[nodes[u].rank].push((pos[u], pos[l]));
-    }
-    let mut count = 0;
-    for between in &mut by_rank {
-        between.sort_unstable();
-        for (i, a) in between.iter().enumerate() {
-            count += between[i + 1..]
-                .iter()
-                .filter(|b| a.0 < b.0 && a.1 > b.1)
-                .count();
-        }
-    }
-    count
-}
-
-/// The horizontal center of every layered node.
-fn coordinates(
-    ranks: &[Vec<usize>],
-    nodes: &[Layered],
-    links: &[(usize, usize, f64)],
-    beside: &[(usize, usize)],
-    lanes: &[Vec<usize>],
-) -> Vec<f64> {
-    const ITERATIONS: usize = 24;
-    const DOWNWARD_PASSES: usize = 2;
-    let sep = |a: usize, b: usize| {
-        let gap = match (nodes[a].kind, nodes[b].kind) {
-            (LKind::Dummy { labelled: false }, LKind::Dummy { labelled: false }) => LANES_SEP,
-            (LKind::Dummy { .. }, _) | (_, LKind::Dummy { .. }) => LANE_SEP,
-            _ => NODE_SEP,
-        };
-        (nodes[a].w + nodes[b].w) / 2.0 + gap
-    };
-    // Packed from the left, then each rank centered on the widest.
-    let mut x = vec![0.0; nodes.len()];
-    let mut widths = Vec::new();
-    for rank in ranks {
-        let mut at = 0.0;
-        for (i, &n) in rank.iter().enumerate() {
-            if i > 0 {
-                at += sep(rank[i - 1], n);
-            }
-            x[n] = at;
-        }
-        widths.push(at);
-    }
-    let widest = widths.iter().copied().fold(0.0, f64::max);
-    for (rank, w) in ranks.iter().zip(&widths) {
-        for &n in rank {
-            x[n] += (widest - w) / 2.0;
-        }
-    }
-
-    let mut up: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nodes.len()];
-    let mut down: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nodes.len()];
-    for &(u, l, w) in links {
-        up[l].push((u, w));
-        down[u].push((l, w));
-    }
-    for iteration in 0..ITERATIONS {
-        // Down, up, then both ways for the last few.
-        // Alternating down, up and both ways finds where things go; the last passes go top
-        // down only, each node under its upper neighbours, which straightens what the
-        // compromises left crooked.
-        let last_passes = iteration + DOWNWARD_PASSES >= ITERATIONS;
-        let (use_up, use_down) = match iteration % 3 {
-            _ if last_passes => (true, false),
-            0 => (true, false),
-            1 => (false, true),
-            _ => (true, true),
-        };
-        let order: Vec<usize> = if last_passes || iteration % 2 == 0 {
-            (0..ranks.len()).collect()
-        } else {
-            (0..ranks.len()).rev().collect()
-        };
-        for r in order {
-            let rank = &ranks[r];
-            if rank.is_empty() {
-                continue;
-            }
-            let wanted: Vec<Vec<(f64, f64)>> = rank
-                .iter()
-                .map(|&n| {
-                    let mut wanted: Vec<(f64, f64)> = Vec::new();
-                    if use_up {
-                        // Line up the upper node's bottom contact with this one's top contact.
-                        wanted.extend(
-                            up[n]
-                                .iter()
-                                .map(|&(u, w)| (x[u] + nodes[u].out_dx - nodes[n].in_dx, w)),
-                        );
-                    }
-                    if use_down || up[n].is_empty() {
-                        wanted.extend(
-                            down[n]
-                                .iter()
-                                .map(|&(l, w)| (x[l] + nodes[l].in_dx - nodes[n].out_dx, w)),
-                        );
-                    }
-                    for &(d, item) in beside {
-                        if d == n {
-                            let side = if x[n] >= x[item] { 1.0 } else { -1.0 };
-                            wanted.push((x[item] + side * (nodes[item].w / 2.0 + LANE_SEP), 2.0));
-                        }
-                    }
-                    if wanted.is_empty() {
-                        wanted.push((x[n], 1e-3));
-                    }
-                    wanted
-                })
-                .collect();
-            let seps: Vec<f64> = rank.windows(2).map(|p| sep(p[0], p[1])).collect();
-            for (&n, v) in rank.iter().zip(place(wanted, &seps)) {
-                x[n] = v;
-            }
-        }
-    }
-    straighten(lanes, ranks, nodes, &mut x, sep);
-    x
-}
-
-/// Makes each long edge's lane one straight line where there is room: the passes above
-/// favour short edges, so a lane may have been pushed aside by a wide state on one rank.
-fn straighten(
-    lanes: &[Vec<usize>],
-    ranks: &[Vec<usize>],
-    nodes: &[Layered],
-    x: &mut [f64],
-    sep: impl Fn(usize, usize) -> f64,
-) {
-    let mut neighbours = vec![(None, None); nodes.len()];
-    for rank in ranks {
-        for (i, &n) in rank.iter().enumerate() {
-            let left = i.checked_sub(1).map(|j| rank[j]);
-            neighbours[n] = (left, rank.get(i + 1).copied());
-        }
-    }
-    for lane in lanes.iter().filter(|l| l.len() >= 2) {
-        // Where the edge runs, rather than where each dummy's center (its label's) is.
-        let line = |x: &[f64], d: usize| x[d] + nodes[d].in_dx;
-        let lines: Vec<f64> = lane.iter().map(|&d| line(x, d)).collect();
-        let most = lines.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let least = lines.iter().copied().fold(f64::INFINITY, f64::min);
-        for at in [most, least] {
-            let fits = lane.iter().all(|&d| {
-                let centre = at - nodes[d].in_dx;
-                let (left, right) = neighbours[d];
-                left.is_none_or(|l| centre - x[l] >= sep(l, d) - 1e-6)
-                    && right.is_none_or(|r| x[r] - centre >= sep(d, r) - 1e-6)
-            });
-            if fits {
-                for &d in lane {
-                    x[d] = at - nodes[d].in_dx;
-                }
-                break;
-            }
-        }
-    }
-}
-
-/// Positions minimizing Σᵢ Σⱼ wᵢⱼ |xᵢ − dᵢⱼ| (each node's wanted positions, weighted)
-/// subject to xᵢ₊₁ − xᵢ ≥ sᵢ.
-///
-/// The absolute distance, unlike the squared one, is smallest when a node lines up exactly
-/// with one neighbour rather than halfway between several, which is what keeps paths
-/// straight. With yᵢ = xᵢ − Σⱼ<ᵢ sⱼ the constraint is yᵢ₊₁ ≥ yᵢ, an isotonic regression
-/// under the L1 norm, which pool-adjacent-violators solves with weighted medians.
-fn place(wanted: Vec<Vec<(f64, f64)>>, seps: &[f64]) -> Vec<f64> {
-    let n = wanted.len();
-    let mut offset = vec![0.0; n];
-    for i in 1..n {
-        offset[i] = offset[i - 1] + seps[i - 1];
-    }
-    /// Consecutive nodes placed together.
-    struct Pool {
-        start: usize,
-        end: usize,
-        /// Every member's wanted (position − offset, weight).
-        targets: Vec<(f64, f64)>,
-        /// Their weighted median.
-        value: f64,
-    }
-    let mut pools: Vec<Pool> = Vec::new();
-    for (i, targets) in wanted.into_iter().enumerate() {
-        let targets: Vec<(f64, f64)> = targets
-            .into_iter()
-            .map(|(d, w)| (d - offset[i], w))
-            .collect();
-        let value = weighted_median(&targets);
-        pools.push(Pool {
-            start: i,
-            end: i + 1,
-            targets,
-            value,
-        });
-        while pools.len() >= 2 && pools[pools.len() - 2].value > pools[pools.len() - 1].value {
-            let Some(last) = pools.pop() else { break };
-            if let Some(prev) = pools.last_mut() {
-                prev.end = last.end;
-                prev.targets.extend(last.targets);
-                prev.value = weighted_median(&prev.targets);
-            }
-        }
-    }
-    let mut x = vec![0.0; n];
-    for pool in pools {
-        for i in pool.start..pool.end {
-            x[i] = pool.value + offset[i];
-        }
-    }
-    x
-}
-
-/// The weighted (upper) median.
-///
-/// When the weight splits evenly, the upper of the two middle values: in a pool that is the
-/// leftmost node's wish, so of two edges leaving one point the first runs straight and the
-/// second steps aside, instead of both bending halfway.
-fn weighted_median(values: &[(f64, f64)]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let total: f64 = sorted.iter().map(|v| v.1).sum();
-    let mut below = 0.0;
-    for &(v, w) in &sorted {
-        below += w;
-        if below > total / 2.0 + 1e-9 {
-            return v;
-        }
-    }
-    sorted.last().map_or(0.0, |v| v.0)
-}
-
-/// Gives each turn a track in its gap: turns whose horizontal stretches overlap get
-/// different tracks, unless they leave from or arrive at the same point (then they are one
-/// line branching). Returns the number of tracks per gap.
-fn assign_tracks(turns: &mut [Turn], gaps: usize) -> Vec<usize> {
-    const CLEARANCE: f64 = 6.0;
-    let mut count = vec![0usize; gaps];
-    let mut by_order: Vec<usize> = (0..turns.len()).collect();
-    by_order.sort_by(|&a, &b| {
-        let ka = turns[a].from_x.min(turns[a].to_x);
-        let kb = turns[b].from_x.min(turns[b].to_x);
-        ka.total_cmp(&kb)
-    });
-    let mut placed: Vec<usize> = Vec::new();
-    for t in by_order {
-        let (lo, hi) = (
-            turns[t].from_x.min(turns[t].to_x),
-            turns[t].from_x.max(turns[t].to_x),
-        );
-        let mut track = 0;
-        loop {
-            let clash = placed.iter().any(|&o| {
-                let other = &turns[o];
-                if other.gap != turns[t].gap || other.track != track {
-                    return false;
-                }
-                if other.from_key == turns[t].from_key || other.to_key == turns[t].to_key {
-                    return false;
-                }
-                let (olo, ohi) = (other.from_x.min(other.to_x), other.from_x.max(other.to_x));
-                lo < ohi + CLEARANCE && olo < hi + CLEARANCE
-            });
-            if !clash {
-                break;
-            }
-            track += 1;
-        }
-        turns[t].track = track;
-        count[turns[t].gap] = count[turns[t].gap].max(track + 1);
-        placed.push(t);
-    }
-    count
 }
 
 #[cfg(test)]
