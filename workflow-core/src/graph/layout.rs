@@ -1967,6 +1967,89 @@ mod tests {
         }
     }
 
+    /// A loop: Check -> Wait -> Check, with a way out to Done.
+    fn retry_loop() -> Graph {
+        let m = machine(
+            &json!({ "StartAt": "Check", "States": {
+                "Check": { "Type": "Choice", "Choices": [
+                    { "Variable": "$.ready", "BooleanEquals": true, "Next": "Done" } ],
+                    "Default": "Wait" },
+                "Wait": { "Type": "Wait", "Seconds": 1, "Next": "Check" },
+                "Done": { "Type": "Succeed" } } })
+            .to_string(),
+        );
+        Graph::new(&m)
+    }
+
+    /// The items of the top level by label, for readable assertions.
+    fn item_labels(graph: &Graph, sg: &ScopeGraph) -> Vec<String> {
+        sg.items
+            .iter()
+            .map(|i| match *i {
+                Item::Node(n) => graph.nodes[n].label.clone(),
+                Item::Block(c) => graph.clusters[c].label.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ranking_turns_the_loop_round_and_doubles_ranks() {
+        let g = retry_loop();
+        let sg = ScopeGraph::new(&g, None, &[]);
+        let r = Ranking::new(&g, &sg);
+        let labels = item_labels(&g, &sg);
+        let rank_of = |name: &str| r.rank[labels.iter().position(|l| l == name).unwrap()];
+        // Longest path from Start with Wait -> Check turned round, doubled: the odd ranks
+        // between are for labels.
+        assert_eq!(
+            ["Start", "Check", "Wait", "Done", "End"].map(rank_of),
+            [0, 2, 4, 4, 6]
+        );
+        let back: Vec<(&str, &str)> = r
+            .back
+            .iter()
+            .map(|&l| (&*labels[sg.local[l].from], &*labels[sg.local[l].to]))
+            .collect();
+        assert_eq!(back, [("Wait", "Check")]);
+        assert_eq!(r.entry.map(|e| &*labels[e]), Some("Start"));
+        // The top level has no edges to outside.
+        assert_eq!(r.direct_exit, None);
+    }
+
+    #[test]
+    fn a_loop_goes_up_through_a_dummy_on_every_rank_beside_its_ends() {
+        let g = retry_loop();
+        let sg = ScopeGraph::new(&g, None, &[]);
+        let r = Ranking::new(&g, &sg);
+        let layered = LayeredGraph::new(&sg, &r);
+        let labels = item_labels(&g, &sg);
+        let item = |name: &str| labels.iter().position(|l| l == name).unwrap();
+        let (wait, check) = (item("Wait"), item("Check"));
+        let l = r.back[0];
+        let chain = &layered.chains[l];
+        let ranks: Vec<usize> = chain.iter().map(|&n| layered.nodes[n].rank).collect();
+        assert_eq!(ranks, [4, 4, 3, 2, 2], "Wait, three dummies upwards, Check");
+        assert_eq!((chain[0], chain[4]), (wait, check));
+        assert!(
+            chain[1..4]
+                .iter()
+                .all(|&d| layered.nodes[d].kind == LKind::Dummy { labelled: false })
+        );
+        assert_eq!(layered.beside, [(chain[1], wait), (chain[3], check)]);
+        // Its links run from upper to lower rank, like every other link, and pull as a lane.
+        for pair in chain[1..4].windows(2) {
+            assert!(layered.links.contains(&(pair[1], pair[0], 8.0)), "{pair:?}");
+        }
+        // Check's two labelled edges hold their labels on a dummy on the odd rank below it.
+        let labelled: Vec<usize> = layered
+            .label_of
+            .values()
+            .map(|&(d, _)| layered.nodes[d].rank)
+            .collect();
+        assert_eq!(labelled, [3, 3]);
+        assert_eq!(layered.exit_node, None);
+    }
+
     #[test]
     fn pool_adjacent_violators_respects_separation_and_wishes() {
         // Both want 0: the first gets its wish, the second steps aside by the separation.
