@@ -397,6 +397,62 @@ struct Scope {
     ins: HashMap<usize, Vec<Point>>,
 }
 
+impl Scope {
+    /// Lays out one scope, the top level or one cluster's content, whose clusters are laid
+    /// out already in `blocks`. Each step below is one phase of the layered layout.
+    fn lay_out(graph: &Graph, scope: Option<ClusterId>, blocks: &[Option<Scope>]) -> Scope {
+        // What is laid out: the scope's items and the edges between them, parallels merged.
+        let sg = ScopeGraph::new(graph, scope, blocks);
+        // 1. Ranks: which row each item goes on, so that every edge but a loop's points down.
+        let ranking = Ranking::new(graph, &sg);
+        // 2. Dummies: long edges get a node per rank between, so each has a lane of its own.
+        let layered = LayeredGraph::new(&sg, &ranking);
+        // 3. Order within ranks: left to right, for the fewest crossings.
+        let ranks = layered.order(ranking.entry);
+        // 4. Coordinates: each node's horizontal center, edges straight, nothing overlapping.
+        let x = layered.coordinates(&ranks);
+        // Rows: which ranks take room, and how tall each is.
+        let rows = Rows::new(&ranks, &layered.nodes);
+        // 5. Routes, first where they turn: overlapping turns need tracks, which size the gaps.
+        let turns = Turns::new(&layered, &ranking.back, &x, &rows);
+        // Then the vertical positions of gaps and rows, and the padding and title above.
+        let title = title(graph, scope);
+        let (pad, top) = match (scope, &title) {
+            (None, _) => (0.0, 0.0),
+            (Some(_), Some(_)) => (PAD, PAD + TITLE_HEIGHT),
+            (Some(_), None) => (PAD, PAD),
+        };
+        let vertical = Vertical::new(&rows, &turns.tracks, top, pad);
+        // And the horizontal extent, to shift everything right of the padding.
+        let (left, right) = horizontal_extent(&ranks, &rows, &layered.nodes, &x, &turns.turns);
+        let frame = Frame {
+            nodes: &layered.nodes,
+            x: &x,
+            dx: pad - left,
+            rows: &rows,
+            vertical: &vertical,
+        };
+        let width = right - left + 2.0 * pad;
+
+        // Finally everything in the scope's own coordinates.
+        let mut out = Scope::default();
+        frame.place_items(&sg, &mut out);
+        frame.draw_routes(&sg, &ranking, &layered, &turns, &mut out);
+        frame.attach_outside(&sg, &ranking, &layered, width, &mut out);
+        if let Some(title) = title {
+            // Left-aligned, unless the line coming in from the top would cross it.
+            let tw = text_width(&title, TITLE_SIZE);
+            let mut tx = pad;
+            if !sg.entering.is_empty() && out.in_x > tx - 6.0 && out.in_x < tx + tw + 6.0 {
+                tx = out.in_x + 8.0;
+            }
+            out.w = out.w.max(tx + tw + pad);
+            out.title = Some(Point::new(tx, pad + TITLE_SIZE - 1.0));
+        }
+        out
+    }
+}
+
 /// Something placed in a scope: a node of it, or a cluster in it, laid out already.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Item {
@@ -404,51 +460,19 @@ enum Item {
     Block(ClusterId),
 }
 
-/// What an edge of the scope's own graph stands for.
-#[derive(Debug, Clone)]
-struct LocalEdge {
-    from: usize,
-    to: usize,
-    /// The graph's edges drawn along it (unlabelled parallel edges share one route).
-    edges: Vec<usize>,
-    label: Option<(f64, f64)>,
-    /// To the exit point rather than to an item.
-    to_exit: bool,
+/// A scope's own graph: its items (nodes directly in it and clusters laid out already) and
+/// the edges between them.
+struct ScopeGraph {
+    items: Vec<Item>,
+    /// Per item: width, height, and where edges attach (from the left) on top and bottom.
+    dims: Vec<(f64, f64, f64, f64)>,
+    local: Vec<LocalEdge>,
+    /// Edges from outside the scope: (index in the graph's edges, item entered).
+    entering: Vec<(usize, usize)>,
 }
 
-/// A node of the layered graph: an item, the exit point, or a dummy on a long edge.
-#[derive(Debug, Clone)]
-struct Layered {
-    rank: usize,
-    w: f64,
-    h: f64,
-    /// Where edges attach, relative to the center, on the top and on the bottom.
-    in_dx: f64,
-    out_dx: f64,
-    kind: LKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum LKind {
-    Item(usize),
-    Exit,
-    Dummy { labelled: bool },
-}
-
-/// A stretch of horizontal route in one gap between rows.
-#[derive(Debug, Clone)]
-struct Turn {
-    gap: usize,
-    from_x: f64,
-    to_x: f64,
-    /// Turns leaving the same point, or reaching the same point, may share a track.
-    from_key: (usize, i64),
-    to_key: (usize, i64),
-    track: usize,
-}
-
-impl Scope {
-    fn lay_out(graph: &Graph, scope: Option<ClusterId>, blocks: &[Option<Scope>]) -> Scope {
+impl ScopeGraph {
+    fn new(graph: &Graph, scope: Option<ClusterId>, blocks: &[Option<Scope>]) -> ScopeGraph {
         // Items, and which item each node of the graph is in (if it is in this scope at all).
         let mut items: Vec<Item> = graph.child_nodes(scope).map(Item::Node).collect();
         items.extend(graph.child_clusters(scope).map(Item::Block));
@@ -465,7 +489,6 @@ impl Scope {
             })
             .collect();
         let block = |c: ClusterId| blocks[c].as_ref().expect("children are laid out first");
-        // Size and attachment points (from the left) of each item.
         let dims: Vec<(f64, f64, f64, f64)> = items
             .iter()
             .map(|&i| match i {
@@ -480,7 +503,6 @@ impl Scope {
             })
             .collect();
 
-        // The scope's own graph.
         let mut local: Vec<LocalEdge> = Vec::new();
         let mut entering: Vec<(usize, usize)> = Vec::new();
         for (e, edge) in graph.edges.iter().enumerate() {
@@ -514,16 +536,51 @@ impl Scope {
                 }),
             }
         }
+        ScopeGraph {
+            items,
+            dims,
+            local,
+            entering,
+        }
+    }
+}
 
-        // 1. Ranks.
-        let entry = entering.first().map(|&(_, t)| t).or_else(|| {
+/// What an edge of the scope's own graph stands for.
+#[derive(Debug, Clone)]
+struct LocalEdge {
+    from: usize,
+    to: usize,
+    /// The graph's edges drawn along it (unlabelled parallel edges share one route).
+    edges: Vec<usize>,
+    label: Option<(f64, f64)>,
+    /// To the exit point rather than to an item.
+    to_exit: bool,
+}
+
+/// Phase 1: each item's rank, and where the scope is entered and left.
+#[derive(Debug, PartialEq)]
+struct Ranking {
+    /// The item edges from outside enter, or the Start marker.
+    entry: Option<usize>,
+    /// The local edges that close a loop, drawn upwards.
+    back: Vec<usize>,
+    /// Per item, twice its longest path from the entry: odd ranks are for labels.
+    rank: Vec<usize>,
+    /// The item edges to outside leave from directly, when it is alone on the last rank.
+    direct_exit: Option<usize>,
+}
+
+impl Ranking {
+    fn new(graph: &Graph, sg: &ScopeGraph) -> Ranking {
+        let (items, local) = (&sg.items, &sg.local);
+        let entry = sg.entering.first().map(|&(_, t)| t).or_else(|| {
             items
                 .iter()
                 .position(|i| matches!(i, Item::Node(n) if graph.nodes[*n].kind == NodeKind::Start))
         });
         let inner: Vec<usize> = (0..local.len()).filter(|&l| !local[l].to_exit).collect();
-        let back = back_edges(items.len(), entry, &inner, &local);
-        let mut rank = longest_path(items.len(), &inner, &local, &back);
+        let back = back_edges(items.len(), entry, &inner, local);
+        let mut rank = longest_path(items.len(), &inner, local, &back);
         for r in &mut rank {
             *r *= 2;
         }
@@ -542,410 +599,17 @@ impl Scope {
             }
             _ => None,
         };
+        Ranking {
+            entry,
+            back,
+            rank,
+            direct_exit,
+        }
+    }
 
-        // 2. The layered graph.
-        let mut nodes: Vec<Layered> = items
-            .iter()
-            .enumerate()
-            .map(|(i, _)| {
-                let (w, h, in_x, out_x) = dims[i];
-                Layered {
-                    rank: rank[i],
-                    w,
-                    h,
-                    in_dx: in_x - w / 2.0,
-                    out_dx: out_x - w / 2.0,
-                    kind: LKind::Item(i),
-                }
-            })
-            .collect();
-        let exit_node = if !exits.is_empty() && direct_exit.is_none() {
-            nodes.push(Layered {
-                rank: max_rank + 2,
-                w: 0.0,
-                h: 0.0,
-                in_dx: 0.0,
-                out_dx: 0.0,
-                kind: LKind::Exit,
-            });
-            Some(nodes.len() - 1)
-        } else {
-            None
-        };
-        let max_rank = nodes.iter().map(|n| n.rank).max().unwrap_or(0);
-        // Per local edge, the layered nodes its route passes, in route order.
-        let mut chains: Vec<Vec<usize>> = Vec::new();
-        // (upper, lower, weight), lower one rank below upper.
-        let mut links: Vec<(usize, usize, f64)> = Vec::new();
-        // A back edge's end dummies are pulled beside their item on the same rank.
-        let mut beside: Vec<(usize, usize)> = Vec::new();
-        let mut label_of: HashMap<usize, (usize, (f64, f64))> = HashMap::new();
-        // A labelled dummy holds its label beside the edge, on the right, so that the edge
-        // itself can run straight.
-        let dummy = |nodes: &mut Vec<Layered>, rank: usize, label: Option<(f64, f64)>| {
-            let (w, h) = label.map_or((2.0, 0.0), |(w, h)| (w + LABEL_OFFSET, h));
-            let line = if label.is_some() { -w / 2.0 } else { 0.0 };
-            nodes.push(Layered {
-                rank,
-                w,
-                h,
-                in_dx: line,
-                out_dx: line,
-                kind: LKind::Dummy {
-                    labelled: label.is_some(),
-                },
-            });
-            nodes.len() - 1
-        };
-        // How hard a link pulls its two ends into line. A long edge's lane should run
-        // straight (dummy to dummy) but may turn where it meets a state; a short edge, from
-        // one state to the next, should run straight, which keeps the main path a column.
-        let weight = |nodes: &[Layered], a: usize, b: usize, short: bool| match (
-            nodes[a].kind,
-            nodes[b].kind,
-        ) {
-            (LKind::Dummy { .. }, LKind::Dummy { .. }) => 8.0,
-            (LKind::Dummy { .. }, _) | (_, LKind::Dummy { .. }) if short => 10.0,
-            (LKind::Dummy { .. }, _) | (_, LKind::Dummy { .. }) => 1.0,
-            _ => 1.0,
-        };
-        for (l, edge) in local.iter().enumerate() {
-            let from = edge.from;
-            let to = if edge.to_exit {
-                match (exit_node, direct_exit) {
-                    (Some(x), _) => x,
-                    // Leaves directly from its item: no route inside this scope.
-                    _ => {
-                        chains.push(vec![from]);
-                        continue;
-                    }
-                }
-            } else {
-                edge.to
-            };
-            let (rf, rt) = (nodes[from].rank, nodes[to].rank);
-            let mut chain = vec![from];
-            if back.contains(&l) || from == to {
-                // Up the side: dummies on every rank from the source's up to the target's.
-                let label_rank = if rf > rt { rf - 1 } else { rf };
-                for r in (rt..=rf).rev() {
-                    let label = if r == label_rank { edge.label } else { None };
-                    let d = dummy(&mut nodes, r, label);
-                    if let Some(label) = label {
-                        label_of.insert(l, (d, label));
-                    }
-                    chain.push(d);
-                }
-                let (first, last) = (chain[1], chain[chain.len() - 1]);
-                beside.push((first, from));
-                beside.push((last, to));
-                for pair in chain[1..].windows(2) {
-                    let w = weight(&nodes, pair[0], pair[1], false);
-                    links.push((pair[1], pair[0], w));
-                }
-                chain.push(to);
-            } else {
-                for r in rf + 1..rt {
-                    let label = if r == rf + 1 { edge.label } else { None };
-                    let d = dummy(&mut nodes, r, label);
-                    if let Some(label) = label {
-                        label_of.insert(l, (d, label));
-                    }
-                    chain.push(d);
-                }
-                chain.push(to);
-                let short = chain.len() == 3;
-                for pair in chain.windows(2) {
-                    let w = weight(&nodes, pair[0], pair[1], short);
-                    links.push((pair[0], pair[1], w));
-                }
-            }
-            chains.push(chain);
-        }
-
-        // 3. Order within ranks.
-        let mut ranks: Vec<Vec<usize>> = vec![Vec::new(); max_rank + 1];
-        for n in initial_order(&nodes, &links, entry) {
-            ranks[nodes[n].rank].push(n);
-        }
-        order(&mut ranks, &nodes, &links, &beside);
-
-        // 4. Coordinates.
-        let lanes: Vec<Vec<usize>> = chains
-            .iter()
-            .filter(|c| c.len() > 2)
-            .map(|c| c[1..c.len() - 1].to_vec())
-            .collect();
-        let x = coordinates(&ranks, &nodes, &links, &beside, &lanes);
-
-        // Rows: the even ranks, and the odd ranks that hold a label.
-        let is_row: Vec<bool> = (0..=max_rank)
-            .map(|r| {
-                r % 2 == 0
-                    || ranks[r]
-                        .iter()
-                        .any(|&n| matches!(nodes[n].kind, LKind::Dummy { labelled: true }))
-            })
-            .collect();
-        let row_of: Vec<Option<usize>> = {
-            let mut next = 0;
-            is_row
-                .iter()
-                .map(|&row| {
-                    row.then(|| {
-                        next += 1;
-                        next - 1
-                    })
-                })
-                .collect()
-        };
-        let rows = row_of.iter().flatten().count();
-        let label_row: Vec<bool> = (0..=max_rank)
-            .filter(|&r| is_row[r])
-            .map(|r| r % 2 == 1)
-            .collect();
-        let band: Vec<f64> = (0..=max_rank)
-            .filter(|&r| is_row[r])
-            .map(|r| ranks[r].iter().map(|&n| nodes[n].h).fold(0.0, f64::max))
-            .collect();
-
-        // 5. Routes: first where they turn, to size the gaps.
-        let contact_below = |n: usize| x[n] + nodes[n].out_dx;
-        let contact_above = |n: usize| x[n] + nodes[n].in_dx;
-        let mut turns: Vec<Turn> = Vec::new();
-        // Per chain, the stations its route passes on rows: (layered node, x, row).
-        let mut stations: Vec<Vec<(usize, f64, usize)>> = Vec::new();
-        // Per chain and pair of consecutive stations, the turn between them, if any.
-        let mut turn_of: Vec<Vec<Option<usize>>> = Vec::new();
-        for (l, chain) in chains.iter().enumerate() {
-            let mut st: Vec<(usize, f64, usize)> = Vec::new();
-            if chain.len() < 2 {
-                stations.push(st);
-                turn_of.push(Vec::new());
-                continue;
-            }
-            let last = chain.len() - 1;
-            for (i, &n) in chain.iter().enumerate() {
-                let Some(row) = row_of[nodes[n].rank] else {
-                    continue;
-                };
-                let cx = if i == 0 {
-                    contact_below(n)
-                } else if i == last {
-                    contact_above(n)
-                } else {
-                    x[n] + nodes[n].in_dx
-                };
-                st.push((n, cx, row));
-            }
-            let back_edge = back.contains(&l) || chain[0] == chain[last];
-            let mut chain_turns = Vec::new();
-            for (i, pair) in st.windows(2).enumerate() {
-                let (a, b) = (pair[0], pair[1]);
-                // Which gap the turn is in: below a's row going down, above it going up; a
-                // back edge starts downwards from its source and ends downwards into its
-                // target, both in the gap next to them.
-                let gap = if !back_edge || i == 0 { a.2 + 1 } else { a.2 };
-                if (a.1 - b.1).abs() > 0.5 {
-                    // The very points it leaves and reaches, to the 1/64 px.
-                    let from_key = (a.0, (a.1 * 64.0).round() as i64);
-                    let to_key = (b.0, (b.1 * 64.0).round() as i64);
-                    chain_turns.push(Some(turns.len()));
-                    turns.push(Turn {
-                        gap,
-                        from_x: a.1,
-                        to_x: b.1,
-                        from_key,
-                        to_key,
-                        track: 0,
-                    });
-                } else {
-                    chain_turns.push(None);
-                }
-            }
-            stations.push(st);
-            turn_of.push(chain_turns);
-        }
-        let tracks = assign_tracks(&mut turns, rows + 1);
-
-        // Heights: gap k is above row k; gap `rows` is below the last row.
-        let gap_height: Vec<f64> = (0..=rows)
-            .map(|g| {
-                let needed = if tracks[g] == 0 {
-                    0.0
-                } else {
-                    (tracks[g] + 1) as f64 * TRACK
-                };
-                let least = if g == 0 || g == rows {
-                    0.0
-                } else if label_row[g - 1] || label_row[g] {
-                    LABEL_GAP
-                } else {
-                    ROW_GAP
-                };
-                needed.max(least)
-            })
-            .collect();
-        let title = scope.and_then(|c| {
-            (graph.clusters[c].kind == ClusterKind::Branch).then(|| graph.clusters[c].label.clone())
-        });
-        let (pad, top) = match (scope, &title) {
-            (None, _) => (0.0, 0.0),
-            (Some(_), Some(_)) => (PAD, PAD + TITLE_HEIGHT),
-            (Some(_), None) => (PAD, PAD),
-        };
-        let mut gap_top = vec![0.0; rows + 1];
-        let mut row_top = vec![0.0; rows];
-        let mut y = top;
-        for g in 0..=rows {
-            gap_top[g] = y;
-            y += gap_height[g];
-            if g < rows {
-                row_top[g] = y;
-                y += band[g];
-            }
-        }
-        let height = y + pad;
-        let track_y = |t: &Turn| {
-            gap_top[t.gap] + (t.track + 1) as f64 * gap_height[t.gap] / (tracks[t.gap] + 1) as f64
-        };
-
-        // Horizontal extent, to shift everything right of the padding.
-        let mut left = f64::INFINITY;
-        let mut right = f64::NEG_INFINITY;
-        for r in 0..=max_rank {
-            if !is_row[r] {
-                continue;
-            }
-            for &n in &ranks[r] {
-                left = left.min(x[n] - nodes[n].w / 2.0);
-                right = right.max(x[n] + nodes[n].w / 2.0);
-            }
-        }
-        for t in &turns {
-            left = left.min(t.from_x.min(t.to_x));
-            right = right.max(t.from_x.max(t.to_x));
-        }
-        if !left.is_finite() {
-            (left, right) = (0.0, 0.0);
-        }
-        let dx = pad - left;
-        let mut width = right - left + 2.0 * pad;
-        // Top-aligned in the row: beside a tall cluster, a state sits by the cluster's top,
-        // near the edges that reach it.
-        let center_y = |n: usize| {
-            let row = row_of[nodes[n].rank].unwrap_or(0);
-            row_top[row] + nodes[n].h / 2.0
-        };
-
-        let mut out = Scope::default();
-        for (i, item) in items.iter().enumerate() {
-            let (w, h, ..) = dims[i];
-            let at = Point::new(x[i] + dx - w / 2.0, center_y(i) - h / 2.0);
-            match *item {
-                Item::Node(n) => {
-                    out.nodes.insert(
-                        n,
-                        Rect {
-                            x: at.x,
-                            y: at.y,
-                            w,
-                            h,
-                        },
-                    );
-                }
-                Item::Block(c) => {
-                    out.children.insert(c, at);
-                }
-            }
-        }
-        let top_of = |n: usize| center_y(n) - nodes[n].h / 2.0;
-        let bottom_of = |n: usize| center_y(n) + nodes[n].h / 2.0;
-
-        // The polylines.
-        for (l, st) in stations.iter().enumerate() {
-            let edge = &local[l];
-            let chain = &chains[l];
-            let mut points: Vec<Point> = Vec::new();
-            if st.is_empty() {
-                // Leaves directly from its item, straight down to the exit.
-                let n = chain[0];
-                points.push(Point::new(contact_below(n) + dx, bottom_of(n)));
-                points.push(Point::new(contact_below(n) + dx, height));
-            } else {
-                let last = st.len() - 1;
-                let back_edge = back.contains(&l) || chain[0] == chain[chain.len() - 1];
-                let (n0, x0, _) = st[0];
-                points.push(Point::new(x0 + dx, bottom_of(n0)));
-                for i in 1..=last {
-                    let (n, mut xn, row) = st[i];
-                    let previous = points.last().copied().unwrap_or(Point::new(0.0, 0.0));
-                    match turn_of[l][i - 1] {
-                        Some(t) => {
-                            let ty = track_y(&turns[t]);
-                            points.push(Point::new(previous.x, ty));
-                            points.push(Point::new(xn + dx, ty));
-                        }
-                        // Less than half a pixel off: straight on, still within the target.
-                        None => xn = previous.x - dx,
-                    }
-                    let going_up = back_edge && i < last;
-                    let (row_enter, row_leave) = if i == last {
-                        (top_of(n), top_of(n))
-                    } else if going_up {
-                        (row_top[row] + band[row], row_top[row])
-                    } else {
-                        (row_top[row], row_top[row] + band[row])
-                    };
-                    points.push(Point::new(xn + dx, row_enter));
-                    points.push(Point::new(xn + dx, row_leave));
-                }
-                if edge.to_exit {
-                    let end = points.last().copied().unwrap_or(Point::new(0.0, 0.0));
-                    points.push(Point::new(end.x, height));
-                }
-            }
-            let points = simplify(points);
-            let label = label_of.get(&l).map(|&(d, (w, h))| Rect {
-                x: x[d] + nodes[d].in_dx + dx + LABEL_OFFSET,
-                y: center_y(d) - h / 2.0,
-                w,
-                h,
-            });
-            for &e in &edge.edges {
-                if edge.to_exit {
-                    out.outs.insert(e, points.clone());
-                } else {
-                    out.routes.insert(e, (points.clone(), label));
-                }
-            }
-        }
-
-        // Where edges come in and go out.
-        let entry_x = entry.map_or(width / 2.0, |i| contact_above(i) + dx);
-        for &(e, t) in &entering {
-            let target = Point::new(contact_above(t) + dx, top_of(t));
-            out.ins.insert(e, vec![Point::new(target.x, 0.0), target]);
-        }
-        out.in_x = entry_x;
-        out.out_x = match (exit_node, direct_exit) {
-            (Some(x_node), _) => x[x_node] + dx,
-            (None, Some(s)) => contact_below(s) + dx,
-            _ => width / 2.0,
-        };
-        if let Some(title) = title {
-            // Left-aligned, unless the line coming in from the top would cross it.
-            let tw = text_width(&title, TITLE_SIZE);
-            let mut tx = pad;
-            if !entering.is_empty() && entry_x > tx - 6.0 && entry_x < tx + tw + 6.0 {
-                tx = entry_x + 8.0;
-            }
-            width = width.max(tx + tw + pad);
-            out.title = Some(Point::new(tx, pad + TITLE_SIZE - 1.0));
-        }
-        out.w = width;
-        out.h = height;
-        out
+    /// Whether local edge `l`, along `chain`, goes up: it closes a loop or is one.
+    fn goes_up(&self, l: usize, chain: &[usize]) -> bool {
+        self.back.contains(&l) || chain[0] == chain[chain.len() - 1]
     }
 }
 
@@ -1025,6 +689,184 @@ fn longest_path(n: usize, inner: &[usize], local: &[LocalEdge], back: &[usize]) 
         }
     }
     rank
+}
+
+/// A node of the layered graph: an item, the exit point, or a dummy on a long edge.
+#[derive(Debug, Clone)]
+struct Layered {
+    rank: usize,
+    w: f64,
+    h: f64,
+    /// Where edges attach, relative to the center, on the top and on the bottom.
+    in_dx: f64,
+    out_dx: f64,
+    kind: LKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum LKind {
+    Item(usize),
+    Exit,
+    Dummy { labelled: bool },
+}
+
+/// Phase 2: the layered graph, in which every link joins two neighbouring ranks.
+struct LayeredGraph {
+    /// The items first (same indices), then the exit point if any, then the dummies.
+    nodes: Vec<Layered>,
+    /// The exit point edges to outside are routed to, unless they leave directly.
+    exit_node: Option<usize>,
+    max_rank: usize,
+    /// Per local edge, the layered nodes its route passes, in route order.
+    chains: Vec<Vec<usize>>,
+    /// (upper, lower, weight), lower one rank below upper.
+    links: Vec<(usize, usize, f64)>,
+    /// A back edge's end dummies are pulled beside their item on the same rank.
+    beside: Vec<(usize, usize)>,
+    /// Per labelled local edge, the dummy holding its label, and the label's size.
+    label_of: HashMap<usize, (usize, (f64, f64))>,
+}
+
+impl LayeredGraph {
+    fn new(sg: &ScopeGraph, ranking: &Ranking) -> LayeredGraph {
+        let (rank, back) = (&ranking.rank, &ranking.back);
+        let mut nodes: Vec<Layered> = (0..sg.items.len())
+            .map(|i| {
+                let (w, h, in_x, out_x) = sg.dims[i];
+                Layered {
+                    rank: rank[i],
+                    w,
+                    h,
+                    in_dx: in_x - w / 2.0,
+                    out_dx: out_x - w / 2.0,
+                    kind: LKind::Item(i),
+                }
+            })
+            .collect();
+        let has_exits = sg.local.iter().any(|l| l.to_exit);
+        let exit_node = if has_exits && ranking.direct_exit.is_none() {
+            nodes.push(Layered {
+                rank: rank.iter().copied().max().unwrap_or(0) + 2,
+                w: 0.0,
+                h: 0.0,
+                in_dx: 0.0,
+                out_dx: 0.0,
+                kind: LKind::Exit,
+            });
+            Some(nodes.len() - 1)
+        } else {
+            None
+        };
+        let max_rank = nodes.iter().map(|n| n.rank).max().unwrap_or(0);
+        let mut chains: Vec<Vec<usize>> = Vec::new();
+        let mut links: Vec<(usize, usize, f64)> = Vec::new();
+        let mut beside: Vec<(usize, usize)> = Vec::new();
+        let mut label_of: HashMap<usize, (usize, (f64, f64))> = HashMap::new();
+        for (l, edge) in sg.local.iter().enumerate() {
+            let from = edge.from;
+            let to = if edge.to_exit {
+                match exit_node {
+                    Some(x) => x,
+                    // Leaves directly from its item: no route inside this scope.
+                    None => {
+                        chains.push(vec![from]);
+                        continue;
+                    }
+                }
+            } else {
+                edge.to
+            };
+            let (rf, rt) = (nodes[from].rank, nodes[to].rank);
+            let mut chain = vec![from];
+            if back.contains(&l) || from == to {
+                // Up the side: dummies on every rank from the source's up to the target's.
+                let label_rank = if rf > rt { rf - 1 } else { rf };
+                for r in (rt..=rf).rev() {
+                    let label = if r == label_rank { edge.label } else { None };
+                    let d = push_dummy(&mut nodes, r, label);
+                    if let Some(label) = label {
+                        label_of.insert(l, (d, label));
+                    }
+                    chain.push(d);
+                }
+                let (first, last) = (chain[1], chain[chain.len() - 1]);
+                beside.push((first, from));
+                beside.push((last, to));
+                for pair in chain[1..].windows(2) {
+                    let w = link_weight(&nodes, pair[0], pair[1], false);
+                    links.push((pair[1], pair[0], w));
+                }
+                chain.push(to);
+            } else {
+                for r in rf + 1..rt {
+                    let label = if r == rf + 1 { edge.label } else { None };
+                    let d = push_dummy(&mut nodes, r, label);
+                    if let Some(label) = label {
+                        label_of.insert(l, (d, label));
+                    }
+                    chain.push(d);
+                }
+                chain.push(to);
+                let short = chain.len() == 3;
+                for pair in chain.windows(2) {
+                    let w = link_weight(&nodes, pair[0], pair[1], short);
+                    links.push((pair[0], pair[1], w));
+                }
+            }
+            chains.push(chain);
+        }
+        LayeredGraph {
+            nodes,
+            exit_node,
+            max_rank,
+            chains,
+            links,
+            beside,
+            label_of,
+        }
+    }
+}
+
+/// Adds a dummy on `rank`. A labelled dummy holds its label beside the edge, on the right,
+/// so that the edge itself can run straight.
+fn push_dummy(nodes: &mut Vec<Layered>, rank: usize, label: Option<(f64, f64)>) -> usize {
+    let (w, h) = label.map_or((2.0, 0.0), |(w, h)| (w + LABEL_OFFSET, h));
+    let line = if label.is_some() { -w / 2.0 } else { 0.0 };
+    nodes.push(Layered {
+        rank,
+        w,
+        h,
+        in_dx: line,
+        out_dx: line,
+        kind: LKind::Dummy {
+            labelled: label.is_some(),
+        },
+    });
+    nodes.len() - 1
+}
+
+/// How hard a link pulls its two ends into line. A long edge's lane should run straight
+/// (dummy to dummy) but may turn where it meets a state; a short edge, from one state to the
+/// next, should run straight, which keeps the main path a column.
+fn link_weight(nodes: &[Layered], a: usize, b: usize, short: bool) -> f64 {
+    match (nodes[a].kind, nodes[b].kind) {
+        (LKind::Dummy { .. }, LKind::Dummy { .. }) => 8.0,
+        (LKind::Dummy { .. }, _) | (_, LKind::Dummy { .. }) if short => 10.0,
+        (LKind::Dummy { .. }, _) | (_, LKind::Dummy { .. }) => 1.0,
+        _ => 1.0,
+    }
+}
+
+impl LayeredGraph {
+    /// Phase 3: the layered nodes of each rank, left to right.
+    fn order(&self, entry: Option<usize>) -> Vec<Vec<usize>> {
+        let mut ranks: Vec<Vec<usize>> = vec![Vec::new(); self.max_rank + 1];
+        for n in initial_order(&self.nodes, &self.links, entry) {
+            ranks[self.nodes[n].rank].push(n);
+        }
+        order(&mut ranks, &self.nodes, &self.links, &self.beside);
+        ranks
+    }
 }
 
 /// A first order: depth-first from the entry along the links, so that a path's nodes line
@@ -1147,6 +989,20 @@ fn crossings(ranks: &[Vec<usize>], nodes: &[Layered], links: &[(usize, usize, f6
         }
     }
     count
+}
+
+impl LayeredGraph {
+    /// Phase 4: the horizontal center of every layered node.
+    fn coordinates(&self, ranks: &[Vec<usize>]) -> Vec<f64> {
+        // A long edge's lane: the dummies between its two ends.
+        let lanes: Vec<Vec<usize>> = self
+            .chains
+            .iter()
+            .filter(|c| c.len() > 2)
+            .map(|c| c[1..c.len() - 1].to_vec())
+            .collect();
+        coordinates(ranks, &self.nodes, &self.links, &self.beside, &lanes)
+    }
 }
 
 /// The horizontal center of every layered node.
@@ -1367,6 +1223,145 @@ fn weighted_median(values: &[(f64, f64)]) -> f64 {
     sorted.last().map_or(0.0, |v| v.0)
 }
 
+/// The ranks that take room: the even ranks, and the odd ranks that hold a label.
+struct Rows {
+    /// Per rank, its row, if it is one.
+    row_of: Vec<Option<usize>>,
+    /// Per row, whether it holds labels (an odd rank) rather than states.
+    label_row: Vec<bool>,
+    /// Per row, its height: its tallest node's.
+    band: Vec<f64>,
+}
+
+impl Rows {
+    fn new(ranks: &[Vec<usize>], nodes: &[Layered]) -> Rows {
+        let is_row: Vec<bool> = (0..ranks.len())
+            .map(|r| {
+                r % 2 == 0
+                    || ranks[r]
+                        .iter()
+                        .any(|&n| matches!(nodes[n].kind, LKind::Dummy { labelled: true }))
+            })
+            .collect();
+        let row_of: Vec<Option<usize>> = {
+            let mut next = 0;
+            is_row
+                .iter()
+                .map(|&row| {
+                    row.then(|| {
+                        next += 1;
+                        next - 1
+                    })
+                })
+                .collect()
+        };
+        let label_row: Vec<bool> = (0..ranks.len())
+            .filter(|&r| is_row[r])
+            .map(|r| r % 2 == 1)
+            .collect();
+        let band: Vec<f64> = (0..ranks.len())
+            .filter(|&r| is_row[r])
+            .map(|r| ranks[r].iter().map(|&n| nodes[n].h).fold(0.0, f64::max))
+            .collect();
+        Rows {
+            row_of,
+            label_row,
+            band,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.band.len()
+    }
+}
+
+/// A stretch of horizontal route in one gap between rows.
+#[derive(Debug, Clone)]
+struct Turn {
+    gap: usize,
+    from_x: f64,
+    to_x: f64,
+    /// Turns leaving the same point, or reaching the same point, may share a track.
+    from_key: (usize, i64),
+    to_key: (usize, i64),
+    track: usize,
+}
+
+/// Phase 5, first half: where each route turns between rows, on which track.
+struct Turns {
+    turns: Vec<Turn>,
+    /// Per chain, the stations its route passes on rows: (layered node, x, row).
+    stations: Vec<Vec<(usize, f64, usize)>>,
+    /// Per chain and pair of consecutive stations, the turn between them, if any.
+    turn_of: Vec<Vec<Option<usize>>>,
+    /// Per gap (gap k is above row k), how many tracks it needs.
+    tracks: Vec<usize>,
+}
+
+impl Turns {
+    fn new(layered: &LayeredGraph, back: &[usize], x: &[f64], rows: &Rows) -> Turns {
+        let nodes = &layered.nodes;
+        let mut turns: Vec<Turn> = Vec::new();
+        let mut stations: Vec<Vec<(usize, f64, usize)>> = Vec::new();
+        let mut turn_of: Vec<Vec<Option<usize>>> = Vec::new();
+        for (l, chain) in layered.chains.iter().enumerate() {
+            let mut st: Vec<(usize, f64, usize)> = Vec::new();
+            if chain.len() < 2 {
+                stations.push(st);
+                turn_of.push(Vec::new());
+                continue;
+            }
+            let last = chain.len() - 1;
+            for (i, &n) in chain.iter().enumerate() {
+                let Some(row) = rows.row_of[nodes[n].rank] else {
+                    continue;
+                };
+                // Out of the source's bottom, into the target's top, along a dummy's line.
+                let cx = if i == 0 {
+                    x[n] + nodes[n].out_dx
+                } else {
+                    x[n] + nodes[n].in_dx
+                };
+                st.push((n, cx, row));
+            }
+            let back_edge = back.contains(&l) || chain[0] == chain[last];
+            let mut chain_turns = Vec::new();
+            for (i, pair) in st.windows(2).enumerate() {
+                let (a, b) = (pair[0], pair[1]);
+                // Which gap the turn is in: below a's row going down, above it going up; a
+                // back edge starts downwards from its source and ends downwards into its
+                // target, both in the gap next to them.
+                let gap = if !back_edge || i == 0 { a.2 + 1 } else { a.2 };
+                if (a.1 - b.1).abs() > 0.5 {
+                    // The very points it leaves and reaches, to the 1/64 px.
+                    let from_key = (a.0, (a.1 * 64.0).round() as i64);
+                    let to_key = (b.0, (b.1 * 64.0).round() as i64);
+                    chain_turns.push(Some(turns.len()));
+                    turns.push(Turn {
+                        gap,
+                        from_x: a.1,
+                        to_x: b.1,
+                        from_key,
+                        to_key,
+                        track: 0,
+                    });
+                } else {
+                    chain_turns.push(None);
+                }
+            }
+            stations.push(st);
+            turn_of.push(chain_turns);
+        }
+        let tracks = assign_tracks(&mut turns, rows.count() + 1);
+        Turns {
+            turns,
+            stations,
+            turn_of,
+            tracks,
+        }
+    }
+}
+
 /// Gives each turn a track in its gap: turns whose horizontal stretches overlap get
 /// different tracks, unless they leave from or arrive at the same point (then they are one
 /// line branching). Returns the number of tracks per gap.
@@ -1408,6 +1403,259 @@ fn assign_tracks(turns: &mut [Turn], gaps: usize) -> Vec<usize> {
         placed.push(t);
     }
     count
+}
+
+/// The vertical positions: gaps between rows (tall enough for their tracks) and rows.
+struct Vertical {
+    gap_top: Vec<f64>,
+    gap_height: Vec<f64>,
+    tracks: Vec<usize>,
+    row_top: Vec<f64>,
+    /// The whole scope's, with its padding.
+    height: f64,
+}
+
+impl Vertical {
+    fn new(rows: &Rows, tracks: &[usize], top: f64, pad: f64) -> Vertical {
+        let n = rows.count();
+        // Gap k is above row k; gap `n` is below the last row.
+        let gap_height: Vec<f64> = (0..=n)
+            .map(|g| {
+                let needed = if tracks[g] == 0 {
+                    0.0
+                } else {
+                    (tracks[g] + 1) as f64 * TRACK
+                };
+                let least = if g == 0 || g == n {
+                    0.0
+                } else if rows.label_row[g - 1] || rows.label_row[g] {
+                    LABEL_GAP
+                } else {
+                    ROW_GAP
+                };
+                needed.max(least)
+            })
+            .collect();
+        let mut gap_top = vec![0.0; n + 1];
+        let mut row_top = vec![0.0; n];
+        let mut y = top;
+        for g in 0..=n {
+            gap_top[g] = y;
+            y += gap_height[g];
+            if g < n {
+                row_top[g] = y;
+                y += rows.band[g];
+            }
+        }
+        Vertical {
+            gap_top,
+            gap_height,
+            tracks: tracks.to_vec(),
+            row_top,
+            height: y + pad,
+        }
+    }
+
+    /// The height a turn runs at: its gap's tracks evenly spaced.
+    fn track_y(&self, t: &Turn) -> f64 {
+        self.gap_top[t.gap]
+            + (t.track + 1) as f64 * self.gap_height[t.gap] / (self.tracks[t.gap] + 1) as f64
+    }
+}
+
+/// The leftmost and rightmost x of the rows' nodes and of the turns.
+fn horizontal_extent(
+    ranks: &[Vec<usize>],
+    rows: &Rows,
+    nodes: &[Layered],
+    x: &[f64],
+    turns: &[Turn],
+) -> (f64, f64) {
+    let mut left = f64::INFINITY;
+    let mut right = f64::NEG_INFINITY;
+    for (r, rank) in ranks.iter().enumerate() {
+        if rows.row_of[r].is_none() {
+            continue;
+        }
+        for &n in rank {
+            left = left.min(x[n] - nodes[n].w / 2.0);
+            right = right.max(x[n] + nodes[n].w / 2.0);
+        }
+    }
+    for t in turns {
+        left = left.min(t.from_x.min(t.to_x));
+        right = right.max(t.from_x.max(t.to_x));
+    }
+    if !left.is_finite() {
+        (left, right) = (0.0, 0.0);
+    }
+    (left, right)
+}
+
+/// A cluster's title, if it shows one (a Parallel's branches do).
+fn title(graph: &Graph, scope: Option<ClusterId>) -> Option<String> {
+    scope.and_then(|c| {
+        (graph.clusters[c].kind == ClusterKind::Branch).then(|| graph.clusters[c].label.clone())
+    })
+}
+
+/// Where the layered nodes end up, in the scope's own coordinates.
+struct Frame<'a> {
+    nodes: &'a [Layered],
+    /// Centers, before the shift by `dx`.
+    x: &'a [f64],
+    /// The shift that puts the leftmost thing at the padding.
+    dx: f64,
+    rows: &'a Rows,
+    vertical: &'a Vertical,
+}
+
+impl Frame<'_> {
+    /// Where edges leave `n`'s bottom, before the shift.
+    fn contact_below(&self, n: usize) -> f64 {
+        self.x[n] + self.nodes[n].out_dx
+    }
+
+    /// Where edges reach `n`'s top, before the shift.
+    fn contact_above(&self, n: usize) -> f64 {
+        self.x[n] + self.nodes[n].in_dx
+    }
+
+    /// Top-aligned in the row: beside a tall cluster, a state sits by the cluster's top,
+    /// near the edges that reach it.
+    fn center_y(&self, n: usize) -> f64 {
+        let row = self.rows.row_of[self.nodes[n].rank].unwrap_or(0);
+        self.vertical.row_top[row] + self.nodes[n].h / 2.0
+    }
+
+    fn top_of(&self, n: usize) -> f64 {
+        self.center_y(n) - self.nodes[n].h / 2.0
+    }
+
+    fn bottom_of(&self, n: usize) -> f64 {
+        self.center_y(n) + self.nodes[n].h / 2.0
+    }
+
+    /// The boxes of the scope's nodes and the corners of its clusters.
+    fn place_items(&self, sg: &ScopeGraph, out: &mut Scope) {
+        for (i, item) in sg.items.iter().enumerate() {
+            let (w, h, ..) = sg.dims[i];
+            let at = Point::new(self.x[i] + self.dx - w / 2.0, self.center_y(i) - h / 2.0);
+            match *item {
+                Item::Node(n) => {
+                    out.nodes.insert(
+                        n,
+                        Rect {
+                            x: at.x,
+                            y: at.y,
+                            w,
+                            h,
+                        },
+                    );
+                }
+                Item::Block(c) => {
+                    out.children.insert(c, at);
+                }
+            }
+        }
+    }
+
+    /// Phase 5, second half: each local edge's polyline through its stations and turns,
+    /// and its label box.
+    fn draw_routes(
+        &self,
+        sg: &ScopeGraph,
+        ranking: &Ranking,
+        layered: &LayeredGraph,
+        turns: &Turns,
+        out: &mut Scope,
+    ) {
+        let (dx, row_top, band) = (self.dx, &self.vertical.row_top, &self.rows.band);
+        let height = self.vertical.height;
+        for (l, st) in turns.stations.iter().enumerate() {
+            let edge = &sg.local[l];
+            let chain = &layered.chains[l];
+            let mut points: Vec<Point> = Vec::new();
+            if st.is_empty() {
+                // Leaves directly from its item, straight down to the exit.
+                let n = chain[0];
+                points.push(Point::new(self.contact_below(n) + dx, self.bottom_of(n)));
+                points.push(Point::new(self.contact_below(n) + dx, height));
+            } else {
+                let last = st.len() - 1;
+                let back_edge = ranking.goes_up(l, chain);
+                let (n0, x0, _) = st[0];
+                points.push(Point::new(x0 + dx, self.bottom_of(n0)));
+                for (i, &(n, mut xn, row)) in st.iter().enumerate().skip(1) {
+                    let previous = points.last().copied().unwrap_or(Point::new(0.0, 0.0));
+                    match turns.turn_of[l][i - 1] {
+                        Some(t) => {
+                            let ty = self.vertical.track_y(&turns.turns[t]);
+                            points.push(Point::new(previous.x, ty));
+                            points.push(Point::new(xn + dx, ty));
+                        }
+                        // Less than half a pixel off: straight on, still within the target.
+                        None => xn = previous.x - dx,
+                    }
+                    let going_up = back_edge && i < last;
+                    let (row_enter, row_leave) = if i == last {
+                        (self.top_of(n), self.top_of(n))
+                    } else if going_up {
+                        (row_top[row] + band[row], row_top[row])
+                    } else {
+                        (row_top[row], row_top[row] + band[row])
+                    };
+                    points.push(Point::new(xn + dx, row_enter));
+                    points.push(Point::new(xn + dx, row_leave));
+                }
+                if edge.to_exit {
+                    let end = points.last().copied().unwrap_or(Point::new(0.0, 0.0));
+                    points.push(Point::new(end.x, height));
+                }
+            }
+            let points = simplify(points);
+            let label = layered.label_of.get(&l).map(|&(d, (w, h))| Rect {
+                x: self.x[d] + self.nodes[d].in_dx + dx + LABEL_OFFSET,
+                y: self.center_y(d) - h / 2.0,
+                w,
+                h,
+            });
+            for &e in &edge.edges {
+                if edge.to_exit {
+                    out.outs.insert(e, points.clone());
+                } else {
+                    out.routes.insert(e, (points.clone(), label));
+                }
+            }
+        }
+    }
+
+    /// Where edges from outside come in on the top, and edges to outside go out at the
+    /// bottom, and the routes of those coming in.
+    fn attach_outside(
+        &self,
+        sg: &ScopeGraph,
+        ranking: &Ranking,
+        layered: &LayeredGraph,
+        width: f64,
+        out: &mut Scope,
+    ) {
+        let dx = self.dx;
+        for &(e, t) in &sg.entering {
+            let target = Point::new(self.contact_above(t) + dx, self.top_of(t));
+            out.ins.insert(e, vec![Point::new(target.x, 0.0), target]);
+        }
+        out.in_x = ranking
+            .entry
+            .map_or(width / 2.0, |i| self.contact_above(i) + dx);
+        out.out_x = match (layered.exit_node, ranking.direct_exit) {
+            (Some(x_node), _) => self.x[x_node] + dx,
+            (None, Some(s)) => self.contact_below(s) + dx,
+            _ => width / 2.0,
+        };
+        out.w = width;
+        out.h = self.vertical.height;
+    }
 }
 
 #[cfg(test)]
@@ -1717,6 +1965,89 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A loop: Check -> Wait -> Check, with a way out to Done.
+    fn retry_loop() -> Graph {
+        let m = machine(
+            &json!({ "StartAt": "Check", "States": {
+                "Check": { "Type": "Choice", "Choices": [
+                    { "Variable": "$.ready", "BooleanEquals": true, "Next": "Done" } ],
+                    "Default": "Wait" },
+                "Wait": { "Type": "Wait", "Seconds": 1, "Next": "Check" },
+                "Done": { "Type": "Succeed" } } })
+            .to_string(),
+        );
+        Graph::new(&m)
+    }
+
+    /// The items of the top level by label, for readable assertions.
+    fn item_labels(graph: &Graph, sg: &ScopeGraph) -> Vec<String> {
+        sg.items
+            .iter()
+            .map(|i| match *i {
+                Item::Node(n) => graph.nodes[n].label.clone(),
+                Item::Block(c) => graph.clusters[c].label.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ranking_turns_the_loop_round_and_doubles_ranks() {
+        let g = retry_loop();
+        let sg = ScopeGraph::new(&g, None, &[]);
+        let r = Ranking::new(&g, &sg);
+        let labels = item_labels(&g, &sg);
+        let rank_of = |name: &str| r.rank[labels.iter().position(|l| l == name).unwrap()];
+        // Longest path from Start with Wait -> Check turned round, doubled: the odd ranks
+        // between are for labels.
+        assert_eq!(
+            ["Start", "Check", "Wait", "Done", "End"].map(rank_of),
+            [0, 2, 4, 4, 6]
+        );
+        let back: Vec<(&str, &str)> = r
+            .back
+            .iter()
+            .map(|&l| (&*labels[sg.local[l].from], &*labels[sg.local[l].to]))
+            .collect();
+        assert_eq!(back, [("Wait", "Check")]);
+        assert_eq!(r.entry.map(|e| &*labels[e]), Some("Start"));
+        // The top level has no edges to outside.
+        assert_eq!(r.direct_exit, None);
+    }
+
+    #[test]
+    fn a_loop_goes_up_through_a_dummy_on_every_rank_beside_its_ends() {
+        let g = retry_loop();
+        let sg = ScopeGraph::new(&g, None, &[]);
+        let r = Ranking::new(&g, &sg);
+        let layered = LayeredGraph::new(&sg, &r);
+        let labels = item_labels(&g, &sg);
+        let item = |name: &str| labels.iter().position(|l| l == name).unwrap();
+        let (wait, check) = (item("Wait"), item("Check"));
+        let l = r.back[0];
+        let chain = &layered.chains[l];
+        let ranks: Vec<usize> = chain.iter().map(|&n| layered.nodes[n].rank).collect();
+        assert_eq!(ranks, [4, 4, 3, 2, 2], "Wait, three dummies upwards, Check");
+        assert_eq!((chain[0], chain[4]), (wait, check));
+        assert!(
+            chain[1..4]
+                .iter()
+                .all(|&d| layered.nodes[d].kind == LKind::Dummy { labelled: false })
+        );
+        assert_eq!(layered.beside, [(chain[1], wait), (chain[3], check)]);
+        // Its links run from upper to lower rank, like every other link, and pull as a lane.
+        for pair in chain[1..4].windows(2) {
+            assert!(layered.links.contains(&(pair[1], pair[0], 8.0)), "{pair:?}");
+        }
+        // Check's two labelled edges hold their labels on a dummy on the odd rank below it.
+        let labelled: Vec<usize> = layered
+            .label_of
+            .values()
+            .map(|&(d, _)| layered.nodes[d].rank)
+            .collect();
+        assert_eq!(labelled, [3, 3]);
+        assert_eq!(layered.exit_node, None);
     }
 
     #[test]
