@@ -16,23 +16,27 @@ const ALGORITHMS: [&str; 5] = ["MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"];
 pub(crate) fn hash(args: &Args) -> Result<Value, IntrinsicError> {
     let text = limited(args, "the data to hash")?;
     let algorithm = args.string(1, "the algorithm")?;
-    let bytes = text.as_bytes();
+    match hex_digest(algorithm, text.as_bytes()) {
+        Some(digest) => Ok(Value::String(digest)),
+        None => Err(args.fail(format!(
+            "unsupported algorithm '{algorithm}': expected one of {}",
+            ALGORITHMS.join(", ")
+        ))),
+    }
+}
+
+/// The lowercase hex digest of `bytes` by one of [`ALGORITHMS`], `None` for another name;
+/// JSONata's `$hash` (an AWS addition) takes the same names.
+pub(crate) fn hex_digest(algorithm: &str, bytes: &[u8]) -> Option<String> {
     let digest = match algorithm {
         "MD5" => Md5::digest(bytes).to_vec(),
         "SHA-1" => Sha1::digest(bytes).to_vec(),
         "SHA-256" => Sha256::digest(bytes).to_vec(),
         "SHA-384" => Sha384::digest(bytes).to_vec(),
         "SHA-512" => Sha512::digest(bytes).to_vec(),
-        other => {
-            return Err(args.fail(format!(
-                "unsupported algorithm '{other}': expected one of {}",
-                ALGORITHMS.join(", ")
-            )));
-        }
+        _ => return None,
     };
-    Ok(Value::String(
-        digest.iter().map(|b| format!("{b:02x}")).collect(),
-    ))
+    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ mod args;
 mod array;
 mod encoding;
 mod entropy;
-mod hash;
+pub(crate) mod hash;
 mod json;
 mod math;
 mod string;

@@ -2,12 +2,10 @@
 //! Step Functions"): `$partition`, `$range`, `$hash`, `$random` (with an optional seed),
 //! `$uuid` and `$parse`.
 
-use md5::Md5;
 use serde_json::Value;
-use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::{Args, Builtin, json};
+use crate::intrinsics::hash::hex_digest;
 use crate::intrinsics::{Entropy, SeededEntropy, unit_interval, uuid};
 use crate::jsonata::Error;
 use crate::jsonata::eval::{Evaluator, Val, num};
@@ -60,25 +58,17 @@ pub(crate) fn call(ev: &Evaluator<'_>, args: Args) -> Result<Val, Error> {
                 return Ok(Val::Undefined);
             };
             let algorithm = args.string(1)?.unwrap_or_else(|| "SHA-256".to_owned());
-            let bytes = text.as_bytes();
-            let digest = match algorithm.as_str() {
-                "MD5" => Md5::digest(bytes).to_vec(),
-                "SHA-1" => Sha1::digest(bytes).to_vec(),
-                "SHA-256" => Sha256::digest(bytes).to_vec(),
-                "SHA-384" => Sha384::digest(bytes).to_vec(),
-                "SHA-512" => Sha512::digest(bytes).to_vec(),
-                other => {
+            match hex_digest(&algorithm, text.as_bytes()) {
+                Some(digest) => json(Value::String(digest)),
+                None => {
                     return Err(Error::new(
                         "D3140",
                         format!(
-                            "Unsupported hash algorithm '{other}': expected one of MD5, SHA-1, SHA-256, SHA-384, SHA-512"
+                            "Unsupported hash algorithm '{algorithm}': expected one of MD5, SHA-1, SHA-256, SHA-384, SHA-512"
                         ),
                     ));
                 }
-            };
-            json(Value::String(
-                digest.iter().map(|b| format!("{b:02x}")).collect(),
-            ))
+            }
         }
         Builtin::Random => match args.json(0)? {
             None => json(num(unit_interval(ev.random_u64()))),
