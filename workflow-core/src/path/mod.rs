@@ -79,6 +79,7 @@ use serde_json::Value;
 
 pub use error::{NotFound, PathError, WriteError};
 pub use reference::{ReferencePath, Step};
+pub use select::type_name;
 
 /// A parsed ASL path such as `$.items[0].name`, `$$.Execution.Input` or `$order.id`.
 #[derive(Debug, Clone)]

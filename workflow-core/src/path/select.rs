@@ -269,8 +269,9 @@ pub(crate) fn render(segments: &[Segment]) -> String {
     out
 }
 
-/// The JSON type of a value, for messages.
-pub(crate) fn type_name(value: &Value) -> &'static str {
+/// The JSON type of a value as messages name it (AWS's causes and JSONata's `$type` use
+/// the same words).
+pub fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",

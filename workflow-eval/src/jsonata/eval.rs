@@ -213,18 +213,6 @@ pub(crate) fn deep_hash(value: &Value) -> u64 {
     state.finish()
 }
 
-/// The name JSONata's `$type` gives a value.
-pub(crate) fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 /// Evaluation state for one expression.
 pub(crate) struct Evaluator<'a> {
     pub root: Value,

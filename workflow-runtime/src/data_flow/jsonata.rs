@@ -9,6 +9,7 @@
 
 use serde_json::{Map, Value};
 use workflow_core::jsonata::Expression;
+use workflow_core::path::type_name;
 use workflow_eval::jsonata::{Evaluate as _, Evaluated};
 
 use super::Scope;
@@ -190,18 +191,6 @@ impl Scope<'_> {
             return Some(Value::Object(map));
         }
         self.variables.get(name).cloned()
-    }
-}
-
-/// JSON type names as AWS's causes give them.
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 

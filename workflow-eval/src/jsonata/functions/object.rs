@@ -5,7 +5,9 @@ use serde_json::{Map, Value};
 
 use super::{Args, Builtin, json};
 use crate::jsonata::Error;
-use crate::jsonata::eval::{Evaluator, Func, Val, truthy, type_name};
+use workflow_core::path::type_name;
+
+use crate::jsonata::eval::{Evaluator, Func, Val, truthy};
 
 fn call_with(
     ev: &Evaluator<'_>,
