@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use serde_json::{Map, Value};
 use workflow_core::intrinsics::{self, Call};
 use workflow_core::model::{Nullable, Parsed};
-use workflow_core::path::{Path, ReferencePath, Root};
+use workflow_core::path::{Path, ReferencePath, Root, WriteError};
 use workflow_eval::intrinsics::{Entropy, Evaluate as _, SystemEntropy};
 
 use crate::context::LazyContext;
@@ -229,13 +229,18 @@ impl<'a> Scope<'a> {
                             .map_err(|e| self.runtime(format!("Invalid path '{text}': {e}")))?,
                     ),
                 };
-                let shown = compact(&input);
-                path.write(input, result).map_err(|e| {
+                // Checked first, so that the error can show the input, which the write
+                // consumes, without making its text on every write.
+                let unable = |e: WriteError, input: &Value| {
                     self.runtime(format!(
-                        "Unable to apply step \"{}\" to input {shown}",
-                        e.step
+                        "Unable to apply step \"{}\" to input {}",
+                        e.step,
+                        compact(input)
                     ))
-                })
+                };
+                path.check_write(&input).map_err(|e| unable(e, &input))?;
+                path.write(input, result)
+                    .map_err(|e| unable(e, &Value::Null))
             }
         }
     }

@@ -36,7 +36,7 @@ use crate::data_flow::{Assigned, Variables, compact};
 use crate::durable::Durable;
 use crate::error::Failure;
 use crate::handlers::Resources;
-use crate::history::{Details, EventType, History};
+use crate::history::{Details, EventType, History, Text};
 use crate::limits;
 use crate::map_runs::MapRuns;
 use crate::nested::StartExecution;
@@ -108,6 +108,16 @@ pub struct Step {
     pub state: String,
     /// The state's raw input.
     pub input: Value,
+}
+
+/// What an advance of an execution returns of the state it ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Report {
+    /// Its name and input: a [`Step`].
+    Step,
+    /// Its name only, the step's input `null`: for a caller that does not read it
+    /// ([`Execution::run`]), so that a state's input is not copied for it.
+    Quiet,
 }
 
 /// Why an execution could not start.
@@ -219,13 +229,14 @@ impl Executor {
             return Err(StartError::InputTooLarge(input.size()));
         }
         let input = input.into_value();
-        let (started, history) = self.started(&input);
+        let (started, history, input_text) = self.started(&input);
         let deadline = machine
             .timeout_seconds
             .map(|s| Timestamp::from_unix_millis(started.unix_millis() + s as i64 * 1000));
         let rng = self.rng();
         Ok(Execution {
             next: Some((machine.start_at.clone(), input.clone())),
+            next_text: Some(input_text),
             machine,
             executor: self.clone(),
             history,
@@ -264,6 +275,7 @@ impl Executor {
             rng: fastrand::Rng::with_seed(checkpoint.rng_seed),
             deadline: checkpoint.deadline.map(Timestamp::from_unix_millis),
             next: checkpoint.next,
+            next_text: None,
             outcome: None,
             variables,
             paused: checkpoint.paused.map(|p| Box::new(p.after_restart())),
@@ -273,20 +285,22 @@ impl Executor {
         }
     }
 
-    /// The start of a run on `input`: now, and a history holding its ExecutionStarted event
-    /// (so that the first state is entered at event #2, as AWS numbers it).
-    pub(crate) fn started(&self, input: &Value) -> (Timestamp, History) {
+    /// The start of a run on `input`: now, a history holding its ExecutionStarted event
+    /// (so that the first state is entered at event #2, as AWS numbers it), and the input's
+    /// text that event shows, which the first state's entered event shows too.
+    pub(crate) fn started(&self, input: &Value) -> (Timestamp, History, Text) {
         let started = self.clock.now();
         let mut history = History::default();
+        let text = Text::from(compact(input));
         history.record(
             EventType::ExecutionStarted,
             started,
             Details::Started {
-                input: compact(input),
+                input: text.clone(),
                 role_arn: self.config.role_arn.clone(),
             },
         );
-        (started, history)
+        (started, history, text)
     }
 
     /// A random source for a run: seeded when the executor is.
@@ -311,6 +325,9 @@ pub struct Execution {
     rng: fastrand::Rng,
     deadline: Option<Timestamp>,
     next: Option<(String, Value)>,
+    /// The JSON text of `next`'s input, when the state that made it (or the start) has
+    /// made it already: the next state's entered event shows the same text.
+    next_text: Option<Text>,
     /// Boxed: set once, at the end, it would otherwise take room in every running execution.
     outcome: Option<Box<Ended>>,
     /// The variables of the top-level states.
@@ -468,10 +485,11 @@ impl Checkpoint {
 
 /// Where a state sends the execution.
 pub(crate) enum Flow {
-    /// To the named state, with this input.
-    Next(String, Value),
-    /// To its end, with this output.
-    End(Value),
+    /// To the named state, with this input (and its JSON text, as the exited event shows
+    /// it).
+    Next(String, Value, Text),
+    /// To its end, with this output (and its text).
+    End(Value, Text),
     /// A Wait state sleeps until this instant (milliseconds since the epoch), then exits as
     /// [`Interpreter::finish`] says. The caller sleeps: a top-level Wait is a durable point
     /// of the execution (see [`Waiting`]).
@@ -500,7 +518,7 @@ impl Execution {
     pub async fn step(&mut self) -> Option<Step> {
         let step = self.advance().await?;
         while self.paused.is_some() {
-            self.advance().await;
+            self.advance_to(Report::Quiet).await;
         }
         Some(step)
     }
@@ -512,23 +530,29 @@ impl Execution {
     ///
     /// Dropping the returned future before it completes leaves the execution unusable.
     pub async fn advance(&mut self) -> Option<Step> {
+        self.advance_to(Report::Step).await
+    }
+
+    /// [`Execution::advance`]; with [`Report::Quiet`], the step it returns has no input
+    /// (`null`), which then need not be copied.
+    async fn advance_to(&mut self, report: Report) -> Option<Step> {
         use tracing::Instrument;
         // One span per advance of an execution, for the program's own subscriber (`workflow
         // run -v` prints them); its fields are only computed when a subscriber wants it.
         let span = tracing::info_span!("execution", arn = %self.executor.config.execution_arn());
-        self.advance_in_span().instrument(span).await
+        self.advance_in_span(report).instrument(span).await
     }
 
-    async fn advance_in_span(&mut self) -> Option<Step> {
+    async fn advance_in_span(&mut self, report: Report) -> Option<Step> {
         // A Wait waking is what a waiting execution does next: that future is the one kept
         // small, as it is what every waiting execution holds; the rest runs boxed.
         if let Some(step) = self.wake().await {
             return Some(step);
         }
-        Box::pin(self.advance_state()).await
+        Box::pin(self.advance_state(report)).await
     }
 
-    async fn advance_state(&mut self) -> Option<Step> {
+    async fn advance_state(&mut self, report: Report) -> Option<Step> {
         let (name, input, resume) = match self.paused.take().map(|p| *p) {
             Some(wait @ Paused::Wait(_)) => {
                 // Not reached: `advance_in_span` wakes a Wait first.
@@ -556,6 +580,7 @@ impl Execution {
                 (name, input, None)
             }
         };
+        let input_text = self.next_text.take();
         let machine = self.machine.clone();
         let state = match find_state(&machine, &name) {
             Ok(state) => state,
@@ -577,14 +602,27 @@ impl Execution {
         let language = machine.query_language.unwrap_or(QueryLanguage::JsonPath);
         let variables = &self.variables;
         let entry = Entry::Top(resume);
-        let run = interpreter.run_state(state, input.clone(), variables, language, entry);
+        // The input is kept only for what needs it after the state has run: a pause, which
+        // a checkpoint records, or the step reported.
+        let kept = match &state.kind {
+            StateKind::Pass(_)
+            | StateKind::Choice(_)
+            | StateKind::Succeed(_)
+            | StateKind::Fail(_)
+                if report == Report::Quiet =>
+            {
+                Value::Null
+            }
+            _ => input.clone(),
+        };
+        let run = interpreter.run_state(state, input, input_text, variables, language, entry);
         let result = within(&self.executor, self.deadline, run).await;
         (self.history, self.rng) = interpreter.into_parts();
         match result {
             Some(Ok((Flow::Sleep(until, exit), _))) => {
                 self.paused = Some(Box::new(Paused::Wait(Waiting {
                     state: name.clone(),
-                    input: input.clone(),
+                    input: kept.clone(),
                     until,
                     exit,
                 })));
@@ -592,12 +630,16 @@ impl Execution {
             Some(Ok((Flow::Retry(point), _))) => {
                 self.paused = Some(Box::new(Paused::Retry {
                     state: name.clone(),
-                    input: input.clone(),
+                    input: kept.clone(),
                     point,
                 }));
             }
             result => self.settle(result),
         }
+        let input = match report {
+            Report::Step => kept,
+            Report::Quiet => Value::Null,
+        };
         Some(Step { state: name, input })
     }
 
@@ -722,8 +764,11 @@ impl Execution {
                 // The state has ended: what it assigned is what the next state reads.
                 self.variables.assign(assigned);
                 match flow {
-                    Flow::Next(next, output) => self.next = Some((next, output)),
-                    Flow::End(output) => self.end_succeeded(output),
+                    Flow::Next(next, output, text) => {
+                        self.next = Some((next, output));
+                        self.next_text = Some(text);
+                    }
+                    Flow::End(output, text) => self.end_succeeded(output, text),
                     // Only `advance` sees a pause; `finish` never returns one.
                     Flow::Sleep(..) | Flow::Retry(..) => self.end_failed(unwoken_wait()),
                 }
@@ -772,7 +817,7 @@ impl Execution {
     #[allow(clippy::manual_async_fn)]
     pub fn run(mut self) -> impl Future<Output = Outcome> + Send {
         async move {
-            while self.step().await.is_some() {}
+            while self.advance_to(Report::Quiet).await.is_some() {}
             self.into_outcome()
         }
     }
@@ -828,11 +873,9 @@ impl Execution {
         self.history.record(event_type, now, details)
     }
 
-    fn end_succeeded(&mut self, output: Value) {
-        self.record(
-            EventType::ExecutionSucceeded,
-            Details::Output(compact(&output)),
-        );
+    /// Ends the execution with `output`, whose `text` the last state's exited event shows.
+    fn end_succeeded(&mut self, output: Value, text: Text) {
+        self.record(EventType::ExecutionSucceeded, Details::Output(text));
         self.outcome = Some(Box::new((Status::Succeeded, Some(output), None)));
     }
 
@@ -967,10 +1010,15 @@ impl<'a> Interpreter<'a> {
 
     /// Appends an event with typed details; returns its id.
     pub fn record(&self, event_type: EventType, details: Details) -> u64 {
+        self.record_at(event_type, details).0
+    }
+
+    /// Appends an event with typed details; returns its id and its timestamp.
+    pub fn record_at(&self, event_type: EventType, details: Details) -> (u64, Timestamp) {
         let now = self.now();
         let id = lock(&self.history).record(event_type, now, details);
         tracing::debug!(id, event = ?event_type, "history event");
-        id
+        (id, now)
     }
 
     /// How many events the history holds.
@@ -1124,16 +1172,25 @@ impl<'a> Interpreter<'a> {
             let mut variables = Variables::nested(outer);
             let mut state = find_state(machine, &machine.start_at)?;
             let mut input = input;
+            let mut input_text = None;
             loop {
                 let (flow, assigned) = self
-                    .run_state_to_end(state, input, &variables, language, Entry::Nested)
+                    .run_state_to_end(
+                        state,
+                        input,
+                        input_text,
+                        &variables,
+                        language,
+                        Entry::Nested,
+                    )
                     .await?;
                 variables.assign(assigned);
                 match flow {
-                    Flow::End(output) => return Ok(output),
-                    Flow::Next(next, output) => {
+                    Flow::End(output, _) => return Ok(output),
+                    Flow::Next(next, output, text) => {
                         state = find_state(machine, &next)?;
                         input = output;
+                        input_text = Some(text);
                     }
                     Flow::Sleep(..) | Flow::Retry(..) => return Err(unwoken_wait()),
                 }
@@ -1155,10 +1212,14 @@ impl<'a> Interpreter<'a> {
     /// processes its input and output, and makes no retry (see `test_state.rs`);
     /// [`Entry::Top`] for a top-level state of an execution, whose retry backoffs are
     /// durable points.
+    ///
+    /// `input_text` is the input's JSON text when the state before made it (it showed it as
+    /// its output); it is made here otherwise.
     pub async fn run_state(
         &self,
         state: &State,
         input: Value,
+        input_text: Option<Text>,
         variables: &Variables<'_>,
         language: QueryLanguage,
         entry: Entry<'_>,
@@ -1167,7 +1228,7 @@ impl<'a> Interpreter<'a> {
         // One span per state run, nested in its execution's (and its Parallel's or Map's).
         let span =
             tracing::info_span!("state", name = %state.name, r#type = state.kind.type_name());
-        self.run_state_in_span(state, input, variables, language, entry)
+        self.run_state_in_span(state, input, input_text, variables, language, entry)
             .instrument(span)
             .await
     }
@@ -1176,6 +1237,7 @@ impl<'a> Interpreter<'a> {
         &self,
         state: &State,
         input: Value,
+        input_text: Option<Text>,
         variables: &Variables<'_>,
         language: QueryLanguage,
         entry: Entry<'_>,
@@ -1185,6 +1247,7 @@ impl<'a> Interpreter<'a> {
             Entry::Test(test) => (Some(test), false, None),
             Entry::Top(resume) => (None, true, resume),
         };
+        let input_text = input_text.unwrap_or_else(|| Text::from(compact(&input)));
         // Going on from a retry backoff: the state was entered before the pause.
         let (entered, entered_at) = match &resume {
             Some(point) => (point.entered, Timestamp::from_unix_millis(point.entered_at)),
@@ -1194,14 +1257,13 @@ impl<'a> Interpreter<'a> {
                     self.transition().await;
                 }
                 let (entered_type, _) = EventType::state_events(state.kind.type_name());
-                let entered = self.record(
+                self.record_at(
                     entered_type,
                     Details::Entered {
                         name: state.name.clone(),
-                        input: compact(&input),
+                        input: input_text.clone(),
                     },
-                );
-                (entered, self.now())
+                )
             }
         };
         let at_most_once = durable
@@ -1210,6 +1272,7 @@ impl<'a> Interpreter<'a> {
         let run = StateRun {
             name: &state.name,
             parsed: &state.parsed,
+            input_text,
             entered,
             entered_at,
             at_most_once,
@@ -1284,12 +1347,13 @@ impl<'a> Interpreter<'a> {
         &self,
         state: &State,
         input: Value,
+        input_text: Option<Text>,
         variables: &Variables<'_>,
         language: QueryLanguage,
         entry: Entry<'_>,
     ) -> Result<(Flow, Assigned), Failure> {
         match self
-            .run_state(state, input, variables, language, entry)
+            .run_state(state, input, input_text, variables, language, entry)
             .await?
         {
             (Flow::Sleep(until, exit), _) => {
@@ -1319,14 +1383,11 @@ impl<'a> Interpreter<'a> {
             assigned,
         } = exit;
         // The output's JSON text is both what the payload limit measures and what the exited
-        // event records: make it once.
-        if limits::too_deep(&output) {
-            return Err(Failure::data_limit(&state.name));
-        }
-        let output_text = compact(&output);
-        if output_text.len() > limits::MAX_PAYLOAD_BYTES {
-            return Err(Failure::data_limit(&state.name));
-        }
+        // event (and the next state's entered event) records: make it once.
+        let output_text = match limits::payload_text(&output) {
+            Some(text) if text.len() <= limits::MAX_PAYLOAD_BYTES => Text::from(text),
+            _ => return Err(Failure::data_limit(&state.name)),
+        };
         if let Some(exited_type) = exited_type {
             // AWS's StateExitedEventDetails: the variables the state assigned, each as JSON
             // text, and whether they were truncated (never, in the history API).
@@ -1335,14 +1396,14 @@ impl<'a> Interpreter<'a> {
                 exited_type,
                 Details::Exited {
                     name: state.name.clone(),
-                    output: output_text,
+                    output: output_text.clone(),
                     assigned,
                 },
             );
         }
         let flow = match next {
-            Some(next) => Flow::Next(next, output),
-            None => Flow::End(output),
+            Some(next) => Flow::Next(next, output, output_text),
+            None => Flow::End(output, output_text),
         };
         Ok((flow, assigned))
     }

@@ -139,6 +139,11 @@ impl Resources {
         self
     }
 
+    /// Whether `resource` is an alias of `handler`.
+    pub(crate) fn has_alias(&self, resource: &str, handler: &str) -> bool {
+        self.aliases.get(resource).is_some_and(|h| h == handler)
+    }
+
     /// Makes the Tasks whose `Resource` is `resource` run at most once per attempt in a
     /// durable execution ([`crate::Durable`]), where they would otherwise run at least once:
     /// each attempt is committed before its handler is called, and an attempt the process

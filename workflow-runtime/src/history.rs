@@ -124,6 +124,11 @@ impl EventType {
     }
 }
 
+/// A payload's JSON text as events show it: made once and shared by the events that show the
+/// same payload (a state's output is the next state's input; a task's result is often its
+/// state's output), which also keeps a waiting execution's history small.
+pub(crate) type Text = std::sync::Arc<str>;
+
 /// The details of an event as the executor records them: for the events every execution
 /// records many of, the strings AWS's details hold (JSON text the executor made anyway, names,
 /// numbers), rendered under AWS's keys only when read; any other event's as a JSON value.
@@ -135,22 +140,22 @@ pub(crate) enum Details {
     /// is as large as its largest details.
     Json(Box<Value>),
     /// `ExecutionStarted`: `{input, roleArn}`.
-    Started { input: String, role_arn: String },
+    Started { input: Text, role_arn: String },
     /// A state's entered event: `{name, input}`.
-    Entered { name: String, input: String },
+    Entered { name: String, input: Text },
     /// A state's exited event: `{name, output}`, and the variables it assigned, each as JSON
     /// text (`assignedVariables`, with `assignedVariablesDetails`).
     Exited {
         name: String,
-        output: String,
+        output: Text,
         assigned: Option<Box<Value>>,
     },
     /// `{output}`: an execution's or a task's success.
-    Output(String),
+    Output(Text),
     /// `LambdaFunctionScheduled`: `{resource, input, timeoutInSeconds}`.
     LambdaScheduled {
         resource: String,
-        input: String,
+        input: Text,
         timeout: u64,
     },
     /// `TaskScheduled`.
@@ -168,7 +173,7 @@ pub(crate) struct Scheduled {
     pub resource_type: &'static str,
     pub resource: String,
     pub region: String,
-    pub parameters: String,
+    pub parameters: Text,
     pub timeout: u64,
 }
 
@@ -192,32 +197,33 @@ impl Details {
             Details::None => return None,
             Details::Json(value) if value.is_null() => return None,
             Details::Json(value) => (**value).clone(),
-            Details::Started { input, role_arn } => {
-                object(vec![("input", json!(input)), ("roleArn", json!(role_arn))])
-            }
+            Details::Started { input, role_arn } => object(vec![
+                ("input", json!(&**input)),
+                ("roleArn", json!(role_arn)),
+            ]),
             Details::Entered { name, input } => {
-                object(vec![("name", json!(name)), ("input", json!(input))])
+                object(vec![("name", json!(name)), ("input", json!(&**input))])
             }
             Details::Exited {
                 name,
                 output,
                 assigned,
             } => {
-                let mut fields = vec![("name", json!(name)), ("output", json!(output))];
+                let mut fields = vec![("name", json!(name)), ("output", json!(&**output))];
                 if let Some(assigned) = assigned {
                     fields.push(("assignedVariables", (**assigned).clone()));
                     fields.push(("assignedVariablesDetails", json!({ "truncated": false })));
                 }
                 object(fields)
             }
-            Details::Output(output) => object(vec![("output", json!(output))]),
+            Details::Output(output) => object(vec![("output", json!(&**output))]),
             Details::LambdaScheduled {
                 resource,
                 input,
                 timeout,
             } => object(vec![
                 ("resource", json!(resource)),
-                ("input", json!(input)),
+                ("input", json!(&**input)),
                 ("timeoutInSeconds", json!(timeout)),
             ]),
             Details::TaskScheduled(scheduled) => {
@@ -232,7 +238,7 @@ impl Details {
                     ("resourceType", json!(resource_type)),
                     ("resource", json!(resource)),
                     ("region", json!(region)),
-                    ("parameters", json!(parameters)),
+                    ("parameters", json!(&**parameters)),
                     ("timeoutInSeconds", json!(timeout)),
                 ])
             }

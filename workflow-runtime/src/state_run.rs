@@ -11,6 +11,7 @@ use workflow_core::model::{Parsed, QueryLanguage};
 use workflow_core::timestamp::Timestamp;
 
 use crate::error::Failure;
+use crate::history::Text;
 use crate::states::recovery::{Awaiting, RetryPoint};
 use crate::test_state::{InspectionData, TestConfiguration, TestMock, TestOptions};
 
@@ -19,6 +20,8 @@ pub(crate) struct StateRun<'a> {
     pub name: &'a str,
     /// The state's paths, intrinsic calls and expressions, parsed when it was loaded.
     pub parsed: &'a Parsed,
+    /// The JSON text of the state's input, as its entered event shows it.
+    pub input_text: Text,
     /// The id of its entered event, which `States.Runtime` causes quote.
     pub entered: u64,
     pub entered_at: Timestamp,

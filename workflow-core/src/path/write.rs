@@ -49,6 +49,34 @@ impl ReferencePath {
         Ok(target)
     }
 
+    /// The error [`ReferencePath::write`] would return for `target`, found without changing
+    /// it (so that the error can show the target as it was, which `write` consumes).
+    pub fn check_write(&self, target: &Value) -> Result<(), WriteError> {
+        let Some((last, parents)) = self.steps().split_last() else {
+            return Ok(());
+        };
+        // A missing field on the way would be created as an empty object.
+        let created = Value::Object(Map::new());
+        let mut slot = target;
+        for (depth, step) in parents.iter().enumerate() {
+            slot = match (step, slot) {
+                (Step::Field(name), Value::Object(map)) => map.get(name).unwrap_or(&created),
+                (Step::Index(i), Value::Array(items)) => items
+                    .get(*i)
+                    .ok_or_else(|| self.error(depth, &Value::Array(Vec::new()), items.len()))?,
+                (_, other) => return Err(self.error(depth, other, 0)),
+            };
+        }
+        match (last, slot) {
+            (Step::Field(_), Value::Object(_)) => Ok(()),
+            (Step::Index(i), Value::Array(items)) if *i < items.len() => Ok(()),
+            (Step::Index(_), Value::Array(items)) => {
+                Err(self.error(parents.len(), &Value::Array(Vec::new()), items.len()))
+            }
+            (_, other) => Err(self.error(parents.len(), other, 0)),
+        }
+    }
+
     /// Step `depth` cannot be applied to `found` (an array of `len` items, for an index).
     fn error(&self, depth: usize, found: &Value, len: usize) -> WriteError {
         let steps = self.steps();
@@ -112,8 +140,17 @@ mod tests {
 
     use super::*;
 
+    /// Writes, and checks that `check_write` foresaw the outcome.
     fn write(path: &str, target: Value, value: Value) -> Result<Value, WriteError> {
-        ReferencePath::parse(path).unwrap().write(target, value)
+        let path = ReferencePath::parse(path).unwrap();
+        let foreseen = path.check_write(&target);
+        let written = path.write(target, value);
+        assert_eq!(
+            format!("{:?}", foreseen.err()),
+            format!("{:?}", written.as_ref().err()),
+            "check_write disagrees with write"
+        );
+        written
     }
 
     #[test]

@@ -29,7 +29,9 @@ impl Interpreter<'_> {
                 assigned,
             });
         }
-        let effective = scope.select(&pass.common.input_path, input.clone())?;
+        // The raw input is read again only where `ResultPath` puts the result inside it.
+        let raw = pass.result_path.is_some().then(|| input.clone());
+        let effective = scope.select(&pass.common.input_path, input)?;
         run.inspect(|i| i.after_input_path = Some(effective.clone()));
         let effective = match &pass.parameters {
             Some(template) => scope.template(template, &effective)?,
@@ -39,7 +41,10 @@ impl Interpreter<'_> {
         let result = pass.result.clone().unwrap_or(effective);
         run.inspect(|i| i.result = Some(result.clone()));
         let assigned = scope.assign(&pass.common.assign, &result)?;
-        let output = scope.merge(&pass.result_path, input, result)?;
+        let output = match raw {
+            Some(raw) => scope.merge(&pass.result_path, raw, result)?,
+            None => result,
+        };
         run.inspect(|i| i.after_result_path = Some(output.clone()));
         let output = scope.select(&pass.common.output_path, output)?;
         Ok(Exit {

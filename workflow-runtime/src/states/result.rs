@@ -37,7 +37,11 @@ pub(crate) fn process_result(
     };
     run.inspect(|i| i.after_result_selector = Some(selected.clone()));
     let assigned = scope.assign(&fields.common.assign, &selected)?;
-    let output = scope.merge(fields.result_path, input.clone(), selected)?;
+    let output = match fields.result_path {
+        // `$`, the default: the result replaces the raw input, which need not be copied.
+        None => selected,
+        path => scope.merge(path, input.clone(), selected)?,
+    };
     run.inspect(|i| i.after_result_path = Some(output.clone()));
     let output = scope.select(&fields.common.output_path, output)?;
     Ok((output, assigned))

@@ -5,14 +5,14 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use workflow_core::model::{IntOrExpr, Task};
+use workflow_core::model::{IntOrExpr, Nullable, Task};
 
 use crate::data_flow::{Scope, States, Variables, compact};
 use crate::error::{Failure, names};
 use crate::executor::failure_details;
 use crate::executor::{Interpreter, StateRun};
 use crate::handlers::{Handler, Invocation, Resources, Route, lambda_invoke_envelope};
-use crate::history::{Details, EventType, Scheduled};
+use crate::history::{Details, EventType, Scheduled, Text};
 use crate::limits;
 use crate::nested::{self, ChildWait};
 use crate::states::recovery::{Attempted, Awaiting, Completion, Recovered, Recovery};
@@ -77,9 +77,10 @@ impl Interpreter<'_> {
                 Some(arguments) => scope.evaluate("Arguments", arguments, states)?,
                 None => input.clone(),
             };
+            let unchanged = task.arguments.is_none();
             run.inspect(|i| i.after_arguments = Some(payload.clone()));
             let result = match self
-                .attempt(run, task, payload, timeout, retry_count, token)
+                .attempt(run, task, (payload, unchanged), timeout, retry_count, token)
                 .await
             {
                 Ok(result) => result,
@@ -96,9 +97,15 @@ impl Interpreter<'_> {
             Some(template) => scope.template(template, &effective)?,
             None => effective,
         };
+        let unchanged = task.parameters.is_none()
+            && match &task.common.input_path {
+                None => true,
+                Some(Nullable::Value(path)) => path == "$",
+                Some(Nullable::Null) => false,
+            };
         run.inspect(|i| i.after_parameters = Some(payload.clone()));
         let result = match self
-            .attempt(run, task, payload, timeout, retry_count, token)
+            .attempt(run, task, (payload, unchanged), timeout, retry_count, token)
             .await
         {
             Ok(result) => result,
@@ -110,11 +117,14 @@ impl Interpreter<'_> {
     /// One attempt: the scheduled/started/ended events of the resource's kind, around the
     /// handler call. The handler is the one the resource names, or the mock of a TestState
     /// run.
+    ///
+    /// `payload` comes with whether it is the state's input unchanged, whose text the
+    /// scheduled event then shows as the entered event did.
     async fn attempt(
         &self,
         run: &StateRun<'_>,
         task: &Task,
-        payload: Value,
+        (payload, unchanged): (Value, bool),
         timeout: Duration,
         retry_count: u32,
         token: Option<String>,
@@ -156,7 +166,7 @@ impl Interpreter<'_> {
             // The integration's call hands the token out (or starts the child); then the
             // attempt parks.
             let submitted = self
-                .dispatch(run, task, payload, timeout, retry_count, true)
+                .dispatch(run, task, (payload, unchanged), timeout, retry_count, true)
                 .await?;
             let child = child_wait.map(|wait| ChildWait {
                 arn: submitted["ExecutionArn"]
@@ -174,7 +184,7 @@ impl Interpreter<'_> {
             ];
             return self.wait_for_token(run, resource, awaiting, events).await;
         }
-        self.dispatch(run, task, payload, timeout, retry_count, false)
+        self.dispatch(run, task, (payload, unchanged), timeout, retry_count, false)
             .await
     }
 
@@ -223,7 +233,7 @@ impl Interpreter<'_> {
         &self,
         run: &StateRun<'_>,
         task: &Task,
-        payload: Value,
+        (payload, unchanged): (Value, bool),
         timeout: Duration,
         retry_count: u32,
         callback: bool,
@@ -265,6 +275,13 @@ impl Interpreter<'_> {
         }
         let resources = self.executor.resources.clone();
         let find = |name: &str| resources.find(name);
+        let payload_text = || {
+            if unchanged {
+                run.input_text.clone()
+            } else {
+                Text::from(compact(&payload))
+            }
+        };
         match Resources::route(resource) {
             Route::LambdaFunction => {
                 invocation.function = Some(resource.to_owned());
@@ -272,7 +289,7 @@ impl Interpreter<'_> {
                     EventType::LambdaFunctionScheduled,
                     Details::LambdaScheduled {
                         resource: resource.to_owned(),
-                        input: compact(&payload),
+                        input: payload_text(),
                         timeout: timeout.as_secs(),
                     },
                 );
@@ -304,7 +321,7 @@ impl Interpreter<'_> {
                         resource_type: service,
                         resource: action.to_owned(),
                         region,
-                        parameters: compact(&payload),
+                        parameters: payload_text(),
                         timeout: timeout.as_secs(),
                     })),
                 );
@@ -375,7 +392,7 @@ impl Interpreter<'_> {
                         resource_type: "workflow",
                         resource: resource.to_owned(),
                         region,
-                        parameters: compact(&payload),
+                        parameters: payload_text(),
                         timeout: timeout.as_secs(),
                     })),
                 );
@@ -614,33 +631,29 @@ impl Interpreter<'_> {
             }
             self.event(event_type, details);
         };
-        let outcome = match outcome {
-            Attempt::Succeeded(result)
-                if limits::payload_size(&result) > limits::MAX_PAYLOAD_BYTES =>
-            {
-                Attempt::Failed(Failure::data_limit(what))
-            }
-            other => other,
-        };
-        match outcome {
-            Attempt::Succeeded(result) if source.is_none() => {
-                self.record(succeeded, Details::Output(compact(&result)));
-                Ok(result)
-            }
-            Attempt::Succeeded(result) => {
-                event(succeeded, json!({ "output": compact(&result) }));
-                Ok(result)
-            }
-            Attempt::Failed(failure) => {
-                event(failed, failure_details(&failure));
-                Err(failure)
-            }
+        // The result's text is what the limit measures and what the event shows.
+        let failure = match outcome {
+            Attempt::Succeeded(result) => match limits::payload_text(&result) {
+                Some(text) if text.len() <= limits::MAX_PAYLOAD_BYTES => {
+                    let text = Text::from(text);
+                    match source {
+                        None => {
+                            self.record(succeeded, Details::Output(text));
+                        }
+                        Some(_) => event(succeeded, json!({ "output": &*text })),
+                    }
+                    return Ok(result);
+                }
+                _ => Failure::data_limit(what),
+            },
+            Attempt::Failed(failure) => failure,
             Attempt::TimedOut => {
-                let failure = Failure::new(names::TIMEOUT, "");
                 event(timed_out, json!({ "error": names::TIMEOUT }));
-                Err(failure)
+                return Err(Failure::new(names::TIMEOUT, ""));
             }
-        }
+        };
+        event(failed, failure_details(&failure));
+        Err(failure)
     }
 
     /// Calls a handler, polling its future in place (a spawned task and a timer per attempt

@@ -412,7 +412,7 @@ impl Executor {
         }
         let jsonata =
             state.kind.common().query_language.unwrap_or(language) == QueryLanguage::Jsonata;
-        let (started, history) = self.started(&input);
+        let (started, history, input_text) = self.started(&input);
         let interpreter = Interpreter::new(self, &input, started, history, self.rng());
         let starting = Assigned::from_map(options.variables.clone());
         let test = TestRun {
@@ -429,6 +429,7 @@ impl Executor {
             .run_state_to_end(
                 state,
                 input.clone(),
+                Some(input_text),
                 &variables,
                 language,
                 Entry::Test(&test),
@@ -450,8 +451,8 @@ impl Executor {
                     inspection_data.variables = Some(all.to_value());
                 }
                 let (next, output) = match flow {
-                    Flow::Next(next, output) => (Some(next), output),
-                    Flow::End(output) | Flow::Sleep(_, Exit { output, .. }) => (None, output),
+                    Flow::Next(next, output, _) => (Some(next), output),
+                    Flow::End(output, _) | Flow::Sleep(_, Exit { output, .. }) => (None, output),
                     // TestState makes no retry: it never pauses for one.
                     Flow::Retry(_) => (None, Value::Null),
                 };
