@@ -1,8 +1,9 @@
 //! Runs the recorded AWS executions of the conformance corpus against the runtime.
 //!
 //! Every case in `$CONFORMANCE_DIR/cases/<group>/*.json` (default `../shared/conformance`)
-//! runs on the virtual clock with the mock Lambda functions its README describes, and is
-//! compared on status, output, error, cause (placeholders as wildcards) and history event
+//! runs on the virtual clock with the mock Lambda functions its README describes (twice:
+//! with a millisecond per transition, and with none, so that both ways the executor drives
+//! a state are checked; see `run_case`), and is compared on status, output, error, cause (placeholders as wildcards) and history event
 //! types. Cases that need features the runtime does not have yet are listed, with a reason,
 //! in `tests/conformance_known_failures.txt`: the test fails on any other failure, and on a
 //! listed case that now passes, so the list stays honest.
@@ -176,7 +177,16 @@ fn history_eq(expected: &[String], actual: &[String]) -> bool {
     blocks(expected) == blocks(actual)
 }
 
+/// Runs a case twice: on the virtual clock as it is, where each transition takes a
+/// millisecond and every state runs as a future; and with transitions that take no time,
+/// where the states that never wait run in place (`Interpreter::run_state_inline`, the
+/// path a system-clock execution takes). Both must match the recording.
 fn run_case(case: &Value) -> Result<(), String> {
+    run_case_with(case, VirtualClock::TRANSITION_TIME)?;
+    run_case_with(case, Duration::ZERO).map_err(|e| format!("with states run in place: {e}"))
+}
+
+fn run_case_with(case: &Value, transition: Duration) -> Result<(), String> {
     let definition = case["definition"].to_string();
     let machine = StateMachine::from_json_str(&definition)
         .map_err(|e| format!("definition rejected: {e}"))?;
@@ -192,12 +202,11 @@ fn run_case(case: &Value) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let outcome: Outcome = runtime.block_on(async {
-        let clock = VirtualClock::new(Timestamp::parse("2025-01-01T00:00:00Z").unwrap_or(
-            Timestamp {
-                seconds: 0,
-                nanos: 0,
-            },
-        ));
+        let start = Timestamp::parse("2025-01-01T00:00:00Z").unwrap_or(Timestamp {
+            seconds: 0,
+            nanos: 0,
+        });
+        let clock = VirtualClock::with_transition_time(start, transition);
         let executor = Executor::new(resources)
             .with_clock(clock)
             .with_seed(1)

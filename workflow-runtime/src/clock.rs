@@ -61,6 +61,7 @@ impl Clock for SystemClock {
 pub struct VirtualClock {
     start: Timestamp,
     origin: tokio::time::Instant,
+    transition: Duration,
 }
 
 impl VirtualClock {
@@ -74,9 +75,19 @@ impl VirtualClock {
 
     /// A clock reading `start` now.
     pub fn new(start: Timestamp) -> Arc<Self> {
+        Self::with_transition_time(start, Self::TRANSITION_TIME)
+    }
+
+    /// A clock reading `start` now, on which a state transition takes `transition` instead
+    /// of [`VirtualClock::TRANSITION_TIME`]. With zero, states that never wait (Pass,
+    /// Choice, ...) leave time where it is, as on the [`SystemClock`]'s fast path, and a
+    /// loop of them with no wait only ends at the history limit, not at its
+    /// `TimeoutSeconds`.
+    pub fn with_transition_time(start: Timestamp, transition: Duration) -> Arc<Self> {
         Arc::new(VirtualClock {
             start,
             origin: tokio::time::Instant::now(),
+            transition,
         })
     }
 }
@@ -92,7 +103,7 @@ impl Clock for VirtualClock {
     }
 
     fn transition_time(&self) -> Duration {
-        Self::TRANSITION_TIME
+        self.transition
     }
 }
 

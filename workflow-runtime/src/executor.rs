@@ -602,45 +602,97 @@ impl Execution {
         let language = machine.query_language.unwrap_or(QueryLanguage::JsonPath);
         let variables = &self.variables;
         let entry = Entry::Top(resume);
-        // The input is kept only for what needs it after the state has run: a pause, which
-        // a checkpoint records, or the step reported.
-        let kept = match &state.kind {
-            StateKind::Pass(_)
-            | StateKind::Choice(_)
-            | StateKind::Succeed(_)
-            | StateKind::Fail(_)
-                if report == Report::Quiet =>
-            {
-                Value::Null
-            }
-            _ => input.clone(),
+        let reported = match report {
+            Report::Step => input.clone(),
+            Report::Quiet => Value::Null,
         };
+        let kept = kept_input(state, &input);
         let run = interpreter.run_state(state, input, input_text, variables, language, entry);
         let result = within(&self.executor, self.deadline, run).await;
         (self.history, self.rng) = interpreter.into_parts();
+        self.after_state(&name, kept, result);
+        Some(Step {
+            state: name,
+            input: reported,
+        })
+    }
+
+    /// Runs the next state in place when it never waits (see
+    /// [`Interpreter::run_state_inline`]): what [`Execution::advance`] does for it, without
+    /// its futures. `false` if it ran nothing: the execution has paused or ended, or its
+    /// next state is one to await.
+    fn advance_inline(&mut self) -> bool {
+        let Some((name, _)) = self.next.as_ref().filter(|_| self.paused.is_none()) else {
+            return false;
+        };
+        let machine = self.machine.clone();
+        let Ok(state) = find_state(&machine, name) else {
+            return false;
+        };
+        let clock = &self.executor.clock;
+        // As `within` checks before a state runs: past the deadline, `advance` ends it.
+        if self.deadline.is_some_and(|d| clock.now() >= d)
+            || !transition_inline(&self.executor, state)
+        {
+            return false;
+        }
+        let Some((name, input)) = self.next.take() else {
+            return false;
+        };
+        let span = tracing::info_span!("execution", arn = %self.executor.config.execution_arn());
+        let _span = span.enter();
+        let input_text = self.next_text.take();
+        // Only the first run after a redrive continues the failed one; a state that never
+        // waits has no progress to continue.
+        self.carried_progress = None;
+        let kept = kept_input(state, &input);
+        let interpreter = Interpreter::new(
+            &self.executor,
+            &self.input,
+            self.started,
+            std::mem::take(&mut self.history),
+            self.rng.clone(),
+        );
+        let language = machine.query_language.unwrap_or(QueryLanguage::JsonPath);
+        let result =
+            interpreter.run_state_inline(state, input, input_text, &self.variables, language, true);
+        (self.history, self.rng) = interpreter.into_parts();
+        // As `within` checks after: a state that computed past the deadline timed out.
+        let result = self
+            .deadline
+            .is_none_or(|d| clock.now() <= d)
+            .then_some(result);
+        self.after_state(&name, kept, result);
+        true
+    }
+
+    /// After a top-level state has run (`None`: past the execution's deadline): pauses the
+    /// execution where the state paused, with its input `kept` for the checkpoint, or moves
+    /// it on.
+    fn after_state(
+        &mut self,
+        name: &str,
+        kept: Value,
+        result: Option<Result<(Flow, Assigned), Failure>>,
+    ) {
         match result {
             Some(Ok((Flow::Sleep(until, exit), _))) => {
                 self.paused = Some(Box::new(Paused::Wait(Waiting {
-                    state: name.clone(),
-                    input: kept.clone(),
+                    state: name.to_owned(),
+                    input: kept,
                     until,
                     exit,
                 })));
             }
             Some(Ok((Flow::Retry(point), _))) => {
                 self.paused = Some(Box::new(Paused::Retry {
-                    state: name.clone(),
-                    input: kept.clone(),
+                    state: name.to_owned(),
+                    input: kept,
                     point,
                 }));
             }
             result => self.settle(result),
         }
-        let input = match report {
-            Report::Step => kept,
-            Report::Quiet => Value::Null,
-        };
-        Some(Step { state: name, input })
     }
 
     /// Waits, parked, for what a worker says about the task (or for its timeout), and records
@@ -817,7 +869,12 @@ impl Execution {
     #[allow(clippy::manual_async_fn)]
     pub fn run(mut self) -> impl Future<Output = Outcome> + Send {
         async move {
-            while self.advance_to(Report::Quiet).await.is_some() {}
+            loop {
+                while self.advance_inline() {}
+                if self.advance_to(Report::Quiet).await.is_none() {
+                    break;
+                }
+            }
             self.into_outcome()
         }
     }
@@ -1174,8 +1231,11 @@ impl<'a> Interpreter<'a> {
             let mut input = input;
             let mut input_text = None;
             loop {
-                let (flow, assigned) = self
-                    .run_state_to_end(
+                // As `run_state_to_end`, with the states that never wait run in place.
+                let ran = if transition_inline(self.executor, state) {
+                    self.run_state_inline(state, input, input_text, &variables, language, false)?
+                } else {
+                    self.run_state(
                         state,
                         input,
                         input_text,
@@ -1183,7 +1243,15 @@ impl<'a> Interpreter<'a> {
                         language,
                         Entry::Nested,
                     )
-                    .await?;
+                    .await?
+                };
+                let (flow, assigned) = match ran {
+                    (Flow::Sleep(until, exit), _) => {
+                        self.sleep_until(until).await;
+                        self.finish(state, exit)?
+                    }
+                    done => done,
+                };
                 variables.assign(assigned);
                 match flow {
                     Flow::End(output, _) => return Ok(output),
@@ -1225,11 +1293,8 @@ impl<'a> Interpreter<'a> {
         entry: Entry<'_>,
     ) -> Result<(Flow, Assigned), Failure> {
         use tracing::Instrument;
-        // One span per state run, nested in its execution's (and its Parallel's or Map's).
-        let span =
-            tracing::info_span!("state", name = %state.name, r#type = state.kind.type_name());
         self.run_state_in_span(state, input, input_text, variables, language, entry)
-            .instrument(span)
+            .instrument(state_span(state))
             .await
     }
 
@@ -1247,15 +1312,69 @@ impl<'a> Interpreter<'a> {
             Entry::Test(test) => (Some(test), false, None),
             Entry::Top(resume) => (None, true, resume),
         };
-        let input_text = input_text.unwrap_or_else(|| Text::from(compact(&input)));
-        // Going on from a retry backoff: the state was entered before the pause.
+        // TestState runs one state, with no transition into it; a state going on from a
+        // retry backoff was entered before the pause.
+        if test.is_none() && resume.is_none() {
+            self.transition().await;
+        }
+        let run = self.enter(state, &input, input_text, language, (test, durable, resume));
+        // Task, Parallel and Map run boxed: their futures (retries, handler calls, nested
+        // machines) are kilobytes, and inline they would size every execution's future, also
+        // while it only waits in a Wait state.
+        let recovered = match self.run_work(&run, state, input, variables) {
+            Work::Done(done) => return done,
+            Work::Task(task, input) => Box::pin(self.run_task(&run, task, input, variables)).await,
+            Work::Parallel(parallel, input) => {
+                Box::pin(self.run_parallel(&run, parallel, input, variables)).await
+            }
+            Work::Map(map, input) => Box::pin(self.run_map(&run, map, input, variables)).await,
+        };
+        match recovered? {
+            Recovered::Exit(exit) => self.finish(state, exit),
+            Recovered::Retrying(point) => Ok((Flow::Retry(point), Assigned::default())),
+        }
+    }
+
+    /// Runs a state that never waits (Pass, Choice, Wait, Succeed, Fail: a Wait only says
+    /// when it wakes) as [`Interpreter::run_state`] does, once [`transition_inline`] has
+    /// counted its transition: the same steps, without the futures of a state that waits,
+    /// whose making and moving were most of a quick state's cost. `durable` for a top-level
+    /// state of an execution ([`Entry::Top`]).
+    pub fn run_state_inline(
+        &self,
+        state: &State,
+        input: Value,
+        input_text: Option<Text>,
+        variables: &Variables<'_>,
+        language: QueryLanguage,
+        durable: bool,
+    ) -> Result<(Flow, Assigned), Failure> {
+        let _span = state_span(state).entered();
+        let run = self.enter(state, &input, input_text, language, (None, durable, None));
+        match self.run_work(&run, state, input, variables) {
+            Work::Done(done) => done,
+            // A caller that did not ask `transition_inline` first.
+            Work::Task(..) | Work::Parallel(..) | Work::Map(..) => Err(Failure::new(
+                crate::error::names::RUNTIME,
+                format!("the state '{}' cannot run without waiting", state.name),
+            )),
+        }
+    }
+
+    /// Enters a state: its entered event (unless it goes on from a retry backoff, entered
+    /// before the pause), and the [`StateRun`] its work reads.
+    fn enter<'s>(
+        &'s self,
+        state: &'s State,
+        input: &Value,
+        input_text: Option<Text>,
+        language: QueryLanguage,
+        (test, durable, resume): (Option<&'s TestRun>, bool, Option<RetryPoint>),
+    ) -> StateRun<'s> {
+        let input_text = input_text.unwrap_or_else(|| Text::from(compact(input)));
         let (entered, entered_at) = match &resume {
             Some(point) => (point.entered, Timestamp::from_unix_millis(point.entered_at)),
             None => {
-                // TestState runs one state, with no transition into it.
-                if test.is_none() {
-                    self.transition().await;
-                }
                 let (entered_type, _) = EventType::state_events(state.kind.type_name());
                 self.record_at(
                     entered_type,
@@ -1286,63 +1405,52 @@ impl<'a> Interpreter<'a> {
             random: &self.rng,
         };
         run.inspect(|i| i.input = Some(input.clone()));
+        run
+    }
+
+    /// A state's work, after its entered event: done in place for the states that never
+    /// wait, through its end (the exited event, or a Wait's wake-up time); the others'
+    /// work is handed back, to be awaited.
+    fn run_work<'s>(
+        &self,
+        run: &StateRun<'_>,
+        state: &'s State,
+        input: Value,
+        variables: &Variables<'_>,
+    ) -> Work<'s> {
         // States with no nested machines: a failed JSONata expression is recorded here.
         // (Task, Parallel and Map record their own in `recover`.)
         let own = |result: Result<Exit, Failure>| {
-            result.inspect_err(|failure| self.evaluation_failed(&run, failure))
+            result.inspect_err(|failure| self.evaluation_failed(run, failure))
         };
-        // Task, Parallel and Map run boxed: their futures (retries, handler calls, nested
-        // machines) are kilobytes, and inline they would size every execution's future, also
-        // while it only waits in a Wait state.
         let exit = match &state.kind {
-            StateKind::Pass(pass) => own(self.run_pass(&run, pass, input, variables))?,
-            StateKind::Task(task) => match Box::pin(self.run_task(&run, task, input, variables))
-                .await?
-            {
-                Recovered::Exit(exit) => exit,
-                Recovered::Retrying(point) => return Ok((Flow::Retry(point), Assigned::default())),
-            },
-            StateKind::Choice(choice) => own(self.run_choice(&run, choice, input, variables))?,
-            StateKind::Wait(wait) => {
-                let (exit, wakes_at) = self
-                    .run_wait(&run, wait, input, variables)
-                    .inspect_err(|failure| self.evaluation_failed(&run, failure))?;
-                if let Some(until) = wakes_at {
-                    return Ok((Flow::Sleep(until, exit), Assigned::default()));
+            StateKind::Task(task) => return Work::Task(task, input),
+            StateKind::Parallel(parallel) => return Work::Parallel(parallel, input),
+            StateKind::Map(map) => return Work::Map(map, input),
+            StateKind::Pass(pass) => own(self.run_pass(run, pass, input, variables)),
+            StateKind::Choice(choice) => own(self.run_choice(run, choice, input, variables)),
+            StateKind::Wait(wait) => match self.run_wait(run, wait, input, variables) {
+                Ok((exit, Some(until))) => {
+                    return Work::Done(Ok((Flow::Sleep(until, exit), Assigned::default())));
                 }
-                exit
-            }
-            StateKind::Succeed(succeed) => Exit {
-                output: self
-                    .run_succeed(&run, succeed, input, variables)
-                    .inspect_err(|failure| self.evaluation_failed(&run, failure))?,
-                next: None,
-                assigned: Assigned::default(),
+                Ok((exit, None)) => Ok(exit),
+                Err(failure) => own(Err(failure)),
             },
-            StateKind::Fail(fail) => {
-                let failure = self.run_fail(&run, fail, input, variables);
-                self.evaluation_failed(&run, &failure);
-                return Err(failure);
-            }
-            StateKind::Parallel(parallel) => {
-                match Box::pin(self.run_parallel(&run, parallel, input, variables)).await? {
-                    Recovered::Exit(exit) => exit,
-                    Recovered::Retrying(point) => {
-                        return Ok((Flow::Retry(point), Assigned::default()));
-                    }
-                }
-            }
-            StateKind::Map(map) => match Box::pin(self.run_map(&run, map, input, variables)).await?
-            {
-                Recovered::Exit(exit) => exit,
-                Recovered::Retrying(point) => return Ok((Flow::Retry(point), Assigned::default())),
-            },
+            StateKind::Succeed(succeed) => own(self
+                .run_succeed(run, succeed, input, variables)
+                .map(|output| Exit {
+                    output,
+                    next: None,
+                    assigned: Assigned::default(),
+                })),
+            StateKind::Fail(fail) => own(Err(self.run_fail(run, fail, input, variables))),
         };
-        self.finish(state, exit)
+        Work::Done(exit.and_then(|exit| self.finish(state, exit)))
     }
 
     /// Runs one state as [`Interpreter::run_state`] does, sleeping through a Wait in place:
-    /// for the states nested in a Parallel or Map and for TestState.
+    /// for TestState (`run_machine` does the same for the states nested in a Parallel or
+    /// Map).
     pub async fn run_state_to_end(
         &self,
         state: &State,
@@ -1506,6 +1614,51 @@ pub(crate) struct Exit {
     pub output: Value,
     pub next: Option<String>,
     pub assigned: Assigned,
+}
+
+/// A state's work as [`Interpreter::run_work`] leaves it: done, or still to be awaited.
+enum Work<'s> {
+    /// Done: where the state goes and what it assigned, or how it failed.
+    Done(Result<(Flow, Assigned), Failure>),
+    Task(&'s workflow_core::model::Task, Value),
+    Parallel(&'s workflow_core::model::Parallel, Value),
+    Map(&'s workflow_core::model::Map, Value),
+}
+
+/// Counts the transition into `state` and says whether [`Interpreter::run_state_inline`]
+/// may run it: a state that never waits (all but Task, Parallel and Map), on a clock whose
+/// transitions take no time (the virtual clock sleeps through each), when the thread is
+/// not due to yield (then [`Interpreter::run_state`] runs it, and yields first, see
+/// [`Interpreter::transition`]). It counts nothing when it says no.
+fn transition_inline(executor: &Executor, state: &State) -> bool {
+    !matches!(
+        state.kind,
+        StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+    ) && executor.clock.transition_time().is_zero()
+        && TRANSITIONS.with(|count| {
+            let next = count.get() + 1;
+            let inline = next < TRANSITIONS_PER_YIELD;
+            if inline {
+                count.set(next);
+            }
+            inline
+        })
+}
+
+/// A top-level state's input as what pauses there keeps it (a checkpoint records it): a
+/// copy for the states that can pause (a Wait, or a state that retries), `null` for the rest.
+fn kept_input(state: &State, input: &Value) -> Value {
+    match state.kind {
+        StateKind::Pass(_) | StateKind::Choice(_) | StateKind::Succeed(_) | StateKind::Fail(_) => {
+            Value::Null
+        }
+        _ => input.clone(),
+    }
+}
+
+/// The span of one state run, nested in its execution's (and its Parallel's or Map's).
+fn state_span(state: &State) -> tracing::Span {
+    tracing::info_span!("state", name = %state.name, r#type = state.kind.type_name())
 }
 
 /// The `Next` of a state that moves on, `None` for `End`.
