@@ -309,6 +309,15 @@ fn undefined(name: &str, path: &str) -> String {
 }
 
 /// JSON as AWS quotes it in causes: compact.
+/// Whether an `InputPath` or `OutputPath` selects the whole document (absent, or `$`).
+pub(crate) fn selects_all(path: &Option<Nullable<String>>) -> bool {
+    match path {
+        None => true,
+        Some(Nullable::Value(path)) => path == "$",
+        Some(Nullable::Null) => false,
+    }
+}
+
 pub(crate) fn compact(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }

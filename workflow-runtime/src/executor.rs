@@ -43,6 +43,7 @@ use crate::nested::StartExecution;
 use crate::state_run::TestRun;
 pub(crate) use crate::state_run::{StateRun, lock};
 use crate::states::recovery::{Awaiting, Completion, Dispatch, Recovered, RetryPoint};
+use crate::states::wait::output_is_input;
 
 /// How an execution ended, named as AWS names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -297,7 +298,7 @@ impl Executor {
             started,
             Details::Started {
                 input: text.clone(),
-                role_arn: self.config.role_arn.clone(),
+                config: self.config.clone(),
             },
         );
         (started, history, text)
@@ -414,7 +415,9 @@ impl Paused {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Waiting {
     state: String,
-    input: Value,
+    /// Its input; `None` where that is its output (`exit.output`), kept once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    input: Option<Value>,
     /// When it wakes, in milliseconds since the epoch.
     until: i64,
     /// What the state does when it wakes: its output, `Next` and assignments, all computed
@@ -460,7 +463,10 @@ impl Checkpoint {
                 Some((state, input)),
                 Some(format!("{}/{}", point.entered, point.count)),
             ),
-            Some(Paused::Wait(waiting)) => (Some((waiting.state, waiting.input)), None),
+            Some(Paused::Wait(waiting)) => {
+                let input = waiting.input.unwrap_or(waiting.exit.output);
+                (Some((waiting.state, input)), None)
+            }
             None => {
                 let key = (self.events > 0).then(|| format!("{}/0", self.events + 1));
                 (self.next.take(), key)
@@ -492,11 +498,11 @@ pub(crate) enum Flow {
     End(Value, Text),
     /// A Wait state sleeps until this instant (milliseconds since the epoch), then exits as
     /// [`Interpreter::finish`] says. The caller sleeps: a top-level Wait is a durable point
-    /// of the execution (see [`Waiting`]).
-    Sleep(i64, Exit),
+    /// of the execution (see [`Waiting`]). With its input, where that is not its output.
+    Sleep(i64, Exit, Option<Value>),
     /// A top-level state waits out a retry backoff: run it again with this point
-    /// ([`Entry::Top`]) to go on.
-    Retry(RetryPoint),
+    /// ([`Entry::Top`]) and its input to go on.
+    Retry(RetryPoint, Value),
 }
 
 /// How [`Interpreter::run_state`] runs a state.
@@ -546,7 +552,7 @@ impl Execution {
     async fn advance_in_span(&mut self, report: Report) -> Option<Step> {
         // A Wait waking is what a waiting execution does next: that future is the one kept
         // small, as it is what every waiting execution holds; the rest runs boxed.
-        if let Some(step) = self.wake().await {
+        if let Some(step) = self.wake(report).await {
             return Some(step);
         }
         Box::pin(self.advance_state(report)).await
@@ -557,7 +563,7 @@ impl Execution {
             Some(wait @ Paused::Wait(_)) => {
                 // Not reached: `advance_in_span` wakes a Wait first.
                 self.paused = Some(Box::new(wait));
-                return self.wake().await;
+                return self.wake(report).await;
             }
             Some(Paused::Retry {
                 state,
@@ -606,11 +612,10 @@ impl Execution {
             Report::Step => input.clone(),
             Report::Quiet => Value::Null,
         };
-        let kept = kept_input(state, &input);
         let run = interpreter.run_state(state, input, input_text, variables, language, entry);
         let result = within(&self.executor, self.deadline, run).await;
         (self.history, self.rng) = interpreter.into_parts();
-        self.after_state(&name, kept, result);
+        self.after_state(&name, result);
         Some(Step {
             state: name,
             input: reported,
@@ -645,7 +650,6 @@ impl Execution {
         // Only the first run after a redrive continues the failed one; a state that never
         // waits has no progress to continue.
         self.carried_progress = None;
-        let kept = kept_input(state, &input);
         let interpreter = Interpreter::new(
             &self.executor,
             &self.input,
@@ -662,32 +666,27 @@ impl Execution {
             .deadline
             .is_none_or(|d| clock.now() <= d)
             .then_some(result);
-        self.after_state(&name, kept, result);
+        self.after_state(&name, result);
         true
     }
 
     /// After a top-level state has run (`None`: past the execution's deadline): pauses the
-    /// execution where the state paused, with its input `kept` for the checkpoint, or moves
-    /// it on.
-    fn after_state(
-        &mut self,
-        name: &str,
-        kept: Value,
-        result: Option<Result<(Flow, Assigned), Failure>>,
-    ) {
+    /// execution where the state paused, or moves it on.
+    fn after_state(&mut self, name: &str, result: Option<Result<(Flow, Assigned), Failure>>) {
         match result {
-            Some(Ok((Flow::Sleep(until, exit), _))) => {
+            Some(Ok((Flow::Sleep(until, exit, input), _))) => {
+                self.history.shrink_to_fit();
                 self.paused = Some(Box::new(Paused::Wait(Waiting {
                     state: name.to_owned(),
-                    input: kept,
+                    input,
                     until,
                     exit,
                 })));
             }
-            Some(Ok((Flow::Retry(point), _))) => {
+            Some(Ok((Flow::Retry(point, input), _))) => {
                 self.paused = Some(Box::new(Paused::Retry {
                     state: name.to_owned(),
-                    input: kept,
+                    input,
                     point,
                 }));
             }
@@ -768,16 +767,13 @@ impl Execution {
     /// Sleeps until the top-level Wait the execution is paused in wakes, then ends it; `None`
     /// if it is not paused in a Wait. What it holds while it sleeps is most of what a waiting
     /// execution costs: the interpreter is made once it has woken.
-    async fn wake(&mut self) -> Option<Step> {
-        let waiting = match self.paused.take().map(|p| *p) {
-            Some(Paused::Wait(waiting)) => waiting,
-            other => {
-                self.paused = other.map(Box::new);
-                return None;
-            }
+    async fn wake(&mut self, report: Report) -> Option<Step> {
+        // Read in place; the Wait is taken out once it has woken, so that the future does
+        // not hold it while it sleeps.
+        let until = match self.paused.as_deref() {
+            Some(Paused::Wait(waiting)) => waiting.until,
+            _ => return None,
         };
-        // Read in place, not moved out: the future would hold them twice.
-        let until = waiting.until;
         let clock = self.executor.clock.clone();
         let sleep = async move {
             let left = until - clock.now().unix_millis();
@@ -785,7 +781,21 @@ impl Execution {
                 clock.sleep(Duration::from_millis(left as u64)).await;
             }
         };
-        let result = match within(&self.executor, self.deadline, sleep).await {
+        let slept = within(&self.executor, self.deadline, sleep).await;
+        let Some(Paused::Wait(waiting)) = self.paused.take().map(|p| *p) else {
+            return None;
+        };
+        let Waiting {
+            state: name,
+            input,
+            exit,
+            ..
+        } = waiting;
+        let reported = match report {
+            Report::Step => input.unwrap_or_else(|| exit.output.clone()),
+            Report::Quiet => Value::Null,
+        };
+        let result = match slept {
             Some(()) => {
                 let machine = self.machine.clone();
                 let interpreter = Interpreter::new(
@@ -795,8 +805,8 @@ impl Execution {
                     std::mem::take(&mut self.history),
                     self.rng.clone(),
                 );
-                let finished = find_state(&machine, &waiting.state)
-                    .and_then(|state| interpreter.finish(state, waiting.exit));
+                let finished =
+                    find_state(&machine, &name).and_then(|state| interpreter.finish(state, exit));
                 (self.history, self.rng) = interpreter.into_parts();
                 Some(finished)
             }
@@ -804,8 +814,8 @@ impl Execution {
         };
         self.settle(result);
         Some(Step {
-            state: waiting.state,
-            input: waiting.input,
+            state: name,
+            input: reported,
         })
     }
 
@@ -1246,7 +1256,7 @@ impl<'a> Interpreter<'a> {
                     .await?
                 };
                 let (flow, assigned) = match ran {
-                    (Flow::Sleep(until, exit), _) => {
+                    (Flow::Sleep(until, exit, _), _) => {
                         self.sleep_until(until).await;
                         self.finish(state, exit)?
                     }
@@ -1331,7 +1341,9 @@ impl<'a> Interpreter<'a> {
         };
         match recovered? {
             Recovered::Exit(exit) => self.finish(state, exit),
-            Recovered::Retrying(point) => Ok((Flow::Retry(point), Assigned::default())),
+            Recovered::Retrying(point, input) => {
+                Ok((Flow::Retry(point, input), Assigned::default()))
+            }
         }
     }
 
@@ -1429,13 +1441,18 @@ impl<'a> Interpreter<'a> {
             StateKind::Map(map) => return Work::Map(map, input),
             StateKind::Pass(pass) => own(self.run_pass(run, pass, input, variables)),
             StateKind::Choice(choice) => own(self.run_choice(run, choice, input, variables)),
-            StateKind::Wait(wait) => match self.run_wait(run, wait, input, variables) {
-                Ok((exit, Some(until))) => {
-                    return Work::Done(Ok((Flow::Sleep(until, exit), Assigned::default())));
+            StateKind::Wait(wait) => {
+                // What a pause keeps of the input: nothing where the output is the input.
+                let kept = (!output_is_input(wait, run.jsonata)).then(|| input.clone());
+                match self.run_wait(run, wait, input, variables) {
+                    Ok((exit, Some(until))) => {
+                        let sleep = Flow::Sleep(until, exit, kept);
+                        return Work::Done(Ok((sleep, Assigned::default())));
+                    }
+                    Ok((exit, None)) => Ok(exit),
+                    Err(failure) => own(Err(failure)),
                 }
-                Ok((exit, None)) => Ok(exit),
-                Err(failure) => own(Err(failure)),
-            },
+            }
             StateKind::Succeed(succeed) => own(self
                 .run_succeed(run, succeed, input, variables)
                 .map(|output| Exit {
@@ -1464,7 +1481,7 @@ impl<'a> Interpreter<'a> {
             .run_state(state, input, input_text, variables, language, entry)
             .await?
         {
-            (Flow::Sleep(until, exit), _) => {
+            (Flow::Sleep(until, exit, _), _) => {
                 self.sleep_until(until).await;
                 self.finish(state, exit)
             }
@@ -1643,17 +1660,6 @@ fn transition_inline(executor: &Executor, state: &State) -> bool {
             }
             inline
         })
-}
-
-/// A top-level state's input as what pauses there keeps it (a checkpoint records it): a
-/// copy for the states that can pause (a Wait, or a state that retries), `null` for the rest.
-fn kept_input(state: &State, input: &Value) -> Value {
-    match state.kind {
-        StateKind::Pass(_) | StateKind::Choice(_) | StateKind::Succeed(_) | StateKind::Fail(_) => {
-            Value::Null
-        }
-        _ => input.clone(),
-    }
 }
 
 /// The span of one state run, nested in its execution's (and its Parallel's or Map's).

@@ -140,7 +140,11 @@ pub(crate) enum Details {
     /// is as large as its largest details.
     Json(Box<Value>),
     /// `ExecutionStarted`: `{input, roleArn}`.
-    Started { input: Text, role_arn: String },
+    /// The role is read from the execution's names, shared rather than copied.
+    Started {
+        input: Text,
+        config: std::sync::Arc<crate::context::ExecutionConfig>,
+    },
     /// A state's entered event: `{name, input}`.
     Entered { name: String, input: Text },
     /// A state's exited event: `{name, output}`, and the variables it assigned, each as JSON
@@ -197,9 +201,9 @@ impl Details {
             Details::None => return None,
             Details::Json(value) if value.is_null() => return None,
             Details::Json(value) => (**value).clone(),
-            Details::Started { input, role_arn } => object(vec![
+            Details::Started { input, config } => object(vec![
                 ("input", json!(&**input)),
-                ("roleArn", json!(role_arn)),
+                ("roleArn", json!(config.role_arn)),
             ]),
             Details::Entered { name, input } => {
                 object(vec![("name", json!(name)), ("input", json!(&**input))])
@@ -464,6 +468,12 @@ impl History {
         id
     }
 
+    /// Gives back the room kept for events to come: for an execution that will wait long
+    /// (a waiting execution's history is most of what it costs).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.events.shrink_to_fit();
+    }
+
     /// The events so far.
     pub fn events(&self) -> &[HistoryEvent] {
         &self.events
@@ -553,7 +563,10 @@ mod tests {
                 EventType::ExecutionStarted,
                 Details::Started {
                     input: "{}".into(),
-                    role_arn: "arn:r".into(),
+                    config: std::sync::Arc::new(crate::context::ExecutionConfig {
+                        role_arn: "arn:r".into(),
+                        ..Default::default()
+                    }),
                 },
                 json!({ "input": "{}", "roleArn": "arn:r" }),
             ),

@@ -239,3 +239,38 @@ async fn an_aborted_wait_is_redriven_and_waits_again() {
         Err(RedriveError::DoesNotExist(_))
     ));
 }
+
+/// A Wait whose output is not its input (an `InputPath`) is entered again, after a redrive,
+/// with the input it was first entered with, and still outputs what its path selects.
+#[tokio::test(start_paused = true)]
+async fn a_redriven_wait_with_paths_is_entered_with_its_first_input() {
+    let definition = json!({
+        "StartAt": "Pause",
+        "States": { "Pause": { "Type": "Wait", "Seconds": 60, "InputPath": "$.inner", "End": true } }
+    })
+    .to_string();
+    let store = Arc::new(MemoryStore::new());
+    let durable = Durable::new(virtual_clock(Resources::new()), store.clone());
+    let input = json!({ "inner": { "x": 1 }, "other": 2 });
+    let (record, _) = durable
+        .start(request("paths", definition, input.clone()))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    durable.stop(&record.arn, None, None).await.unwrap();
+    durable.redrive(&record.arn).await.unwrap();
+    let ended = until_ended(store.as_ref(), &record.arn).await;
+    assert_eq!(ended.status, Status::Succeeded);
+    let history = store.history(&record.arn).unwrap();
+    let entered: Vec<Value> = history
+        .iter()
+        .filter(|e| e.event_type.as_str() == "WaitStateEntered")
+        .map(|e| serde_json::from_str(e.detail("input").unwrap().as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(entered, [input.clone(), input]);
+    let exited = history
+        .iter()
+        .find(|e| e.event_type.as_str() == "WaitStateExited")
+        .unwrap();
+    assert_eq!(exited.detail("output").unwrap(), &json!(r#"{"x":1}"#));
+}

@@ -23,7 +23,7 @@ mod result;
 mod result_writer;
 mod succeed;
 mod task;
-mod wait;
+pub(crate) mod wait;
 
 pub use choice::test_condition;
 

@@ -214,7 +214,8 @@ pub(crate) enum Dispatch {
 /// execution) paused before a retry.
 pub(crate) enum Recovered {
     Exit(Exit),
-    Retrying(RetryPoint),
+    /// Paused at this point, with the state's input, which the pause keeps.
+    Retrying(RetryPoint, Value),
 }
 
 /// What one attempt of a state with retriers gave. An attempt that cannot go on at all (a
@@ -303,19 +304,15 @@ impl Interpreter<'_> {
                 None if run.at_most_once => {
                     let now = self.now().unix_millis();
                     let point = retrying.point(run, now, Some(Dispatch::Ready), None);
-                    return Ok(Recovered::Retrying(point));
+                    return Ok(Recovered::Retrying(point, input.clone()));
                 }
                 None => attempt(retrying.count()).await,
             };
             // The attempt parked itself until a worker completes its task: a durable point.
             if let Some(awaiting) = run.take_parked() {
                 let now = self.now().unix_millis();
-                return Ok(Recovered::Retrying(retrying.point(
-                    run,
-                    now,
-                    None,
-                    Some(awaiting),
-                )));
+                let point = retrying.point(run, now, None, Some(awaiting));
+                return Ok(Recovered::Retrying(point, input.clone()));
             }
             if let Err(failure) = &attempted {
                 // The state's own JSONata failed: recorded, and (Map, Parallel) the state
@@ -350,7 +347,8 @@ impl Interpreter<'_> {
             match retrying.next_delay(&failure, || self.random()) {
                 Some(wait) if run.durable && !wait.is_zero() => {
                     let until = self.now().unix_millis() + wait.as_millis() as i64;
-                    return Ok(Recovered::Retrying(retrying.point(run, until, None, None)));
+                    let point = retrying.point(run, until, None, None);
+                    return Ok(Recovered::Retrying(point, input.clone()));
                 }
                 Some(wait) => self.sleep(wait).await,
                 None => {

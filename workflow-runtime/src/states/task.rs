@@ -5,9 +5,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use workflow_core::model::{IntOrExpr, Nullable, Task};
+use workflow_core::model::{IntOrExpr, Task};
 
-use crate::data_flow::{Scope, States, Variables, compact};
+use crate::data_flow::{Scope, States, Variables, compact, selects_all};
 use crate::error::{Failure, names};
 use crate::executor::failure_details;
 use crate::executor::{Interpreter, StateRun};
@@ -97,12 +97,7 @@ impl Interpreter<'_> {
             Some(template) => scope.template(template, &effective)?,
             None => effective,
         };
-        let unchanged = task.parameters.is_none()
-            && match &task.common.input_path {
-                None => true,
-                Some(Nullable::Value(path)) => path == "$",
-                Some(Nullable::Null) => false,
-            };
+        let unchanged = task.parameters.is_none() && selects_all(&task.common.input_path);
         run.inspect(|i| i.after_parameters = Some(payload.clone()));
         let result = match self
             .attempt(run, task, (payload, unchanged), timeout, retry_count, token)

@@ -452,9 +452,9 @@ impl Executor {
                 }
                 let (next, output) = match flow {
                     Flow::Next(next, output, _) => (Some(next), output),
-                    Flow::End(output, _) | Flow::Sleep(_, Exit { output, .. }) => (None, output),
+                    Flow::End(output, _) | Flow::Sleep(_, Exit { output, .. }, _) => (None, output),
                     // TestState makes no retry: it never pauses for one.
-                    Flow::Retry(_) => (None, Value::Null),
+                    Flow::Retry(..) => (None, Value::Null),
                 };
                 match handled {
                     Some(Handled::Caught(failure)) => {
