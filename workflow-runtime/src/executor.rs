@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::task::Poll;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -139,6 +140,8 @@ pub struct Executor {
     pub(crate) clock: Arc<dyn Clock>,
     /// Shared by the executions it starts, unless one is given its own.
     pub(crate) config: Arc<ExecutionConfig>,
+    /// `config`'s execution ARN, made once: every task attempt hands it to its handler.
+    pub(crate) execution_arn: Arc<str>,
     seed: Option<u64>,
     /// Who starts the executions `states:startExecution` tasks ask for.
     pub(crate) executions: Option<Arc<dyn StartExecution>>,
@@ -154,10 +157,12 @@ pub struct Executor {
 impl Executor {
     /// An executor calling `resources`, on the system clock.
     pub fn new(resources: Resources) -> Self {
+        let config = ExecutionConfig::default();
         Executor {
             resources: Arc::new(resources),
             clock: Arc::new(SystemClock),
-            config: Arc::new(ExecutionConfig::default()),
+            execution_arn: config.execution_arn().into(),
+            config: Arc::new(config),
             seed: None,
             executions: None,
             map_runs: MapRuns::default(),
@@ -207,6 +212,7 @@ impl Executor {
 
     /// Sets the names and place the context object shows.
     pub fn with_config(mut self, config: ExecutionConfig) -> Self {
+        self.execution_arn = config.execution_arn().into();
         self.config = Arc::new(config);
         self
     }
@@ -535,18 +541,19 @@ impl Execution {
     /// after each. Returns the state it ran in, or `None` once the execution has ended.
     ///
     /// Dropping the returned future before it completes leaves the execution unusable.
-    pub async fn advance(&mut self) -> Option<Step> {
-        self.advance_to(Report::Step).await
+    pub fn advance(&mut self) -> impl Future<Output = Option<Step>> {
+        self.advance_to(Report::Step)
     }
 
     /// [`Execution::advance`]; with [`Report::Quiet`], the step it returns has no input
     /// (`null`), which then need not be copied.
-    async fn advance_to(&mut self, report: Report) -> Option<Step> {
+    /// Not an `async fn`, as [`Interpreter::run_state`] is not.
+    fn advance_to(&mut self, report: Report) -> impl Future<Output = Option<Step>> {
         use tracing::Instrument;
         // One span per advance of an execution, for the program's own subscriber (`workflow
         // run -v` prints them); its fields are only computed when a subscriber wants it.
-        let span = tracing::info_span!("execution", arn = %self.executor.config.execution_arn());
-        self.advance_in_span(report).instrument(span).await
+        let span = tracing::info_span!("execution", arn = %self.executor.execution_arn);
+        self.advance_in_span(report).instrument(span)
     }
 
     async fn advance_in_span(&mut self, report: Report) -> Option<Step> {
@@ -563,7 +570,7 @@ impl Execution {
             Some(wait @ Paused::Wait(_)) => {
                 // Not reached: `advance_in_span` wakes a Wait first.
                 self.paused = Some(Box::new(wait));
-                return self.wake(report).await;
+                return Box::pin(self.wake(report)).await;
             }
             Some(Paused::Retry {
                 state,
@@ -574,7 +581,8 @@ impl Execution {
                 .as_ref()
                 .is_some_and(|a| a.completion.is_none()) =>
             {
-                return Some(self.await_token(state, input, point).await);
+                // Boxed: rare, and large.
+                return Some(Box::pin(self.await_token(state, input, point)).await);
             }
             Some(Paused::Retry {
                 state,
@@ -612,8 +620,12 @@ impl Execution {
             Report::Step => input.clone(),
             Report::Quiet => Value::Null,
         };
-        let run = interpreter.run_state(state, input, input_text, variables, language, entry);
-        let result = within(&self.executor, self.deadline, run).await;
+        let result = {
+            let run = std::pin::pin!(
+                interpreter.run_state(state, input, input_text, variables, language, entry)
+            );
+            within(&self.executor, self.deadline, run).await
+        };
         (self.history, self.rng) = interpreter.into_parts();
         self.after_state(&name, result);
         Some(Step {
@@ -644,7 +656,7 @@ impl Execution {
         let Some((name, input)) = self.next.take() else {
             return false;
         };
-        let span = tracing::info_span!("execution", arn = %self.executor.config.execution_arn());
+        let span = tracing::info_span!("execution", arn = %self.executor.execution_arn);
         let _span = span.enter();
         let input_text = self.next_text.take();
         // Only the first run after a redrive continues the failed one; a state that never
@@ -722,7 +734,7 @@ impl Execution {
                 }
             }
         };
-        let Some(heard) = within(&self.executor, self.deadline, wait).await else {
+        let Some(heard) = within(&self.executor, self.deadline, std::pin::pin!(wait)).await else {
             self.end_timed_out();
             return Step { state, input };
         };
@@ -781,7 +793,7 @@ impl Execution {
                 clock.sleep(Duration::from_millis(left as u64)).await;
             }
         };
-        let slept = within(&self.executor, self.deadline, sleep).await;
+        let slept = within(&self.executor, self.deadline, std::pin::pin!(sleep)).await;
         let Some(Paused::Wait(waiting)) = self.paused.take().map(|p| *p) else {
             return None;
         };
@@ -1210,9 +1222,7 @@ impl<'a> Interpreter<'a> {
         use sha2::Digest;
         let key = format!(
             "{}/{}/{}/{retry_count}",
-            self.executor.config.execution_arn(),
-            run.name,
-            run.entered
+            self.executor.execution_arn, run.name, run.entered
         );
         sha2::Sha256::digest(key.as_bytes())
             .iter()
@@ -1293,7 +1303,10 @@ impl<'a> Interpreter<'a> {
     ///
     /// `input_text` is the input's JSON text when the state before made it (it showed it as
     /// its output); it is made here otherwise.
-    pub async fn run_state(
+    ///
+    /// Not an `async fn`: its future would hold its arguments beside the future it awaits,
+    /// which holds them too.
+    pub fn run_state(
         &self,
         state: &State,
         input: Value,
@@ -1301,11 +1314,10 @@ impl<'a> Interpreter<'a> {
         variables: &Variables<'_>,
         language: QueryLanguage,
         entry: Entry<'_>,
-    ) -> Result<(Flow, Assigned), Failure> {
+    ) -> impl Future<Output = Result<(Flow, Assigned), Failure>> {
         use tracing::Instrument;
         self.run_state_in_span(state, input, input_text, variables, language, entry)
             .instrument(state_span(state))
-            .await
     }
 
     async fn run_state_in_span(
@@ -1575,25 +1587,41 @@ fn find_state<'m>(machine: &'m StateMachine, name: &str) -> Result<&'m State, Fa
 /// a slow expression, has its result dropped). The clock is read on both sides because a
 /// timer alone never fires while the task computes: the timer driver only runs between
 /// polls.
+///
+/// `run` comes pinned by the caller: moved in, it would take room twice in this future
+/// (as the argument and as the pinned local), and it is the largest thing an execution's
+/// step holds.
 async fn within<T>(
     executor: &Executor,
     deadline: Option<Timestamp>,
-    run: impl Future<Output = T>,
+    mut run: Pin<&mut impl Future<Output = T>>,
 ) -> Option<T> {
-    let Some(deadline) = deadline else {
-        return Some(run.await);
-    };
     let clock = &executor.clock;
-    let left = deadline.unix_millis() - clock.now().unix_millis();
-    if left <= 0 {
-        return None;
-    }
-    let timer = clock.sleep(Duration::from_millis(left as u64));
-    let result = tokio::select! {
-        result = run => result,
-        () = timer => return None,
+    let mut timer = match deadline {
+        Some(deadline) => {
+            let left = deadline.unix_millis() - clock.now().unix_millis();
+            if left <= 0 {
+                return None;
+            }
+            Some(clock.sleep(Duration::from_millis(left as u64)))
+        }
+        None => None,
     };
-    (clock.now().unix_millis() <= deadline.unix_millis()).then_some(result)
+    // One poll function for both cases, rather than `run.await` or a `select!`: each would
+    // keep a slot of its own for `run`.
+    let result = std::future::poll_fn(|cx| {
+        if let Poll::Ready(result) = run.as_mut().poll(cx) {
+            return Poll::Ready(Some(result));
+        }
+        match timer.as_mut().map(|timer| timer.as_mut().poll(cx)) {
+            Some(Poll::Ready(())) => Poll::Ready(None),
+            _ => Poll::Pending,
+        }
+    })
+    .await?;
+    deadline
+        .is_none_or(|deadline| clock.now().unix_millis() <= deadline.unix_millis())
+        .then_some(result)
 }
 
 /// How many state transitions run between two yields to the scheduler on a clock whose

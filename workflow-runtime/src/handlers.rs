@@ -216,6 +216,10 @@ impl Resources {
             return Some(h.clone());
         }
         let name = lambda_function_name(resource).unwrap_or(resource);
+        // A function registered under its plain name: one lookup, not a scan.
+        if let Some(h) = self.handlers.get(name) {
+            return Some(h.clone());
+        }
         self.handlers
             .iter()
             .find(|(k, _)| lambda_function_name(k).unwrap_or(k) == name)

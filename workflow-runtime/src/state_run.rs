@@ -43,7 +43,8 @@ pub(crate) struct StateRun<'a> {
     /// The retry backoff the state goes on from, taken by its first `recover`.
     pub resume: Mutex<Option<RetryPoint>>,
     /// An attempt parked until a worker completes its task, or going on after it has.
-    pub parked: Mutex<Option<Awaiting>>,
+    /// Boxed: it is rare, and large.
+    pub parked: Mutex<Option<Box<Awaiting>>>,
     /// The execution's random source, which the state's intrinsics and JSONata draw from.
     pub random: &'a Mutex<fastrand::Rng>,
 }
@@ -57,12 +58,12 @@ impl StateRun<'_> {
     /// Parks the running attempt until a worker completes its task (see `Awaiting`); or,
     /// going on, hands the parked attempt how its task ended.
     pub fn park(&self, awaiting: Awaiting) {
-        *lock(&self.parked) = Some(awaiting);
+        *lock(&self.parked) = Some(Box::new(awaiting));
     }
 
     /// The parked attempt, if any.
     pub fn take_parked(&self) -> Option<Awaiting> {
-        lock(&self.parked).take()
+        lock(&self.parked).take().map(|awaiting| *awaiting)
     }
 }
 

@@ -159,10 +159,17 @@ impl Interpreter<'_> {
                 return Err(needs_durable(kind, resource));
             }
             // The integration's call hands the token out (or starts the child); then the
-            // attempt parks.
-            let submitted = self
-                .dispatch(run, task, (payload, unchanged), timeout, retry_count, true)
-                .await?;
+            // attempt parks. Boxed, as are the other rare ways below (a child execution, an
+            // activity): inline, their futures would size every attempt's.
+            let submitted = Box::pin(self.dispatch(
+                run,
+                task,
+                (payload, unchanged),
+                timeout,
+                retry_count,
+                true,
+            ))
+            .await?;
             let child = child_wait.map(|wait| ChildWait {
                 arn: submitted["ExecutionArn"]
                     .as_str()
@@ -177,7 +184,7 @@ impl Interpreter<'_> {
                 EventType::TaskFailed,
                 EventType::TaskTimedOut,
             ];
-            return self.wait_for_token(run, resource, awaiting, events).await;
+            return Box::pin(self.wait_for_token(run, resource, awaiting, events)).await;
         }
         self.dispatch(run, task, (payload, unchanged), timeout, retry_count, false)
             .await
@@ -242,31 +249,31 @@ impl Interpreter<'_> {
         };
         let resource = task.resource.as_str();
         let mut invocation = Invocation {
-            execution_arn: self.executor.config.execution_arn(),
+            execution_arn: self.executor.execution_arn.to_string(),
             state: run.name.to_owned(),
             entered_event_id: run.entered,
             attempt: retry_count,
             resource: resource.to_owned(),
             function: None,
         };
-        let region = self.executor.config.region.clone();
+        // Read where an event or a call shows it (a Lambda ARN's events do not).
+        let region = || self.executor.config.region.clone();
         if let Some(starter) = self
             .executor
             .executions
             .clone()
             .filter(|_| self.nested(run, resource).is_some())
         {
-            return self
-                .start_child(
-                    &*starter,
-                    task,
-                    payload,
-                    timeout,
-                    &invocation,
-                    region,
-                    succeeded,
-                )
-                .await;
+            return Box::pin(self.start_child(
+                &*starter,
+                task,
+                payload,
+                timeout,
+                &invocation,
+                region(),
+                succeeded,
+            ))
+            .await;
         }
         let resources = self.executor.resources.clone();
         let find = |name: &str| resources.find(name);
@@ -305,8 +312,7 @@ impl Interpreter<'_> {
                 )
             }
             Route::Activity => {
-                self.activity(run, task, payload, timeout, retry_count)
-                    .await
+                Box::pin(self.activity(run, task, payload, timeout, retry_count)).await
             }
             Route::LambdaInvoke => {
                 let (service, action) = ("lambda", "invoke");
@@ -315,7 +321,7 @@ impl Interpreter<'_> {
                     Details::TaskScheduled(Box::new(Scheduled {
                         resource_type: service,
                         resource: action.to_owned(),
-                        region,
+                        region: region(),
                         parameters: payload_text(),
                         timeout: timeout.as_secs(),
                     })),
@@ -386,7 +392,7 @@ impl Interpreter<'_> {
                     Details::TaskScheduled(Box::new(Scheduled {
                         resource_type: "workflow",
                         resource: resource.to_owned(),
-                        region,
+                        region: region(),
                         parameters: payload_text(),
                         timeout: timeout.as_secs(),
                     })),
@@ -488,9 +494,9 @@ impl Interpreter<'_> {
                 return Err(Failure::new(names::TASK_FAILED, "the task is parked"));
             }
         };
-        let execution = self.executor.config.execution_arn();
-        let mut messages = runner.tokens.register_nested(&execution, &awaiting);
-        runner.watch_child(&execution, Some(&awaiting));
+        let execution: &str = &self.executor.execution_arn;
+        let mut messages = runner.tokens.register_nested(execution, &awaiting);
+        runner.watch_child(execution, Some(&awaiting));
         // Released however the wait ends (its Map iteration aborted, say).
         let _release = Release {
             runner: &runner,
