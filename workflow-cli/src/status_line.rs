@@ -57,11 +57,11 @@ impl Progress {
             match &state.kind {
                 StateKind::Parallel(parallel) => {
                     self.branches
-                        .insert(state.name.clone(), parallel.branches.len() as u64);
+                        .insert(state.name.to_string(), parallel.branches.len() as u64);
                     for branch in &parallel.branches {
                         for end in branch.states.iter().filter(|s| ends_machine(&s.kind)) {
                             self.branch_ends
-                                .insert(end.name.clone(), state.name.clone());
+                                .insert(end.name.to_string(), state.name.to_string());
                         }
                         self.learn(branch);
                     }

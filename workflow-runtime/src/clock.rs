@@ -36,7 +36,12 @@ impl Clock for SystemClock {
         let since_epoch = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
-        Timestamp::from_unix_millis(since_epoch.as_millis() as i64)
+        // To the millisecond, as history timestamps are; without the 128-bit arithmetic of
+        // `as_millis` (every event reads the clock).
+        Timestamp {
+            seconds: since_epoch.as_secs() as i64,
+            nanos: since_epoch.subsec_millis() * 1_000_000,
+        }
     }
 
     fn sleep(&self, duration: Duration) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {

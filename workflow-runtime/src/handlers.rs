@@ -229,15 +229,14 @@ impl Resources {
 
 /// `arn:aws:lambda:us-east-1:111111111111:function:name[:qualifier]` -> `name`.
 pub fn lambda_function_name(resource: &str) -> Option<&str> {
-    let mut parts = resource.split(':');
-    let (arn, _partition, service) = (parts.next()?, parts.next()?, parts.next()?);
-    if arn != "arn" || service != "lambda" {
-        return None;
-    }
-    let _region = parts.next()?;
-    let _account = parts.next()?;
-    (parts.next()? == "function").then_some(())?;
-    parts.next().filter(|n| !n.is_empty())
+    let rest = resource.strip_prefix("arn:")?;
+    let (_partition, rest) = rest.split_once(':')?;
+    let rest = rest.strip_prefix("lambda:")?;
+    let (_region, rest) = rest.split_once(':')?;
+    let (_account, rest) = rest.split_once(':')?;
+    let rest = rest.strip_prefix("function:")?;
+    let name = rest.split_once(':').map_or(rest, |(name, _qualifier)| name);
+    (!name.is_empty()).then_some(name)
 }
 
 /// The result envelope of `arn:aws:states:::lambda:invoke`, as AWS returns it. With
@@ -378,6 +377,19 @@ mod tests {
         );
         assert_eq!(lambda_function_name("arn:aws:states:::lambda:invoke"), None);
         assert_eq!(lambda_function_name("${SendMessageFunctionArn}"), None);
+        assert_eq!(
+            lambda_function_name("arn:aws-cn:lambda:cn-north-1:1:function:g"),
+            Some("g")
+        );
+        assert_eq!(
+            lambda_function_name("arn:aws:lambda:us-east-1:1:function:"),
+            None
+        );
+        assert_eq!(
+            lambda_function_name("arn:aws:lambda:us-east-1:1:layer:l"),
+            None
+        );
+        assert_eq!(lambda_function_name("arn:aws:lambda:us-east-1"), None);
     }
 
     #[tokio::test]

@@ -146,11 +146,11 @@ pub(crate) enum Details {
         config: std::sync::Arc<crate::context::ExecutionConfig>,
     },
     /// A state's entered event: `{name, input}`.
-    Entered { name: String, input: Text },
+    Entered { name: Text, input: Text },
     /// A state's exited event: `{name, output}`, and the variables it assigned, each as JSON
     /// text (`assignedVariables`, with `assignedVariablesDetails`).
     Exited {
-        name: String,
+        name: Text,
         output: Text,
         assigned: Option<Box<Value>>,
     },
@@ -206,14 +206,14 @@ impl Details {
                 ("roleArn", json!(config.role_arn)),
             ]),
             Details::Entered { name, input } => {
-                object(vec![("name", json!(name)), ("input", json!(&**input))])
+                object(vec![("name", json!(&**name)), ("input", json!(&**input))])
             }
             Details::Exited {
                 name,
                 output,
                 assigned,
             } => {
-                let mut fields = vec![("name", json!(name)), ("output", json!(&**output))];
+                let mut fields = vec![("name", json!(&**name)), ("output", json!(&**output))];
                 if let Some(assigned) = assigned {
                     fields.push(("assignedVariables", (**assigned).clone()));
                     fields.push(("assignedVariablesDetails", json!({ "truncated": false })));

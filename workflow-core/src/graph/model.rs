@@ -566,8 +566,8 @@ impl Builder {
         // all of this machine's states were named, so that ids at this level keep the state
         // names and nested states with the same name get the suffix.
         for state in &machine.states {
-            self.children(state, ends[state.name.as_str()]);
-            let from = ends[state.name.as_str()].exit;
+            self.children(state, ends[&*state.name]);
+            let from = ends[&*state.name].exit;
             let to = |builder: &mut Builder, target: &str, kind, label| {
                 // A validated machine names only its own states; a dangling name draws nothing.
                 if let Some(e) = ends.get(target) {

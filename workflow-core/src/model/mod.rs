@@ -71,11 +71,11 @@ impl StateMachine {
         // it does not hold is looked for in full: only a definition naming a missing state
         // (which does not validate) pays for that.
         if let Some(&i) = self.index.0.get(name)
-            && self.states.get(i).is_some_and(|s| s.name == name)
+            && self.states.get(i).is_some_and(|s| *s.name == *name)
         {
             return Some(i);
         }
-        self.states.iter().position(|s| s.name == name)
+        self.states.iter().position(|s| *s.name == *name)
     }
 
     /// Resolves every state name to its index (done by the parser once all states are read).
@@ -92,7 +92,7 @@ impl StateMachine {
 /// The name-to-index map of [`StateMachine`]; derived from `states`, so it is left out of
 /// `Debug` output.
 #[derive(Clone, PartialEq, Default)]
-pub(crate) struct StateIndex(std::collections::HashMap<String, usize>);
+pub(crate) struct StateIndex(std::collections::HashMap<std::sync::Arc<str>, usize>);
 
 impl std::fmt::Debug for StateIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -104,7 +104,7 @@ fn serialize_states<S: serde::Serializer>(states: &[State], s: S) -> Result<S::O
     use serde::ser::SerializeMap;
     let mut map = s.serialize_map(Some(states.len()))?;
     for state in states {
-        map.serialize_entry(&state.name, &state.kind)?;
+        map.serialize_entry(&*state.name, &state.kind)?;
     }
     map.end()
 }
@@ -112,8 +112,9 @@ fn serialize_states<S: serde::Serializer>(states: &[State], s: S) -> Result<S::O
 /// One named state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
-    /// The state's name, its key in `States`.
-    pub name: String,
+    /// The state's name, its key in `States`. Shared: every history event of the state
+    /// names it.
+    pub name: std::sync::Arc<str>,
     /// What the state does.
     pub kind: StateKind,
     /// Its paths, intrinsic calls and JSONata expressions, parsed when it was loaded.

@@ -134,7 +134,7 @@ fn unknown_state() -> StateKind {
 
 fn state(cx: &Diagnostics, name: &str, value: &Value, at: Pointer) -> State {
     let fallback = |kind| State {
-        name: name.to_owned(),
+        name: name.into(),
         kind,
         parsed: Parsed::of_state(value),
     };

@@ -5,7 +5,7 @@ use crate::suggest::did_you_mean;
 /// `StartAt`, every `Next`, `Default` and catcher `Next` must name a state of the same
 /// machine: a branch or item processor cannot jump out of its scope, nor into another.
 pub fn check_targets(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
-    let names = || machine.states.iter().map(|s| s.name.as_str());
+    let names = || machine.states.iter().map(|s| &*s.name);
     let report = |target: &str, pointer: Pointer, what: &str| {
         let mut d = Diagnostic::new(
             Code::MissingTransitionTarget,

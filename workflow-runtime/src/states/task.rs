@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use workflow_core::model::{IntOrExpr, Task};
+use workflow_core::timestamp::Timestamp;
 
 use crate::data_flow::{Scope, States, Variables, compact, selects_all};
 use crate::error::{Failure, names};
@@ -295,9 +296,12 @@ impl Interpreter<'_> {
                         timeout: timeout.as_secs(),
                     },
                 );
-                self.record(EventType::LambdaFunctionStarted, Details::None);
+                let (_, started) = self.record_at(EventType::LambdaFunctionStarted, Details::None);
                 let outcome = match find(resource) {
-                    Some(handler) => self.call(handler, payload, &invocation, timeout).await,
+                    Some(handler) => {
+                        self.call(handler, payload, &invocation, (started, timeout))
+                            .await
+                    }
                     None => Attempt::Failed(self.function_not_found(resource)),
                 };
                 self.finish_attempt(
@@ -326,7 +330,7 @@ impl Interpreter<'_> {
                         timeout: timeout.as_secs(),
                     })),
                 );
-                self.record(
+                let (_, started) = self.record_at(
                     EventType::TaskStarted,
                     Details::Resource {
                         resource_type: service,
@@ -352,9 +356,13 @@ impl Interpreter<'_> {
                 let outcome = match find(&function) {
                     // A mocked service response is the task's result as it is.
                     Some(handler) if handler.returns_service_response(&invocation) => {
-                        self.call(handler, body, &invocation, timeout).await
+                        self.call(handler, body, &invocation, (started, timeout))
+                            .await
                     }
-                    Some(handler) => match self.call(handler, body, &invocation, timeout).await {
+                    Some(handler) => match self
+                        .call(handler, body, &invocation, (started, timeout))
+                        .await
+                    {
                         Attempt::Succeeded(result) => {
                             let date = http_date(self.now());
                             let request_id = self.request_id();
@@ -397,7 +405,7 @@ impl Interpreter<'_> {
                         timeout: timeout.as_secs(),
                     })),
                 );
-                self.record(
+                let (_, started) = self.record_at(
                     EventType::TaskStarted,
                     Details::Resource {
                         resource_type: "workflow",
@@ -407,7 +415,10 @@ impl Interpreter<'_> {
                 // A callback's integration may be registered with or without its suffix.
                 let base = resource.trim_end_matches(".waitForTaskToken");
                 let outcome = match find(resource).or_else(|| find(base)) {
-                    Some(handler) => self.call(handler, payload, &invocation, timeout).await,
+                    Some(handler) => {
+                        self.call(handler, payload, &invocation, (started, timeout))
+                            .await
+                    }
                     None => Attempt::Failed(Failure::new(
                         names::TASK_FAILED,
                         format!("no handler is registered for the resource '{resource}'"),
@@ -529,10 +540,11 @@ impl Interpreter<'_> {
     /// (a handler or mock registered for the resource takes precedence); `None` for any
     /// other task.
     fn nested(&self, run: &StateRun<'_>, resource: &str) -> Option<nested::Wait> {
+        self.executor.executions.as_ref()?;
         let wait = nested::wait_of(resource.trim_end_matches(".waitForTaskToken"))?;
         let handled =
             run.mock().is_some() || self.executor.resources.find_registered(resource).is_some();
-        (self.executor.executions.is_some() && !handled).then_some(wait)
+        (!handled).then_some(wait)
     }
 
     /// Starts a nested execution: `TaskScheduled` and `TaskStarted` (resource type `states`),
@@ -660,14 +672,14 @@ impl Interpreter<'_> {
     /// Calls a handler, polling its future in place (a spawned task and a timer per attempt
     /// were most of a quick handler's cost): a panic becomes a task failure, and the
     /// timeout, armed only if the handler does not answer at its first poll, abandons it.
+    /// `called` is when the attempt's started event says the call was made.
     async fn call(
         &self,
         handler: Arc<dyn Handler>,
         input: Value,
         invocation: &Invocation,
-        timeout: Duration,
+        (called, timeout): (Timestamp, Duration),
     ) -> Attempt {
-        let called = self.now();
         // A handler may panic while it builds its future, before any `.await`: caught here,
         // as a panic inside the future is caught by `Isolated`.
         let invoked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
