@@ -36,6 +36,7 @@ use crate::context::{ExecutionConfig, LazyContext};
 use crate::data_flow::{Assigned, Variables, compact};
 use crate::durable::Durable;
 use crate::error::Failure;
+use crate::execution_input::SharedInput;
 use crate::handlers::Resources;
 use crate::history::{Details, EventType, History, Text};
 use crate::limits;
@@ -235,19 +236,20 @@ impl Executor {
         if input.size() > limits::MAX_PAYLOAD_BYTES {
             return Err(StartError::InputTooLarge(input.size()));
         }
-        let input = input.into_value();
-        let (started, history, input_text) = self.started(&input);
+        let (input, text) = input.into_parts();
+        let (started, history, input_text) = self.started(&input, text);
+        let shared = SharedInput::new(&input, input_text.clone());
         let deadline = machine
             .timeout_seconds
             .map(|s| Timestamp::from_unix_millis(started.unix_millis() + s as i64 * 1000));
         let rng = self.rng();
         Ok(Execution {
-            next: Some((machine.start_at.clone(), input.clone())),
+            next: Some((machine.start_at.clone(), input)),
             next_text: Some(input_text),
             machine,
             executor: self.clone(),
             history,
-            input,
+            input: shared,
             started,
             deadline,
             outcome: None,
@@ -277,7 +279,7 @@ impl Executor {
             machine,
             executor: self.clone().with_config(checkpoint.config),
             history,
-            input: checkpoint.input,
+            input: SharedInput::from_value(checkpoint.input),
             started: Timestamp::from_unix_millis(checkpoint.started),
             rng: fastrand::Rng::with_seed(checkpoint.rng_seed),
             deadline: checkpoint.deadline.map(Timestamp::from_unix_millis),
@@ -295,10 +297,15 @@ impl Executor {
     /// The start of a run on `input`: now, a history holding its ExecutionStarted event
     /// (so that the first state is entered at event #2, as AWS numbers it), and the input's
     /// text that event shows, which the first state's entered event shows too.
-    pub(crate) fn started(&self, input: &Value) -> (Timestamp, History, Text) {
+    /// `text` is the input's compact JSON text, if it was made already.
+    pub(crate) fn started(
+        &self,
+        input: &Value,
+        text: Option<String>,
+    ) -> (Timestamp, History, Text) {
         let started = self.clock.now();
         let mut history = History::default();
-        let text = Text::from(compact(input));
+        let text = Text::from(text.unwrap_or_else(|| compact(input)));
         history.record(
             EventType::ExecutionStarted,
             started,
@@ -327,7 +334,8 @@ pub struct Execution {
     machine: Arc<StateMachine>,
     executor: Executor,
     history: History,
-    input: Value,
+    /// `$$.Execution.Input`.
+    input: SharedInput,
     started: Timestamp,
     rng: fastrand::Rng,
     deadline: Option<Timestamp>,
@@ -873,7 +881,7 @@ impl Execution {
     pub fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
             config: (*self.executor.config).clone(),
-            input: self.input.clone(),
+            input: self.input.value().clone(),
             started: self.started.unix_millis(),
             deadline: self.deadline.map(|d| d.unix_millis()),
             next: self.next.clone(),
@@ -980,7 +988,7 @@ pub(crate) struct Interpreter<'a> {
     /// The handlers, the clock and the names the execution runs with.
     pub executor: &'a Executor,
     /// The execution's input, `$$.Execution.Input`.
-    pub input: &'a Value,
+    pub input: &'a SharedInput,
     /// When the execution started, `$$.Execution.StartTime`.
     pub started: Timestamp,
     history: Mutex<History>,
@@ -1049,7 +1057,7 @@ impl<'a> Interpreter<'a> {
     /// An interpreter appending to `history` and drawing from `rng`.
     pub fn new(
         executor: &'a Executor,
-        input: &'a Value,
+        input: &'a SharedInput,
         started: Timestamp,
         history: History,
         rng: fastrand::Rng,
@@ -1168,14 +1176,14 @@ impl<'a> Interpreter<'a> {
         LazyContext::new(move || match run.test {
             Some(test) => test.context(
                 &self.executor.config,
-                self.input,
+                self.input.value(),
                 self.started,
                 run,
                 retry_count,
                 None,
             ),
             None => self.executor.config.context(
-                self.input,
+                self.input.value(),
                 self.started,
                 run.name,
                 run.entered_at,
@@ -1196,7 +1204,7 @@ impl<'a> Interpreter<'a> {
             if let Some(test) = run.test {
                 return test.context(
                     &self.executor.config,
-                    self.input,
+                    self.input.value(),
                     self.started,
                     run,
                     Some(retry_count),
@@ -1204,7 +1212,7 @@ impl<'a> Interpreter<'a> {
                 );
             }
             let mut context = self.executor.config.context(
-                self.input,
+                self.input.value(),
                 self.started,
                 run.name,
                 run.entered_at,

@@ -5,8 +5,9 @@ use workflow_core::timestamp::Timestamp;
 use crate::context::LazyContext;
 use crate::data_flow::{Scope, States, Variables, compact};
 use crate::error::{Failure, names};
+use crate::execution_input::SharedInput;
 use crate::executor::{Interpreter, RunProgress, StateRun, failure_details};
-use crate::history::{EventType, History};
+use crate::history::EventType;
 use crate::limits;
 use crate::map_runs::{ItemCounts, MapRun, MapRunStatus, RunGuard};
 use crate::states::fan_out::FanOut;
@@ -372,24 +373,17 @@ impl Interpreter<'_> {
         seed: u64,
         inherited: QueryLanguage,
     ) -> Result<Value, Failure> {
-        let started = self.now();
-        let mut history = History::default();
-        history.push(
-            EventType::ExecutionStarted,
-            started,
-            json!({ "input": compact(&input), "roleArn": self.executor.config.role_arn }),
-        );
+        let (started, history, text) = self.executor.started(&input, None);
+        let shared = SharedInput::new(&input, text);
         let child = Interpreter::new(
             self.executor,
-            &input,
+            &shared,
             started,
             history,
             fastrand::Rng::with_seed(seed),
         );
         // The child's history is its own, as on AWS; nothing reads it after the run.
-        child
-            .run_machine(machine, input.clone(), None, inherited)
-            .await
+        child.run_machine(machine, input, None, inherited).await
     }
 
     /// A `ResultWriter`'s result: the children's results written, or transformed.

@@ -36,6 +36,7 @@ use workflow_core::timestamp::Timestamp;
 use crate::context::ExecutionConfig;
 use crate::data_flow::{Assigned, Variables, compact};
 use crate::error::Failure;
+use crate::execution_input::SharedInput;
 use crate::executor::{Entry, Executor, Exit, Flow, Interpreter};
 use crate::limits;
 use crate::state_run::{Handled, Recorded, StateRun, TestNames, TestRun};
@@ -412,8 +413,9 @@ impl Executor {
         }
         let jsonata =
             state.kind.common().query_language.unwrap_or(language) == QueryLanguage::Jsonata;
-        let (started, history, input_text) = self.started(&input);
-        let interpreter = Interpreter::new(self, &input, started, history, self.rng());
+        let (started, history, input_text) = self.started(&input, None);
+        let shared = SharedInput::new(&input, input_text.clone());
+        let interpreter = Interpreter::new(self, &shared, started, history, self.rng());
         let starting = Assigned::from_map(options.variables.clone());
         let test = TestRun {
             recorded: Mutex::default(),
