@@ -73,7 +73,8 @@ impl From<Value> for ExecutionInput {
 #[derive(Debug)]
 pub(crate) struct SharedInput {
     text: Option<Text>,
-    value: OnceLock<Value>,
+    /// Boxed: it is rarely set, and a running execution holds this inline.
+    value: OnceLock<Box<Value>>,
 }
 
 impl SharedInput {
@@ -94,7 +95,7 @@ impl SharedInput {
     pub fn from_value(value: Value) -> Self {
         SharedInput {
             text: None,
-            value: OnceLock::from(value),
+            value: OnceLock::from(Box::new(value)),
         }
     }
 
@@ -103,10 +104,12 @@ impl SharedInput {
         self.value.get_or_init(|| {
             // Text this runtime wrote, within the depth a reader reads (see `new`): it
             // reads back, and `null` is only a fallback.
-            self.text
-                .as_deref()
-                .and_then(|text| serde_json::from_str(text).ok())
-                .unwrap_or(Value::Null)
+            Box::new(
+                self.text
+                    .as_deref()
+                    .and_then(|text| serde_json::from_str(text).ok())
+                    .unwrap_or(Value::Null),
+            )
         })
     }
 }

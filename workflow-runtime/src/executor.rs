@@ -256,9 +256,7 @@ impl Executor {
             rng,
             variables: Variables::default(),
             paused: None,
-            progress: None,
-            carried_progress: None,
-            messages: None,
+            attached: None,
         })
     }
 
@@ -288,9 +286,12 @@ impl Executor {
             outcome: None,
             variables,
             paused: checkpoint.paused.map(|p| Box::new(p.after_restart())),
-            progress: None,
-            carried_progress: checkpoint.carried_progress,
-            messages: None,
+            attached: checkpoint.carried_progress.map(|carried| {
+                Box::new(Attached {
+                    carried_progress: Some(carried),
+                    ..Attached::default()
+                })
+            }),
         }
     }
 
@@ -350,6 +351,14 @@ pub struct Execution {
     /// A top-level state paused at a durable point: a Wait asleep, or a state waiting out a
     /// retry backoff. Boxed: a sleeping Wait's data is taken out, into the future that sleeps.
     paused: Option<Box<Paused>>,
+    /// What a durable runner attaches; `None` for a plain run.
+    attached: Option<Box<Attached>>,
+}
+
+/// What a durable runner attaches to an execution it drives. Boxed in [`Execution`], so
+/// that a plain run (and every execution's future) does not carry room for it.
+#[derive(Default)]
+struct Attached {
     /// Where its top-level Maps record their finished items.
     progress: Option<Arc<dyn Progress>>,
     /// After a redrive, the progress key of the failed run of the state it goes on from:
@@ -429,9 +438,10 @@ impl Paused {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Waiting {
     state: String,
-    /// Its input; `None` where that is its output (`exit.output`), kept once.
+    /// Its input; `None` where that is its output (`exit.output`), kept once. Boxed: the
+    /// rare case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    input: Option<Value>,
+    input: Option<Box<Value>>,
     /// When it wakes, in milliseconds since the epoch.
     until: i64,
     /// What the state does when it wakes: its output, `Next` and assignments, all computed
@@ -478,7 +488,7 @@ impl Checkpoint {
                 Some(format!("{}/{}", point.entered, point.count)),
             ),
             Some(Paused::Wait(waiting)) => {
-                let input = waiting.input.unwrap_or(waiting.exit.output);
+                let input = waiting.input.map_or(waiting.exit.output, |input| *input);
                 (Some((waiting.state, input)), None)
             }
             None => {
@@ -618,9 +628,11 @@ impl Execution {
             std::mem::take(&mut self.history),
             self.rng.clone(),
         );
-        interpreter.progress = self.progress.clone();
-        // Only the first run after a redrive continues the failed one.
-        interpreter.carried_progress = self.carried_progress.take();
+        if let Some(attached) = self.attached.as_deref_mut() {
+            interpreter.progress = attached.progress.clone();
+            // Only the first run after a redrive continues the failed one.
+            interpreter.carried_progress = attached.carried_progress.take();
+        }
         let language = machine.query_language.unwrap_or(QueryLanguage::JsonPath);
         let variables = &self.variables;
         let entry = Entry::Top(resume);
@@ -669,7 +681,9 @@ impl Execution {
         let input_text = self.next_text.take();
         // Only the first run after a redrive continues the failed one; a state that never
         // waits has no progress to continue.
-        self.carried_progress = None;
+        if let Some(attached) = self.attached.as_deref_mut() {
+            attached.carried_progress = None;
+        }
         let interpreter = Interpreter::new(
             &self.executor,
             &self.input,
@@ -698,7 +712,7 @@ impl Execution {
                 self.history.shrink_to_fit();
                 self.paused = Some(Box::new(Paused::Wait(Waiting {
                     state: name.to_owned(),
-                    input,
+                    input: input.map(Box::new),
                     until,
                     exit,
                 })));
@@ -723,7 +737,10 @@ impl Execution {
         };
         let clock = self.executor.clock.clone();
         let deadline = awaiting.deadline();
-        let mut messages = self.messages.as_mut();
+        let mut messages = self
+            .attached
+            .as_deref_mut()
+            .and_then(|attached| attached.messages.as_mut());
         let wait = async {
             loop {
                 let left = deadline - clock.now().unix_millis();
@@ -755,7 +772,11 @@ impl Execution {
             }
             Heard::Due => awaiting.completion = Some(awaiting.timed_out()),
             // The runner dropped its end of the channel: only the clock is left.
-            Heard::Closed => self.messages = None,
+            Heard::Closed => {
+                if let Some(attached) = self.attached.as_deref_mut() {
+                    attached.messages = None;
+                }
+            }
         }
         self.paused = Some(Box::new(Paused::Retry {
             state: state.clone(),
@@ -780,7 +801,7 @@ impl Execution {
         mut self,
         messages: tokio::sync::mpsc::UnboundedReceiver<TokenMessage>,
     ) -> Self {
-        self.messages = Some(messages);
+        self.attached.get_or_insert_default().messages = Some(messages);
         self
     }
 
@@ -812,7 +833,7 @@ impl Execution {
             ..
         } = waiting;
         let reported = match report {
-            Report::Step => input.unwrap_or_else(|| exit.output.clone()),
+            Report::Step => input.map_or_else(|| exit.output.clone(), |input| *input),
             Report::Quiet => Value::Null,
         };
         let result = match slept {
@@ -873,7 +894,7 @@ impl Execution {
 
     /// Makes its top-level Maps record their finished items in `progress`.
     pub(crate) fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
-        self.progress = Some(progress);
+        self.attached.get_or_insert_default().progress = Some(progress);
         self
     }
 
@@ -886,10 +907,13 @@ impl Execution {
             deadline: self.deadline.map(|d| d.unix_millis()),
             next: self.next.clone(),
             paused: self.paused.as_deref().cloned(),
-            variables: self.variables.own().clone(),
+            variables: self.variables.own(),
             rng_seed: self.rng.get_seed(),
             events: self.history.len() as u64,
-            carried_progress: self.carried_progress.clone(),
+            carried_progress: self
+                .attached
+                .as_deref()
+                .and_then(|attached| attached.carried_progress.clone()),
         }
     }
 

@@ -29,7 +29,9 @@ use crate::data_flow::compact;
 /// The variables one machine run can see: its own, over those of the enclosing runs.
 #[derive(Debug, Default)]
 pub(crate) struct Variables<'o> {
-    own: Map<String, Value>,
+    /// Boxed, and made by the first assignment: most runs assign nothing, and an
+    /// execution holds its top-level scope while it waits.
+    own: Option<Box<Map<String, Value>>>,
     outer: Option<&'o Variables<'o>>,
 }
 
@@ -37,27 +39,27 @@ impl<'o> Variables<'o> {
     /// The scope of a run nested in `outer` (a Parallel branch, a Map iteration); `None` for
     /// the execution's top level and a distributed Map's child executions.
     pub fn nested(outer: Option<&'o Variables<'o>>) -> Self {
-        Variables {
-            own: Map::new(),
-            outer,
-        }
+        Variables { own: None, outer }
     }
 
     /// The value of `$name`, from the innermost scope that has it.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.own
-            .get(name)
+            .as_ref()
+            .and_then(|own| own.get(name))
             .or_else(|| self.outer.and_then(|outer| outer.get(name)))
     }
 
     /// This run's own variables (what a checkpoint of the top level keeps).
-    pub fn own(&self) -> &Map<String, Value> {
-        &self.own
+    pub fn own(&self) -> Map<String, Value> {
+        self.own.as_deref().cloned().unwrap_or_default()
     }
 
     /// Writes what one state assigned into this run's own variables.
     pub fn assign(&mut self, assigned: Assigned) {
-        self.own.extend(assigned.0);
+        if !assigned.0.is_empty() {
+            self.own.get_or_insert_default().extend(assigned.0);
+        }
     }
 }
 
