@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use serde_json::{Map, Value};
 use workflow_core::intrinsics::{self, Call};
-use workflow_core::model::{Nullable, Parsed};
+use workflow_core::model::{Nullable, Parsed, StateKind};
 use workflow_core::path::{Path, ReferencePath, Root, WriteError};
 use workflow_eval::intrinsics::{Entropy, Evaluate as _, SystemEntropy};
 
@@ -316,6 +316,36 @@ pub(crate) fn selects_all(path: &Option<Nullable<String>>) -> bool {
         Some(Nullable::Value(path)) => path == "$",
         Some(Nullable::Null) => false,
     }
+}
+
+/// Whether a state's output is always its input as it is: it has no field that selects,
+/// builds or places anything (Task, Parallel and Map have results; Fail has no output).
+/// Its exited event then shows the text its entered event shows, and a pause there keeps
+/// the input once.
+pub(crate) fn output_is_input(kind: &StateKind, jsonata: bool) -> bool {
+    let common = kind.common();
+    let paths = if jsonata {
+        common.output.is_none()
+    } else {
+        selects_all(&common.input_path) && selects_all(&common.output_path)
+    };
+    paths
+        && match kind {
+            StateKind::Pass(pass) => {
+                jsonata
+                    || (pass.parameters.is_none()
+                        && pass.result.is_none()
+                        && pass.result_path.is_none())
+            }
+            StateKind::Choice(choice) => {
+                !jsonata || choice.choices.iter().all(|rule| rule.output.is_none())
+            }
+            StateKind::Wait(_) | StateKind::Succeed(_) => true,
+            StateKind::Task(_)
+            | StateKind::Parallel(_)
+            | StateKind::Map(_)
+            | StateKind::Fail(_) => false,
+        }
 }
 
 pub(crate) fn compact(value: &Value) -> String {

@@ -33,7 +33,7 @@ use workflow_core::timestamp::Timestamp;
 
 use crate::clock::{Clock, SystemClock};
 use crate::context::{ExecutionConfig, LazyContext};
-use crate::data_flow::{Assigned, Variables, compact};
+use crate::data_flow::{Assigned, Variables, compact, output_is_input};
 use crate::durable::Durable;
 use crate::error::Failure;
 use crate::execution_input::SharedInput;
@@ -45,7 +45,6 @@ use crate::nested::StartExecution;
 use crate::state_run::TestRun;
 pub(crate) use crate::state_run::{StateRun, lock};
 use crate::states::recovery::{Awaiting, Completion, Dispatch, Recovered, RetryPoint};
-use crate::states::wait::output_is_input;
 
 /// How an execution ended, named as AWS names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,7 +243,7 @@ impl Executor {
             .map(|s| Timestamp::from_unix_millis(started.unix_millis() + s as i64 * 1000));
         let rng = self.rng();
         Ok(Execution {
-            next: Some((machine.start_at.clone(), input)),
+            next: Some((machine.start_at.as_str().into(), input)),
             next_text: Some(input_text),
             machine,
             executor: self.clone(),
@@ -340,7 +339,7 @@ pub struct Execution {
     started: Timestamp,
     rng: fastrand::Rng,
     deadline: Option<Timestamp>,
-    next: Option<(String, Value)>,
+    next: Option<(Arc<str>, Value)>,
     /// The JSON text of `next`'s input, when the state that made it (or the start) has
     /// made it already: the next state's entered event shows the same text.
     next_text: Option<Text>,
@@ -402,7 +401,7 @@ pub(crate) enum Paused {
     Wait(Waiting),
     /// A Task, Parallel or Map state waiting out a retry backoff.
     Retry {
-        state: String,
+        state: Arc<str>,
         input: Value,
         point: RetryPoint,
     },
@@ -437,7 +436,7 @@ impl Paused {
 /// the whole `Seconds` again.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Waiting {
-    state: String,
+    state: Arc<str>,
     /// Its input; `None` where that is its output (`exit.output`), kept once. Boxed: the
     /// rare case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -457,7 +456,7 @@ pub struct Checkpoint {
     input: Value,
     started: i64,
     deadline: Option<i64>,
-    next: Option<(String, Value)>,
+    next: Option<(Arc<str>, Value)>,
     paused: Option<Paused>,
     variables: serde_json::Map<String, Value>,
     rng_seed: u64,
@@ -508,7 +507,7 @@ impl Checkpoint {
         match &self.paused {
             Some(Paused::Retry { state, .. }) => Some(state),
             Some(Paused::Wait(waiting)) => Some(&waiting.state),
-            None => self.next.as_ref().map(|(state, _)| state.as_str()),
+            None => self.next.as_ref().map(|(state, _)| &**state),
         }
     }
 }
@@ -517,7 +516,7 @@ impl Checkpoint {
 pub(crate) enum Flow {
     /// To the named state, with this input (and its JSON text, as the exited event shows
     /// it).
-    Next(String, Value, Text),
+    Next(Arc<str>, Value, Text),
     /// To its end, with this output (and its text).
     End(Value, Text),
     /// A Wait state sleeps until this instant (milliseconds since the epoch), then exits as
@@ -618,7 +617,10 @@ impl Execution {
             Ok(state) => state,
             Err(failure) => {
                 self.end_failed(failure);
-                return Some(Step { state: name, input });
+                return Some(Step {
+                    state: name.to_string(),
+                    input,
+                });
             }
         };
         let mut interpreter = Interpreter::new(
@@ -649,7 +651,7 @@ impl Execution {
         (self.history, self.rng) = interpreter.into_parts();
         self.after_state(&name, result);
         Some(Step {
-            state: name,
+            state: name.to_string(),
             input: reported,
         })
     }
@@ -706,12 +708,12 @@ impl Execution {
 
     /// After a top-level state has run (`None`: past the execution's deadline): pauses the
     /// execution where the state paused, or moves it on.
-    fn after_state(&mut self, name: &str, result: Option<Result<(Flow, Assigned), Failure>>) {
+    fn after_state(&mut self, name: &Arc<str>, result: Option<Result<(Flow, Assigned), Failure>>) {
         match result {
             Some(Ok((Flow::Sleep(until, exit, input), _))) => {
                 self.history.shrink_to_fit();
                 self.paused = Some(Box::new(Paused::Wait(Waiting {
-                    state: name.to_owned(),
+                    state: name.clone(),
                     input: input.map(Box::new),
                     until,
                     exit,
@@ -719,7 +721,7 @@ impl Execution {
             }
             Some(Ok((Flow::Retry(point, input), _))) => {
                 self.paused = Some(Box::new(Paused::Retry {
-                    state: name.to_owned(),
+                    state: name.clone(),
                     input,
                     point,
                 }));
@@ -731,9 +733,12 @@ impl Execution {
     /// Waits, parked, for what a worker says about the task (or for its timeout), and records
     /// it: each is a durable point. The state goes on at the next advance once the task has
     /// ended.
-    async fn await_token(&mut self, state: String, input: Value, mut point: RetryPoint) -> Step {
+    async fn await_token(&mut self, state: Arc<str>, input: Value, mut point: RetryPoint) -> Step {
         let Some(awaiting) = point.awaiting.as_mut() else {
-            return Step { state, input };
+            return Step {
+                state: state.to_string(),
+                input,
+            };
         };
         let clock = self.executor.clock.clone();
         let deadline = awaiting.deadline();
@@ -761,7 +766,10 @@ impl Execution {
         };
         let Some(heard) = within(&self.executor, self.deadline, std::pin::pin!(wait)).await else {
             self.end_timed_out();
-            return Step { state, input };
+            return Step {
+                state: state.to_string(),
+                input,
+            };
         };
         let now = clock.now().unix_millis();
         match heard {
@@ -783,7 +791,10 @@ impl Execution {
             input: input.clone(),
             point,
         }));
-        Step { state, input }
+        Step {
+            state: state.to_string(),
+            input,
+        }
     }
 
     /// The parked task waiting for a worker, if the execution is parked on one.
@@ -846,8 +857,8 @@ impl Execution {
                     std::mem::take(&mut self.history),
                     self.rng.clone(),
                 );
-                let finished =
-                    find_state(&machine, &name).and_then(|state| interpreter.finish(state, exit));
+                let finished = find_state(&machine, &name)
+                    .and_then(|state| interpreter.finish(state, exit, None));
                 (self.history, self.rng) = interpreter.into_parts();
                 Some(finished)
             }
@@ -855,7 +866,7 @@ impl Execution {
         };
         self.settle(result);
         Some(Step {
-            state: name,
+            state: name.to_string(),
             input: reported,
         })
     }
@@ -1300,7 +1311,7 @@ impl<'a> Interpreter<'a> {
                 let (flow, assigned) = match ran {
                     (Flow::Sleep(until, exit, _), _) => {
                         self.sleep_until(until).await;
-                        self.finish(state, exit)?
+                        self.finish(state, exit, None)?
                     }
                     done => done,
                 };
@@ -1384,7 +1395,7 @@ impl<'a> Interpreter<'a> {
             Work::Map(map, input) => Box::pin(self.run_map(&run, map, input, variables)).await,
         };
         match recovered? {
-            Recovered::Exit(exit) => self.finish(state, exit),
+            Recovered::Exit(exit) => self.finish(state, exit, None),
             Recovered::Retrying(point, input) => {
                 Ok((Flow::Retry(point, input), Assigned::default()))
             }
@@ -1479,6 +1490,7 @@ impl<'a> Interpreter<'a> {
         let own = |result: Result<Exit, Failure>| {
             result.inspect_err(|failure| self.evaluation_failed(run, failure))
         };
+        let same = output_is_input(&state.kind, run.jsonata);
         let exit = match &state.kind {
             StateKind::Task(task) => return Work::Task(task, input),
             StateKind::Parallel(parallel) => return Work::Parallel(parallel, input),
@@ -1487,7 +1499,7 @@ impl<'a> Interpreter<'a> {
             StateKind::Choice(choice) => own(self.run_choice(run, choice, input, variables)),
             StateKind::Wait(wait) => {
                 // What a pause keeps of the input: nothing where the output is the input.
-                let kept = (!output_is_input(wait, run.jsonata)).then(|| input.clone());
+                let kept = (!same).then(|| input.clone());
                 match self.run_wait(run, wait, input, variables) {
                     Ok((exit, Some(until))) => {
                         let sleep = Flow::Sleep(until, exit, kept);
@@ -1506,7 +1518,8 @@ impl<'a> Interpreter<'a> {
                 })),
             StateKind::Fail(fail) => own(Err(self.run_fail(run, fail, input, variables))),
         };
-        Work::Done(exit.and_then(|exit| self.finish(state, exit)))
+        let text = same.then(|| run.input_text.clone());
+        Work::Done(exit.and_then(|exit| self.finish(state, exit, text)))
     }
 
     /// Runs one state as [`Interpreter::run_state`] does, sleeping through a Wait in place:
@@ -1527,7 +1540,7 @@ impl<'a> Interpreter<'a> {
         {
             (Flow::Sleep(until, exit, _), _) => {
                 self.sleep_until(until).await;
-                self.finish(state, exit)
+                self.finish(state, exit, None)
             }
             done => Ok(done),
         }
@@ -1543,8 +1556,14 @@ impl<'a> Interpreter<'a> {
 
     /// Ends a state whose work is done: the payload limit on its output, its exited event
     /// (with the variables it assigned, which the caller writes into the scope it runs in),
-    /// and where it goes next.
-    pub fn finish(&self, state: &State, exit: Exit) -> Result<(Flow, Assigned), Failure> {
+    /// and where it goes next. `known` is the output's JSON text when it is known already
+    /// (a state whose output is its input shows its entered event's text).
+    pub fn finish(
+        &self,
+        state: &State,
+        exit: Exit,
+        known: Option<Text>,
+    ) -> Result<(Flow, Assigned), Failure> {
         let (_, exited_type) = EventType::state_events(state.kind.type_name());
         let Exit {
             output,
@@ -1553,9 +1572,15 @@ impl<'a> Interpreter<'a> {
         } = exit;
         // The output's JSON text is both what the payload limit measures and what the exited
         // event (and the next state's entered event) records: make it once.
-        let output_text = match limits::payload_text(&output) {
-            Some(text) if text.len() <= limits::MAX_PAYLOAD_BYTES => Text::from(text),
-            _ => return Err(Failure::data_limit(&state.name)),
+        let output_text = match known {
+            Some(text) if text.len() <= limits::MAX_PAYLOAD_BYTES && !limits::too_deep(&output) => {
+                text
+            }
+            Some(_) => return Err(Failure::data_limit(&state.name)),
+            None => match limits::payload_text(&output) {
+                Some(text) if text.len() <= limits::MAX_PAYLOAD_BYTES => Text::from(text),
+                _ => return Err(Failure::data_limit(&state.name)),
+            },
         };
         if let Some(exited_type) = exited_type {
             // AWS's StateExitedEventDetails: the variables the state assigned, each as JSON
@@ -1689,7 +1714,7 @@ pub(crate) fn history_limit_failure() -> Failure {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Exit {
     pub output: Value,
-    pub next: Option<String>,
+    pub next: Option<Arc<str>>,
     pub assigned: Assigned,
 }
 
@@ -1728,7 +1753,7 @@ fn state_span(state: &State) -> tracing::Span {
 }
 
 /// The `Next` of a state that moves on, `None` for `End`.
-pub(crate) fn next_of(transition: &workflow_core::model::Transition) -> Option<String> {
+pub(crate) fn next_of(transition: &workflow_core::model::Transition) -> Option<Arc<str>> {
     match transition {
         workflow_core::model::Transition::Next(next) => Some(next.clone()),
         workflow_core::model::Transition::End => None,

@@ -15,7 +15,7 @@ pub struct Choice {
     /// `Default`: where to go when no rule matches. Without it, no match fails the
     /// execution with `States.NoChoiceMatched`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
+    pub default: Option<std::sync::Arc<str>>,
 }
 
 /// One top-level entry of `Choices`.
@@ -30,7 +30,7 @@ pub struct ChoiceRule {
     /// `Output` (JSONata).
     pub output: Option<Value>,
     /// `Next`.
-    pub next: String,
+    pub next: std::sync::Arc<str>,
 }
 
 impl Serialize for ChoiceRule {

@@ -82,7 +82,7 @@ pub struct Common {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Transition {
     /// `"Next": name`.
-    Next(String),
+    Next(std::sync::Arc<str>),
     /// `"End": true`.
     End,
 }

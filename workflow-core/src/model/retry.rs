@@ -68,5 +68,5 @@ pub struct Catcher {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assign: Option<Value>,
     /// `Next`: the state to go to.
-    pub next: String,
+    pub next: std::sync::Arc<str>,
 }

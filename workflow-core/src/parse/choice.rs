@@ -32,7 +32,7 @@ pub(super) fn choice(f: &Fields) -> Choice {
     Choice {
         common: common_without_next(f),
         choices,
-        default: f.string("Default"),
+        default: f.string("Default").map(Into::into),
     }
 }
 
@@ -49,7 +49,7 @@ fn choice_rule(cx: &Diagnostics, value: &Value, at: Pointer) -> Option<ChoiceRul
         condition: condition.unwrap_or(Condition::And(Vec::new())),
         assign: f.object("Assign"),
         output: f.json("Output"),
-        next: f.string("Next").unwrap_or_default(),
+        next: f.string("Next").unwrap_or_default().into(),
     })
 }
 

@@ -128,7 +128,7 @@ fn unknown_state() -> StateKind {
         parameters: None,
         result: None,
         result_path: None,
-        transition: Transition::Next(String::new()),
+        transition: Transition::Next("".into()),
     })
 }
 
@@ -354,7 +354,7 @@ fn transition(f: &Fields) -> Transition {
     let next = f.string("Next");
     let end = f.boolean("End").unwrap_or(false);
     match (next, end) {
-        (Some(next), false) => Transition::Next(next),
+        (Some(next), false) => Transition::Next(next.into()),
         (None, true) => Transition::End,
         (Some(next), true) => {
             f.cx.push(
@@ -369,7 +369,7 @@ fn transition(f: &Fields) -> Transition {
                 )
                 .at_key(),
             );
-            Transition::Next(next)
+            Transition::Next(next.into())
         }
         (None, false) => {
             // A `Next` or `End` of the wrong type, or a misspelt one, was reported already.
@@ -392,7 +392,7 @@ fn transition(f: &Fields) -> Transition {
                     )),
                 );
             }
-            Transition::Next(String::new())
+            Transition::Next("".into())
         }
     }
 }

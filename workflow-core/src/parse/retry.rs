@@ -104,7 +104,7 @@ pub(super) fn catchers(f: &Fields) -> Vec<Catcher> {
                 result_path: c.nullable_string("ResultPath"),
                 output: c.json("Output"),
                 assign: c.object("Assign"),
-                next: c.string("Next").unwrap_or_default(),
+                next: c.string("Next").unwrap_or_default().into(),
             })
         })
         .collect()

@@ -199,18 +199,18 @@ pub(crate) fn successors(state: &State) -> Vec<(&str, Edge)> {
     use crate::model::Transition;
     let mut out = Vec::new();
     if let Some(Transition::Next(next)) = state.kind.transition() {
-        out.push((next.as_str(), Edge::Next));
+        out.push((&**next, Edge::Next));
     }
     if let StateKind::Choice(choice) = &state.kind {
         for (i, rule) in choice.choices.iter().enumerate() {
-            out.push((rule.next.as_str(), Edge::Choice(i)));
+            out.push((&*rule.next, Edge::Choice(i)));
         }
         if let Some(default) = &choice.default {
-            out.push((default.as_str(), Edge::Default));
+            out.push((&**default, Edge::Default));
         }
     }
     for (i, catcher) in state.kind.catchers().iter().enumerate() {
-        out.push((catcher.next.as_str(), Edge::Catch(i)));
+        out.push((&*catcher.next, Edge::Catch(i)));
     }
     out
 }

@@ -23,7 +23,7 @@ mod result;
 mod result_writer;
 mod succeed;
 mod task;
-pub(crate) mod wait;
+mod wait;
 
 pub use choice::test_condition;
 

@@ -2,7 +2,7 @@ use serde_json::Value;
 use workflow_core::model::{IntOrExpr, Wait, WaitFor};
 use workflow_core::timestamp::Timestamp;
 
-use crate::data_flow::{Scope, States, Variables, selects_all};
+use crate::data_flow::{Scope, States, Variables};
 use crate::error::Failure;
 use crate::executor::{Exit, Interpreter, StateRun, next_of};
 
@@ -51,16 +51,6 @@ impl Interpreter<'_> {
             assigned,
         };
         Ok((exit, (until > now).then_some(until)))
-    }
-}
-
-/// Whether a Wait's output is its input as it is: with no `InputPath` or `OutputPath` (in
-/// JSONata, no `Output`) that changes it.
-pub(crate) fn output_is_input(wait: &Wait, jsonata: bool) -> bool {
-    if jsonata {
-        wait.common.output.is_none()
-    } else {
-        selects_all(&wait.common.input_path) && selects_all(&wait.common.output_path)
     }
 }
 

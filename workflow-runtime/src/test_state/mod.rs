@@ -495,7 +495,7 @@ impl Executor {
             error,
             cause,
             inspection_data,
-            next_state,
+            next_state: next_state.map(|next| next.to_string()),
             status,
         })
     }
