@@ -36,7 +36,12 @@ impl Pointer {
 
     /// This pointer extended by one array index.
     pub fn index(&self, index: usize) -> Self {
-        Pointer(format!("{}/{}", self.0, index))
+        use std::fmt::Write as _;
+        let mut pointer = String::with_capacity(self.0.len() + 4);
+        pointer.push_str(&self.0);
+        // Writing to a String cannot fail.
+        let _ = write!(pointer, "/{index}");
+        Pointer(pointer)
     }
 
     /// The pointer as written in RFC 6901 (`""` for the root).

@@ -265,15 +265,22 @@ impl ComparisonOperator {
             .map(|(test, ..)| ComparisonOperator { test: *test, path })
     }
 
-    /// Every operator name, for suggestions.
-    pub fn names() -> impl Iterator<Item = String> {
-        TESTS.iter().flat_map(|(_, name, _, has_path)| {
-            let mut names = vec![(*name).to_owned()];
-            if *has_path {
-                names.push(format!("{name}Path"));
-            }
-            names
-        })
+    /// Every operator name, for suggestions. Made once: every choice rule a definition
+    /// holds checks its fields against them.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        static NAMES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+            TESTS
+                .iter()
+                .flat_map(|(_, name, _, has_path)| {
+                    let mut names = vec![(*name).to_owned()];
+                    if *has_path {
+                        names.push(format!("{name}Path"));
+                    }
+                    names
+                })
+                .collect()
+        });
+        NAMES.iter().map(String::as_str)
     }
 
     /// The operator's ASL name.

@@ -56,10 +56,11 @@ fn choice_rule(cx: &Diagnostics, value: &Value, at: Pointer) -> Option<ChoiceRul
 /// One Boolean expression: `And`, `Or`, `Not`, `Condition`, or `Variable` with exactly one
 /// comparison operator. `extra` lists the other fields allowed at this level.
 fn condition(f: &Fields, extra: &[&str]) -> Option<Condition> {
-    let operators: Vec<String> = ComparisonOperator::names().collect();
     let mut allowed: Vec<&str> = RULE_FIELDS.to_vec();
     allowed.extend(extra);
-    allowed.extend(operators.iter().map(String::as_str));
+    for name in ComparisonOperator::names() {
+        allowed.push(name);
+    }
     f.deny_unknown(&allowed, "a choice rule", None);
 
     let present_ops: Vec<(&String, ComparisonOperator)> = f
@@ -137,7 +138,7 @@ fn condition(f: &Fields, extra: &[&str]) -> Option<Condition> {
             let variable = f.string("Variable")?;
             let Some((name, operator)) = present_ops.first() else {
                 // A misspelt operator was reported as unknown, with the operator it meant.
-                if ComparisonOperator::names().any(|op| f.misspelt(&op)) {
+                if ComparisonOperator::names().any(|op| f.misspelt(op)) {
                     return None;
                 }
                 f.cx.push(

@@ -130,14 +130,16 @@ fn for_each_machine_states(
     default: QueryLanguage,
     f: &mut dyn FnMut(&StateAt),
 ) {
+    let states_at = at.key("States");
     for state in &machine.states {
-        let state_at = at.key("States").key(&state.name);
         let query_language = state.kind.common().query_language.unwrap_or(default);
-        f(&StateAt {
+        let s = StateAt {
             state,
-            at: state_at.clone(),
+            at: states_at.key(&state.name),
             query_language,
-        });
+        };
+        f(&s);
+        let state_at = s.at;
         match &state.kind {
             StateKind::Parallel(p) => {
                 for (i, branch) in p.branches.iter().enumerate() {

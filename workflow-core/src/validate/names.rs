@@ -10,17 +10,18 @@ pub const MAX_STATE_NAME_LENGTH: usize = 80;
 /// names (its own examples use "Hello World"), so only what it actually rejects is checked.
 pub fn check_state_names(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
     for state in &machine.states {
-        let state_at = at.key("States").key(&state.name);
+        // Made only for a diagnostic: most names are fine.
+        let state_at = || at.key("States").key(&state.name);
         let length = state.name.chars().count();
         if length == 0 {
             cx.push(
-                Diagnostic::new(Code::InvalidStateName, state_at, "state name is empty").at_key(),
+                Diagnostic::new(Code::InvalidStateName, state_at(), "state name is empty").at_key(),
             );
         } else if length > MAX_STATE_NAME_LENGTH {
             cx.push(
                 Diagnostic::new(
                     Code::InvalidStateName,
-                    state_at,
+                    state_at(),
                     format!(
                         "state name is {length} characters long; AWS allows at most {MAX_STATE_NAME_LENGTH}"
                     ),
@@ -31,7 +32,7 @@ pub fn check_state_names(machine: &StateMachine, at: &Pointer, cx: &Diagnostics)
             cx.push(
                 Diagnostic::new(
                     Code::InvalidStateName,
-                    state_at,
+                    state_at(),
                     format!("state name contains the control character {c:?}"),
                 )
                 .at_key(),
