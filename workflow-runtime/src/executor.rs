@@ -678,8 +678,9 @@ impl Execution {
         let Some((name, input)) = self.next.take() else {
             return false;
         };
-        let span = tracing::info_span!("execution", arn = %self.executor.execution_arn);
-        let _span = span.enter();
+        let _span = spans_wanted().then(|| {
+            tracing::info_span!("execution", arn = %self.executor.execution_arn).entered()
+        });
         let input_text = self.next_text.take();
         // Only the first run after a redrive continues the failed one; a state that never
         // waits has no progress to continue.
@@ -1416,7 +1417,7 @@ impl<'a> Interpreter<'a> {
         language: QueryLanguage,
         durable: bool,
     ) -> Result<(Flow, Assigned), Failure> {
-        let _span = state_span(state).entered();
+        let _span = spans_wanted().then(|| state_span(state).entered());
         let run = self.enter(state, &input, input_text, language, (None, durable, None));
         match self.run_work(&run, state, input, variables) {
             Work::Done(done) => done,
@@ -1745,6 +1746,13 @@ fn transition_inline(executor: &Executor, state: &State) -> bool {
             }
             inline
         })
+}
+
+/// Whether a subscriber may want the spans of states run in place: with none (or none at
+/// that level), making and entering a disabled span per state was a tenth of such a
+/// state's cost. One load of tracing's global level filter.
+fn spans_wanted() -> bool {
+    tracing::level_filters::LevelFilter::current() >= tracing::Level::INFO
 }
 
 /// The span of one state run, nested in its execution's (and its Parallel's or Map's).
