@@ -567,9 +567,7 @@ impl Execution {
     /// Not an `async fn`, as [`Interpreter::run_state`] is not.
     fn advance_to(&mut self, report: Report) -> impl Future<Output = Option<Step>> {
         use tracing::Instrument;
-        // One span per advance of an execution, for the program's own subscriber (`workflow
-        // run -v` prints them); its fields are only computed when a subscriber wants it.
-        let span = tracing::info_span!("execution", arn = %self.executor.execution_arn);
+        let span = self.span();
         self.advance_in_span(report).instrument(span)
     }
 
@@ -678,9 +676,7 @@ impl Execution {
         let Some((name, input)) = self.next.take() else {
             return false;
         };
-        let _span = spans_wanted().then(|| {
-            tracing::info_span!("execution", arn = %self.executor.execution_arn).entered()
-        });
+        let _span = self.span().entered();
         let input_text = self.next_text.take();
         // Only the first run after a redrive continues the failed one; a state that never
         // waits has no progress to continue.
@@ -729,6 +725,15 @@ impl Execution {
             }
             result => self.settle(result),
         }
+    }
+
+    /// The span of one advance of the execution, for the program's own subscriber
+    /// (`workflow run -v` prints them).
+    fn span(&self) -> tracing::Span {
+        if !spans_wanted() {
+            return tracing::Span::none();
+        }
+        tracing::info_span!("execution", arn = %self.executor.execution_arn)
     }
 
     /// Waits, parked, for what a worker says about the task (or for its timeout), and records
@@ -1417,7 +1422,7 @@ impl<'a> Interpreter<'a> {
         language: QueryLanguage,
         durable: bool,
     ) -> Result<(Flow, Assigned), Failure> {
-        let _span = spans_wanted().then(|| state_span(state).entered());
+        let _span = state_span(state).entered();
         let run = self.enter(state, &input, input_text, language, (None, durable, None));
         match self.run_work(&run, state, input, variables) {
             Work::Done(done) => done,
@@ -1748,15 +1753,18 @@ fn transition_inline(executor: &Executor, state: &State) -> bool {
         })
 }
 
-/// Whether a subscriber may want the spans of states run in place: with none (or none at
-/// that level), making and entering a disabled span per state was a tenth of such a
-/// state's cost. One load of tracing's global level filter.
+/// Whether a subscriber may want the executor's spans: with none (or none at that level),
+/// making a disabled span per state was a tenth of a quick state's cost; this is one load
+/// of tracing's global level filter.
 fn spans_wanted() -> bool {
     tracing::level_filters::LevelFilter::current() >= tracing::Level::INFO
 }
 
 /// The span of one state run, nested in its execution's (and its Parallel's or Map's).
 fn state_span(state: &State) -> tracing::Span {
+    if !spans_wanted() {
+        return tracing::Span::none();
+    }
     tracing::info_span!("state", name = %state.name, r#type = state.kind.type_name())
 }
 
