@@ -676,7 +676,7 @@ impl Execution {
         let Some((name, input)) = self.next.take() else {
             return false;
         };
-        let _span = self.span().entered();
+        let _span = spans_wanted().then(|| self.span().entered());
         let input_text = self.next_text.take();
         // Only the first run after a redrive continues the failed one; a state that never
         // waits has no progress to continue.
@@ -1422,7 +1422,7 @@ impl<'a> Interpreter<'a> {
         language: QueryLanguage,
         durable: bool,
     ) -> Result<(Flow, Assigned), Failure> {
-        let _span = state_span(state).entered();
+        let _span = spans_wanted().then(|| state_span(state).entered());
         let run = self.enter(state, &input, input_text, language, (None, durable, None));
         match self.run_work(&run, state, input, variables) {
             Work::Done(done) => done,
