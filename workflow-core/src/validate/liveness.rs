@@ -1,4 +1,4 @@
-use super::Edge;
+use super::{Edge, Transitions};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Pointer, field};
 use crate::model::StateMachine;
 
@@ -9,20 +9,24 @@ use crate::model::StateMachine;
 ///
 /// A dead cycle is reported at the transition that closes it (the culprit the user edits),
 /// whether or not a terminal state exists elsewhere; only the code says which case it is.
-pub fn check_liveness(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
+pub fn check_liveness(
+    machine: &StateMachine,
+    graph: &Transitions<'_>,
+    at: &Pointer,
+    cx: &Diagnostics,
+) {
     if machine.states.is_empty() {
         return;
     }
     let n = machine.states.len();
     // Each state's transitions: the index of the state each names (`None` when it names no
     // state: reported elsewhere, and maybe meant for a terminal one), with where it is written.
-    let successors: Vec<Vec<(Option<usize>, Edge)>> = machine
-        .states
-        .iter()
-        .map(|s| {
-            super::successors(s)
-                .into_iter()
-                .map(|(target, edge)| (super::target_index(machine, target), edge))
+    let successors: Vec<Vec<(Option<usize>, Edge)>> = (0..n)
+        .map(|i| {
+            graph
+                .of_state(i)
+                .iter()
+                .map(|&(_, index, edge)| (index, edge))
                 .collect()
         })
         .collect();

@@ -50,9 +50,10 @@ pub fn validate_as(machine: &StateMachine, machine_type: MachineType, cx: &Diagn
     let top = machine.query_language.unwrap_or(QueryLanguage::JsonPath);
     for_each_machine(machine, &Pointer::root(), &mut |m, at| {
         names::check_state_names(m, at, cx);
-        targets::check_targets(m, at, cx);
-        reachability::check_reachable(m, at, cx);
-        liveness::check_liveness(m, at, cx);
+        let graph = Transitions::of(m);
+        targets::check_targets(m, &graph, at, cx);
+        reachability::check_reachable(m, &graph, at, cx);
+        liveness::check_liveness(m, &graph, at, cx);
     });
     for_each_state(machine, &Pointer::root(), top, &mut |s| {
         fields::check_query_language(s, top, cx);
@@ -192,6 +193,41 @@ impl Edge {
             Edge::Default => state_at.key("Default"),
             Edge::Catch(i) => state_at.key("Catch").index(i).key("Next"),
         }
+    }
+}
+
+/// One transition of a state: the name it gives, the index of the state of that name
+/// (`None` for none, see [`target_index`]), and where it is written.
+pub(crate) type Transition<'a> = (&'a str, Option<usize>, Edge);
+
+/// Every state's transitions in one machine, each name looked up once for the rules that
+/// walk the graph (targets, reachability, liveness).
+pub(crate) struct Transitions<'a>(Vec<Vec<Transition<'a>>>);
+
+impl<'a> Transitions<'a> {
+    fn of(machine: &'a StateMachine) -> Self {
+        Transitions(
+            machine
+                .states
+                .iter()
+                .map(|state| {
+                    successors(state)
+                        .into_iter()
+                        .map(|(target, edge)| (target, target_index(machine, target), edge))
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+
+    /// The transitions of state `i`.
+    pub fn of_state(&self, i: usize) -> &[Transition<'a>] {
+        &self.0[i]
+    }
+
+    /// Whether any transition names no state.
+    pub fn dangles(&self) -> bool {
+        self.0.iter().flatten().any(|(_, index, _)| index.is_none())
     }
 }
 

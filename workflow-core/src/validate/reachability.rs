@@ -1,3 +1,4 @@
+use super::Transitions;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Pointer, field};
 use crate::model::StateMachine;
 
@@ -8,16 +9,16 @@ use crate::model::StateMachine;
 /// most likely meant one of the states that now look unreachable, and the targets rule has
 /// already said so with a suggestion. The same holds for a transition the parser could not
 /// read (no usable `Next` or `End`, an unknown state type): it may have led anywhere.
-pub fn check_reachable(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
+pub fn check_reachable(
+    machine: &StateMachine,
+    graph: &Transitions<'_>,
+    at: &Pointer,
+    cx: &Diagnostics,
+) {
     let Some(start) = machine.index_of(&machine.start_at) else {
         return;
     };
-    let dangling = machine.states.iter().any(|s| {
-        super::successors(s)
-            .iter()
-            .any(|(target, _)| super::target_index(machine, target).is_none())
-    });
-    if dangling {
+    if graph.dangles() {
         return;
     }
     let mut reached = vec![false; machine.states.len()];
@@ -26,16 +27,10 @@ pub fn check_reachable(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
         if std::mem::replace(&mut reached[i], true) {
             continue;
         }
-        let state = &machine.states[i];
-        let misplaced = state.kind.common().misplaced_next.as_deref();
-        for target in super::successors(state)
-            .into_iter()
-            .map(|(target, _)| target)
-            .chain(misplaced)
-        {
-            if let Some(j) = super::target_index(machine, target) {
-                stack.push(j);
-            }
+        stack.extend(graph.of_state(i).iter().filter_map(|(_, j, _)| *j));
+        let misplaced = machine.states[i].kind.common().misplaced_next.as_deref();
+        if let Some(j) = misplaced.and_then(|target| super::target_index(machine, target)) {
+            stack.push(j);
         }
     }
     for (state, reached) in machine.states.iter().zip(reached) {

@@ -1,10 +1,16 @@
+use super::Transitions;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Pointer, field};
 use crate::model::StateMachine;
 use crate::suggest::did_you_mean;
 
 /// `StartAt`, every `Next`, `Default` and catcher `Next` must name a state of the same
 /// machine: a branch or item processor cannot jump out of its scope, nor into another.
-pub fn check_targets(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
+pub fn check_targets(
+    machine: &StateMachine,
+    graph: &Transitions<'_>,
+    at: &Pointer,
+    cx: &Diagnostics,
+) {
     let names = || machine.states.iter().map(|s| &*s.name);
     let report = |target: &str, pointer: Pointer, what: &str| {
         let mut d = Diagnostic::new(
@@ -29,9 +35,9 @@ pub fn check_targets(machine: &StateMachine, at: &Pointer, cx: &Diagnostics) {
     {
         report(&machine.start_at, at.key("StartAt"), &field("StartAt"));
     }
-    for state in &machine.states {
-        for (target, edge) in super::successors(state) {
-            if !target.is_empty() && machine.state(target).is_none() {
+    for (i, state) in machine.states.iter().enumerate() {
+        for &(target, index, edge) in graph.of_state(i) {
+            if !target.is_empty() && index.is_none() {
                 let pointer = edge.pointer(&at.key("States").key(&state.name));
                 let what = pointer.tokens().last().unwrap_or_default();
                 report(target, pointer, &field(&what));
