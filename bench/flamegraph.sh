@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A flame graph of the onboarding workload (1,000 executions one after another, 30 rounds)
+# A flame graph of the onboarding workload (1,000 executions one after another, 100 rounds)
 # through the runtime: perf (Debian's linux-perf) samples benches/compare_driver.rs with DWARF
 # call graphs, inferno folds and draws them.
 #
@@ -21,7 +21,7 @@ driver=$(cd "$root" && cargo bench --bench compare_driver --no-run 2>&1 |
 [ -n "$driver" ] || { echo "could not build benches/compare_driver.rs" >&2; exit 1; }
 
 perf record -F 999 --call-graph dwarf,32768 -o "$out/perf-onboarding.data" -- \
-  "$root/$driver" run onboarding-sequential 30 >/dev/null
+  "$root/$driver" run onboarding-sequential 100 >/dev/null
 perf script -i "$out/perf-onboarding.data" 2>/dev/null | inferno-collapse-perf >"$out/onboarding-$label.folded"
 inferno-flamegraph --width 1600 \
   --title "onboarding, 1,000 executions one after another (runtime $(git -C "$root" rev-parse --short HEAD), $label)" \
