@@ -348,7 +348,7 @@ pub struct Execution {
     /// The variables of the top-level states.
     variables: Variables<'static>,
     /// A top-level state paused at a durable point: a Wait asleep, or a state waiting out a
-    /// retry backoff. Boxed: a sleeping Wait's data is taken out, into the future that sleeps.
+    /// retry backoff. Boxed: an execution that is not paused carries a pointer only.
     paused: Option<Box<Paused>>,
     /// What a durable runner attaches; `None` for a plain run.
     attached: Option<Box<Attached>>,
@@ -564,6 +564,7 @@ impl Execution {
 
     /// [`Execution::advance`]; with [`Report::Quiet`], the step it returns has no input
     /// (`null`), which then need not be copied.
+    ///
     /// Not an `async fn`, as [`Interpreter::run_state`] is not.
     fn advance_to(&mut self, report: Report) -> impl Future<Output = Option<Step>> {
         use tracing::Instrument;
