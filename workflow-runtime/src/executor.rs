@@ -256,6 +256,7 @@ impl Executor {
             variables: Variables::default(),
             paused: None,
             attached: None,
+            at: None,
         })
     }
 
@@ -291,6 +292,7 @@ impl Executor {
                     ..Attached::default()
                 })
             }),
+            at: None,
         }
     }
 
@@ -352,6 +354,10 @@ pub struct Execution {
     paused: Option<Box<Paused>>,
     /// What a durable runner attaches; `None` for a plain run.
     attached: Option<Box<Attached>>,
+    /// The index of the top-level state that ran last, whose transitions (resolved when
+    /// the definition loaded) find the next one; `None` before the first, and after a
+    /// resume, when the next is found by name.
+    at: Option<usize>,
 }
 
 /// What a durable runner attaches to an execution it drives. Boxed in [`Execution`], so
@@ -612,8 +618,11 @@ impl Execution {
         };
         let input_text = self.next_text.take();
         let machine = self.machine.clone();
-        let state = match find_state(&machine, &name) {
-            Ok(state) => state,
+        let state = match find_next(&machine, self.at, &name) {
+            Ok((index, state)) => {
+                self.at = Some(index);
+                state
+            }
             Err(failure) => {
                 self.end_failed(failure);
                 return Some(Step {
@@ -664,7 +673,7 @@ impl Execution {
             return false;
         };
         let machine = self.machine.clone();
-        let Ok(state) = find_state(&machine, name) else {
+        let Ok((index, state)) = find_next(&machine, self.at, name) else {
             return false;
         };
         let clock = &self.executor.clock;
@@ -677,6 +686,7 @@ impl Execution {
         let Some((name, input)) = self.next.take() else {
             return false;
         };
+        self.at = Some(index);
         let _span = spans_wanted().then(|| self.span().entered());
         let input_text = self.next_text.take();
         // Only the first run after a redrive continues the failed one; a state that never
@@ -865,7 +875,7 @@ impl Execution {
                     self.rng.clone(),
                 );
                 let finished = find_state(&machine, &name)
-                    .and_then(|state| interpreter.finish(state, exit, None));
+                    .and_then(|(_, state)| interpreter.finish(state, exit, None));
                 (self.history, self.rng) = interpreter.into_parts();
                 Some(finished)
             }
@@ -1297,7 +1307,7 @@ impl<'a> Interpreter<'a> {
         Box::pin(async move {
             let language = machine.query_language.unwrap_or(inherited);
             let mut variables = Variables::nested(outer);
-            let mut state = find_state(machine, &machine.start_at)?;
+            let (mut at, mut state) = find_state(machine, &machine.start_at)?;
             let mut input = input;
             let mut input_text = None;
             loop {
@@ -1326,7 +1336,7 @@ impl<'a> Interpreter<'a> {
                 match flow {
                     Flow::End(output, _) => return Ok(output),
                     Flow::Next(next, output, text) => {
-                        state = find_state(machine, &next)?;
+                        (at, state) = find_next(machine, Some(at), &next)?;
                         input = output;
                         input_text = Some(text);
                     }
@@ -1635,13 +1645,37 @@ pub(crate) fn failure_details(failure: &Failure) -> Value {
 }
 
 /// The state named `name`. A validated machine names only its own states; still, never panic.
-fn find_state<'m>(machine: &'m StateMachine, name: &str) -> Result<&'m State, Failure> {
-    machine.state(name).ok_or_else(|| {
-        Failure::new(
-            crate::error::names::RUNTIME,
-            format!("no state named '{name}'"),
-        )
-    })
+fn find_state<'m>(machine: &'m StateMachine, name: &str) -> Result<(usize, &'m State), Failure> {
+    state_at(machine, name, machine.index_of(name))
+}
+
+/// The state a transition to `name` leads to from the state at index `from` (or, with
+/// none, the state of that name), with its index: through the transitions resolved when
+/// the definition loaded, `name` being the model's own, shared.
+fn find_next<'m>(
+    machine: &'m StateMachine,
+    from: Option<usize>,
+    name: &Arc<str>,
+) -> Result<(usize, &'m State), Failure> {
+    match from {
+        Some(from) => state_at(machine, name, machine.target(from, name)),
+        None => find_state(machine, name),
+    }
+}
+
+fn state_at<'m>(
+    machine: &'m StateMachine,
+    name: &str,
+    index: Option<usize>,
+) -> Result<(usize, &'m State), Failure> {
+    index
+        .and_then(|i| Some((i, machine.states.get(i)?)))
+        .ok_or_else(|| {
+            Failure::new(
+                crate::error::names::RUNTIME,
+                format!("no state named '{name}'"),
+            )
+        })
 }
 
 /// Runs `run` unless the execution's `TimeoutSeconds` deadline passes first (`None`).

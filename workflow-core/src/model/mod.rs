@@ -14,6 +14,8 @@ mod retry;
 mod task;
 mod wait;
 
+use std::sync::Arc;
+
 pub use choice::{Choice, ChoiceRule, Comparison, ComparisonOperator, Condition, Operand, Test};
 pub use common::{Common, IntOrExpr, Nullable, QueryLanguage, Transition};
 pub use fail::Fail;
@@ -56,6 +58,12 @@ pub struct StateMachine {
     /// scan of the states (a chain of n states would cost O(n^2)). Not part of the document.
     #[serde(skip)]
     pub(crate) index: StateIndex,
+    /// For each state, the names its transitions give (`Next`, choice rules, `Default`,
+    /// catchers) with the index of the state each names, resolved when the definition
+    /// loads: following a transition compares a few shared names by pointer instead of
+    /// hashing one. Not part of the document.
+    #[serde(skip)]
+    pub(crate) targets: Targets,
 }
 
 impl StateMachine {
@@ -78,7 +86,22 @@ impl StateMachine {
         self.states.iter().position(|s| *s.name == *name)
     }
 
-    /// Resolves every state name to its index (done by the parser once all states are read).
+    /// The index of the state that state `from`'s transition to `next` leads to (`next`
+    /// shared with the model, as the runtime passes it on). Resolved when the definition
+    /// loaded; like the name index, the resolution is checked against the state it points
+    /// at, and a name `from` does not give is looked up by name.
+    pub fn target(&self, from: usize, next: &Arc<str>) -> Option<usize> {
+        self.targets
+            .0
+            .get(from)
+            .and_then(|targets| targets.iter().find(|(name, _)| Arc::ptr_eq(name, next)))
+            .map(|&(_, i)| i)
+            .filter(|&i| self.states.get(i).is_some_and(|s| s.name == *next))
+            .or_else(|| self.index_of(next))
+    }
+
+    /// Resolves every state name to its index, and every transition to the state it
+    /// names (done by the parser once all states are read).
     pub(crate) fn resolve_names(&mut self) {
         self.index.0 = self
             .states
@@ -86,6 +109,31 @@ impl StateMachine {
             .enumerate()
             .map(|(i, s)| (s.name.clone(), i))
             .collect();
+        self.targets.0 = self
+            .states
+            .iter()
+            .map(|state| {
+                state
+                    .kind
+                    .transition_names()
+                    .filter_map(|name| Some((name.clone(), self.index_of(name)?)))
+                    .collect()
+            })
+            .collect();
+    }
+}
+
+/// The resolved transitions of [`StateMachine`]; derived from `states`, so it is left out
+/// of `Debug` output.
+#[derive(Clone, PartialEq, Default)]
+pub(crate) struct Targets(Vec<Box<[Target]>>);
+
+/// A name a state's transition gives, and the index of the state it names.
+type Target = (Arc<str>, usize);
+
+impl std::fmt::Debug for Targets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Targets({} states)", self.0.len())
     }
 }
 
@@ -187,6 +235,23 @@ impl StateKind {
         }
     }
 
+    /// The names this state's transitions give: `Next`, each choice rule's `Next`,
+    /// `Default`, each catcher's `Next`.
+    pub fn transition_names(&self) -> impl Iterator<Item = &Arc<str>> {
+        let next = match self.transition() {
+            Some(Transition::Next(next)) => Some(next),
+            _ => None,
+        };
+        let (rules, default) = match self {
+            StateKind::Choice(choice) => (&choice.choices[..], choice.default.as_ref()),
+            _ => (&[][..], None),
+        };
+        next.into_iter()
+            .chain(rules.iter().map(|rule| &rule.next))
+            .chain(default)
+            .chain(self.catchers().iter().map(|catcher| &catcher.next))
+    }
+
     /// `Catch`, for the states that have one.
     pub fn catchers(&self) -> &[Catcher] {
         match self {
@@ -230,4 +295,49 @@ pub struct Succeed {
     /// `Comment`, `QueryLanguage`, `InputPath`, `OutputPath`, `Output`.
     #[serde(flatten)]
     pub common: Common,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transitions_are_resolved_to_the_states_they_name() {
+        let machine = StateMachine::from_json_str(
+            r#"{"StartAt": "T", "States": {
+                "T": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+                      "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}], "Next": "C"},
+                "C": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": true, "Next": "T"}],
+                      "Default": "S"},
+                "S": {"Type": "Succeed"},
+                "F": {"Type": "Fail"}
+            }}"#,
+        )
+        .expect("valid");
+        let index = |name: &str| machine.index_of(name).unwrap();
+        let names = |state: &str| -> Vec<Arc<str>> {
+            machine.states[index(state)]
+                .kind
+                .transition_names()
+                .cloned()
+                .collect()
+        };
+        // The model's own names resolve through the table, in the order a state gives them.
+        let from_task = names("T");
+        assert_eq!(from_task.iter().map(|n| &**n).collect::<Vec<_>>(), ["C", "F"]);
+        for name in &from_task {
+            assert_eq!(machine.target(index("T"), name), Some(index(name)));
+        }
+        for name in &names("C") {
+            assert_eq!(machine.target(index("C"), name), Some(index(name)));
+        }
+        // A name the state does not give (or a copy of one) is looked up by name.
+        assert_eq!(machine.target(index("T"), &Arc::from("S")), Some(index("S")));
+        assert_eq!(machine.target(index("S"), &Arc::from("nope")), None);
+        // A machine edited after it loaded: the resolution is checked, not trusted.
+        let mut edited = machine.clone();
+        edited.states.swap(0, 1);
+        let c = edited.index_of("C").unwrap();
+        assert_eq!(edited.target(edited.index_of("T").unwrap(), &from_task[0]), Some(c));
+    }
 }
