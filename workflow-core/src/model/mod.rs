@@ -324,7 +324,10 @@ mod tests {
         };
         // The model's own names resolve through the table, in the order a state gives them.
         let from_task = names("T");
-        assert_eq!(from_task.iter().map(|n| &**n).collect::<Vec<_>>(), ["C", "F"]);
+        assert_eq!(
+            from_task.iter().map(|n| &**n).collect::<Vec<_>>(),
+            ["C", "F"]
+        );
         for name in &from_task {
             assert_eq!(machine.target(index("T"), name), Some(index(name)));
         }
@@ -332,12 +335,18 @@ mod tests {
             assert_eq!(machine.target(index("C"), name), Some(index(name)));
         }
         // A name the state does not give (or a copy of one) is looked up by name.
-        assert_eq!(machine.target(index("T"), &Arc::from("S")), Some(index("S")));
+        assert_eq!(
+            machine.target(index("T"), &Arc::from("S")),
+            Some(index("S"))
+        );
         assert_eq!(machine.target(index("S"), &Arc::from("nope")), None);
         // A machine edited after it loaded: the resolution is checked, not trusted.
         let mut edited = machine.clone();
         edited.states.swap(0, 1);
         let c = edited.index_of("C").unwrap();
-        assert_eq!(edited.target(edited.index_of("T").unwrap(), &from_task[0]), Some(c));
+        assert_eq!(
+            edited.target(edited.index_of("T").unwrap(), &from_task[0]),
+            Some(c)
+        );
     }
 }

@@ -27,6 +27,8 @@ mod reachability;
 mod resources;
 mod targets;
 
+use std::sync::Arc;
+
 use crate::diagnostic::{Diagnostics, Pointer};
 use crate::model::{QueryLanguage, State, StateKind, StateMachine};
 
@@ -210,10 +212,17 @@ impl<'a> Transitions<'a> {
             machine
                 .states
                 .iter()
-                .map(|state| {
+                .enumerate()
+                .map(|(i, state)| {
                     successors(state)
                         .into_iter()
-                        .map(|(target, edge)| (target, target_index(machine, target), edge))
+                        .map(|(target, edge)| {
+                            // Resolved when the definition loaded: no name is hashed again.
+                            let index = (!target.is_empty())
+                                .then(|| machine.target(i, target))
+                                .flatten();
+                            (&**target, index, edge)
+                        })
                         .collect()
                 })
                 .collect(),
@@ -233,22 +242,22 @@ impl<'a> Transitions<'a> {
 
 /// The states `state` can move to, with where each reference is written: `Next`, choice
 /// rule `Next`s, `Default`, catcher `Next`s.
-pub(crate) fn successors(state: &State) -> Vec<(&str, Edge)> {
+pub(crate) fn successors(state: &State) -> Vec<(&Arc<str>, Edge)> {
     use crate::model::Transition;
     let mut out = Vec::new();
     if let Some(Transition::Next(next)) = state.kind.transition() {
-        out.push((&**next, Edge::Next));
+        out.push((next, Edge::Next));
     }
     if let StateKind::Choice(choice) = &state.kind {
         for (i, rule) in choice.choices.iter().enumerate() {
-            out.push((&*rule.next, Edge::Choice(i)));
+            out.push((&rule.next, Edge::Choice(i)));
         }
         if let Some(default) = &choice.default {
-            out.push((&**default, Edge::Default));
+            out.push((default, Edge::Default));
         }
     }
     for (i, catcher) in state.kind.catchers().iter().enumerate() {
-        out.push((&*catcher.next, Edge::Catch(i)));
+        out.push((&catcher.next, Edge::Catch(i)));
     }
     out
 }
