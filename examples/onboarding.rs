@@ -263,6 +263,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// The benchmarks' copy of this workflow (an example cannot be linked into a bench), which a
+/// test below keeps equal to this one.
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../benches/workloads/mod.rs"]
+mod bench_workloads;
+
 #[cfg(test)]
 mod tests {
     use serde_json::{Value, json};
@@ -274,6 +281,22 @@ mod tests {
 
     fn retry() -> Value {
         json!([{ "ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 2, "MaxAttempts": 16, "BackoffRate": 2.0 }])
+    }
+
+    /// The benchmarks measure this workflow: their copy is this one with zero-second waits.
+    #[test]
+    fn the_benchmarks_copy_is_this_workflow_with_zero_second_waits() {
+        let mut ours: Value = serde_json::from_str(Onboarding::ASL).unwrap();
+        for wait in ["Wait1", "Wait2"] {
+            ours["States"][wait]["Seconds"] = json!(0);
+        }
+        let copy: Value = serde_json::from_str(super::bench_workloads::Onboarding::ASL).unwrap();
+        assert_eq!(ours, copy);
+        // And the handlers' names, which the copy's Resources are made from.
+        assert_eq!(
+            <Onboarding as Workflow>::RESOURCES,
+            <super::bench_workloads::Onboarding as Workflow>::RESOURCES
+        );
     }
 
     /// The flow the issue specifies, Resources aside.
