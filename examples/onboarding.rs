@@ -266,7 +266,6 @@ fn main() -> ExitCode {
 /// The benchmarks' copy of this workflow (an example cannot be linked into a bench), which a
 /// test below keeps equal to this one.
 #[cfg(test)]
-#[allow(dead_code)]
 #[path = "../benches/workloads/mod.rs"]
 mod bench_workloads;
 
