@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use workflow_runtime::asl::StateMachine;
 use workflow_runtime::asl::timestamp::Timestamp;
-use workflow_runtime::{Executor, Mock, Resources, Status, TaskError, VirtualClock};
+use workflow_runtime::{Executor, Mock, Outcome, Resources, Status, TaskError, VirtualClock};
 
 fn machine(definition: Value) -> Arc<StateMachine> {
     Arc::new(StateMachine::from_json_str(&definition.to_string()).expect("valid definition"))
@@ -26,6 +26,16 @@ fn one_task(retry: Value) -> Arc<StateMachine> {
     }))
 }
 
+/// Runs `machine` on `input` to its end, with `resources`, on the virtual clock.
+async fn run_virtual(resources: Resources, machine: Arc<StateMachine>, input: Value) -> Outcome {
+    Executor::new(resources)
+        .with_clock(VirtualClock::new(start()))
+        .start(machine, input)
+        .unwrap()
+        .run()
+        .await
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_panicking_handler_is_a_task_failure_not_a_crash() {
     let resources = Resources::new().register("work", |_input: Value| async move {
@@ -34,12 +44,7 @@ async fn a_panicking_handler_is_a_task_failure_not_a_crash() {
         }
         Ok(json!(null))
     });
-    let outcome = Executor::new(resources)
-        .with_clock(VirtualClock::new(start()))
-        .start(one_task(json!([])), json!({}))
-        .unwrap()
-        .run()
-        .await;
+    let outcome = run_virtual(resources, one_task(json!([])), json!({})).await;
     assert_eq!(outcome.status, Status::Failed);
     assert_eq!(outcome.error.as_deref(), Some("States.TaskFailed"));
     assert_eq!(outcome.cause.as_deref(), Some("the handler panicked: boom"));
@@ -55,12 +60,7 @@ async fn a_handler_that_panics_after_waiting_is_a_task_failure() {
         }
         Ok(json!(null))
     });
-    let outcome = Executor::new(resources)
-        .with_clock(VirtualClock::new(start()))
-        .start(one_task(json!([])), json!({}))
-        .unwrap()
-        .run()
-        .await;
+    let outcome = run_virtual(resources, one_task(json!([])), json!({})).await;
     assert_eq!(outcome.error.as_deref(), Some("States.TaskFailed"));
     assert_eq!(outcome.cause.as_deref(), Some("the handler panicked: late"));
 }
@@ -196,12 +196,7 @@ async fn a_task_timeout_races_a_slow_handler() {
         tokio::time::sleep(Duration::from_secs(60)).await;
         Ok(input)
     });
-    let outcome = Executor::new(resources)
-        .with_clock(VirtualClock::new(start()))
-        .start(definition, json!({}))
-        .unwrap()
-        .run()
-        .await;
+    let outcome = run_virtual(resources, definition, json!({})).await;
     assert_eq!(outcome.status, Status::Failed);
     assert_eq!(outcome.error.as_deref(), Some("States.Timeout"));
     // Five seconds after the task started, a millisecond (the transition) after the start.
@@ -300,12 +295,7 @@ async fn an_oversized_result_is_data_limit_exceeded() {
     let resources = Resources::new().register("work", |_: Value| async move {
         Ok(Value::String("a".repeat(300 * 1024)))
     });
-    let outcome = Executor::new(resources)
-        .with_clock(VirtualClock::new(start()))
-        .start(one_task(json!([])), json!({}))
-        .unwrap()
-        .run()
-        .await;
+    let outcome = run_virtual(resources, one_task(json!([])), json!({})).await;
     assert_eq!(outcome.error.as_deref(), Some("States.DataLimitExceeded"));
 }
 
