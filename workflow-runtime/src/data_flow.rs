@@ -118,6 +118,18 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// `InputPath`: the effective input, recorded as TestState's `afterInputPath`.
+    pub fn input_path(
+        &self,
+        run: &StateRun<'_>,
+        path: &Option<Nullable<String>>,
+        input: Value,
+    ) -> Result<Value, Failure> {
+        let effective = self.select(path, input)?;
+        run.inspect(|i| i.after_input_path = Some(effective.clone()));
+        Ok(effective)
+    }
+
     /// The value at a path (`ItemsPath`, `MaxConcurrencyPath`, `SecondsPath`, ...) in `input`,
     /// the context object or a variable; a missing one is `States.Runtime`, worded as for
     /// `InputPath`.

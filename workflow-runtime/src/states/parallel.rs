@@ -58,8 +58,7 @@ impl Interpreter<'_> {
                 None => input.clone(),
             }
         } else {
-            let effective = scope.select(&parallel.common.input_path, input.clone())?;
-            run.inspect(|i| i.after_input_path = Some(effective.clone()));
+            let effective = scope.input_path(run, &parallel.common.input_path, input.clone())?;
             match &parallel.parameters {
                 Some(template) => scope.template(template, &effective)?,
                 None => effective,

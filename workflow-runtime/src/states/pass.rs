@@ -31,8 +31,7 @@ impl Interpreter<'_> {
         }
         // The raw input is read again only where `ResultPath` puts the result inside it.
         let raw = pass.result_path.is_some().then(|| input.clone());
-        let effective = scope.select(&pass.common.input_path, input)?;
-        run.inspect(|i| i.after_input_path = Some(effective.clone()));
+        let effective = scope.input_path(run, &pass.common.input_path, input)?;
         let effective = match &pass.parameters {
             Some(template) => scope.template(template, &effective)?,
             None => effective,

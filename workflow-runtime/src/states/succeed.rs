@@ -19,8 +19,7 @@ impl Interpreter<'_> {
         if run.jsonata {
             return scope.output(&succeed.common.output, &input, States::input(&input));
         }
-        let effective = scope.select(&succeed.common.input_path, input)?;
-        run.inspect(|i| i.after_input_path = Some(effective.clone()));
+        let effective = scope.input_path(run, &succeed.common.input_path, input)?;
         scope.select(&succeed.common.output_path, effective)
     }
 }

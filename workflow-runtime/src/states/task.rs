@@ -91,8 +91,7 @@ impl Interpreter<'_> {
                 process_result(&scope, run, task_result_fields(task), input, result)?.into(),
             );
         }
-        let effective = scope.select(&task.common.input_path, input.clone())?;
-        run.inspect(|i| i.after_input_path = Some(effective.clone()));
+        let effective = scope.input_path(run, &task.common.input_path, input.clone())?;
         let timeout = task_timeout(&scope, task, &effective)?;
         let payload = match &task.parameters {
             Some(template) => scope.template(template, &effective)?,

@@ -28,9 +28,7 @@ impl Interpreter<'_> {
         let effective = if run.jsonata {
             input
         } else {
-            let effective = scope.select(&wait.common.input_path, input)?;
-            run.inspect(|i| i.after_input_path = Some(effective.clone()));
-            effective
+            scope.input_path(run, &wait.common.input_path, input)?
         };
         let states = States::input(&effective);
         let now = self.now().unix_millis();
