@@ -82,9 +82,18 @@ impl Scope<'_> {
         value: &Value,
         states: States<'_>,
     ) -> Result<Value, Failure> {
+        self.evaluate_at(&Place::Field(field), value, states)
+    }
+
+    fn evaluate_at(
+        &self,
+        place: &Place<'_>,
+        value: &Value,
+        states: States<'_>,
+    ) -> Result<Value, Failure> {
         match value {
             Value::String(text) => match expression_of(text) {
-                Some(expr) => self.expression(field, expr, states),
+                Some(expr) => self.expression_at(place, expr, states),
                 None => Ok(value.clone()),
             },
             Value::Object(fields) => {
@@ -92,7 +101,7 @@ impl Scope<'_> {
                 for (key, v) in fields {
                     out.insert(
                         key.clone(),
-                        self.evaluate(&format!("{field}/{key}"), v, states)?,
+                        self.evaluate_at(&Place::Key(place, key), v, states)?,
                     );
                 }
                 Ok(Value::Object(out))
@@ -100,7 +109,7 @@ impl Scope<'_> {
             Value::Array(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| self.evaluate(&format!("{field}/{i}"), v, states))
+                .map(|(i, v)| self.evaluate_at(&Place::Index(place, i), v, states))
                 .collect(),
             other => Ok(other.clone()),
         }
@@ -120,16 +129,17 @@ impl Scope<'_> {
         }
     }
 
-    /// One expression's value; nothing and functions fail the state.
-    pub fn expression(
+    /// One expression's value, at `place` in its field; nothing and functions fail the
+    /// state.
+    fn expression_at(
         &self,
-        field: &str,
+        place: &Place<'_>,
         expr: &str,
         states: States<'_>,
     ) -> Result<Value, Failure> {
         let quoted = |what: &str| {
             self.query_error(format!(
-                "The JSONata expression '{expr}' specified for the field '{field}' {what}"
+                "The JSONata expression '{expr}' specified for the field '{place}' {what}"
             ))
         };
         let lookup = |name: &str| self.jsonata_variable(name, states);
@@ -191,6 +201,24 @@ impl Scope<'_> {
             return Some(Value::Object(map));
         }
         self.variables.get(name).cloned()
+    }
+}
+
+/// Where a value sits in a JSONata field, as causes name it (`Output/items/0`): written
+/// out only for a cause, not for every key an evaluation walks.
+enum Place<'a> {
+    Field(&'a str),
+    Key(&'a Place<'a>, &'a str),
+    Index(&'a Place<'a>, usize),
+}
+
+impl std::fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Field(field) => f.write_str(field),
+            Place::Key(outer, key) => write!(f, "{outer}/{key}"),
+            Place::Index(outer, index) => write!(f, "{outer}/{index}"),
+        }
     }
 }
 
